@@ -1,0 +1,22 @@
+//! The public catalogues: visa types and consular posts.
+
+use actix_web::{HttpResponse, web};
+
+use super::views::{PostView, VisaTypeView};
+use crate::db::catalog;
+use crate::error::AppResult;
+use crate::startup::AppState;
+
+/// `GET /api/v1/visa-types`.
+pub async fn visa_types(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let rows = state.db.run(|conn| Ok(catalog::list_visa_types(conn)?)).await?;
+    let items: Vec<VisaTypeView> = rows.iter().map(VisaTypeView::from).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+/// `GET /api/v1/posts`.
+pub async fn posts(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let rows = state.db.run(|conn| Ok(catalog::list_posts(conn)?)).await?;
+    let items: Vec<PostView> = rows.into_iter().map(PostView::from).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}

@@ -1,0 +1,206 @@
+//! How stored rows are shown to clients.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+
+use crate::db::cases::{CaseRow, DocumentRow};
+use crate::db::catalog::{PostRow, VisaTypeRow};
+use crate::db::events::EventRow;
+use crate::db::users::UserRow;
+use crate::domain::role::Role;
+use crate::domain::visa_application::VisaApplicationForm;
+
+fn utc(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+/// An account as shown to its owner and administrators.
+#[derive(Serialize)]
+pub struct UserView {
+    id: String,
+    email: String,
+    full_name: String,
+    role: String,
+    post: Option<String>,
+    preferred_language: String,
+    disabled: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for UserView {
+    fn from(row: UserRow) -> Self {
+        UserView {
+            id: row.id,
+            email: row.email,
+            full_name: row.full_name,
+            role: row.role,
+            post: row.post_code,
+            preferred_language: row.preferred_language,
+            disabled: row.disabled,
+            created_at: utc(row.created_at),
+        }
+    }
+}
+
+/// A consular post.
+#[derive(Serialize)]
+pub struct PostView {
+    code: String,
+    name: String,
+    country: String,
+    time_zone: String,
+}
+
+impl From<PostRow> for PostView {
+    fn from(row: PostRow) -> Self {
+        PostView { code: row.code, name: row.name, country: row.country, time_zone: row.time_zone }
+    }
+}
+
+/// A visa type of the catalogue.
+#[derive(Serialize)]
+pub struct VisaTypeView {
+    code: String,
+    name: String,
+    purpose: String,
+    category: String,
+    entries: String,
+    max_stay_days: i32,
+    validity_days: i32,
+    processing_days: i32,
+    /// Decimal string in the currency's major unit, so no float rounding: `"80.00"`.
+    fee: String,
+    currency: String,
+}
+
+impl From<&VisaTypeRow> for VisaTypeView {
+    fn from(row: &VisaTypeRow) -> Self {
+        VisaTypeView {
+            code: row.code.clone(),
+            name: row.name.clone(),
+            purpose: row.purpose.clone(),
+            category: row.category.clone(),
+            entries: row.entries.clone(),
+            max_stay_days: row.max_stay_days,
+            validity_days: row.validity_days,
+            processing_days: row.processing_days,
+            fee: format!("{}.{:02}", row.fee_minor / 100, row.fee_minor % 100),
+            currency: row.currency.clone(),
+        }
+    }
+}
+
+/// A document's metadata.
+#[derive(Serialize)]
+pub struct DocumentView {
+    kind: String,
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    uploaded_at: DateTime<Utc>,
+}
+
+impl From<DocumentRow> for DocumentView {
+    fn from(row: DocumentRow) -> Self {
+        DocumentView {
+            kind: row.kind,
+            content_type: row.content_type,
+            size_bytes: row.size_bytes,
+            sha256: row.sha256,
+            uploaded_at: utc(row.uploaded_at),
+        }
+    }
+}
+
+/// A visa application with its form and documents.
+#[derive(Serialize)]
+pub struct ApplicationView {
+    /// The case id.
+    pub id: String,
+    reference: String,
+    status: String,
+    service: String,
+    visa_type: String,
+    post: String,
+    #[serde(flatten)]
+    form: VisaApplicationForm,
+    documents: Vec<DocumentView>,
+    priority: String,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    submitted_at: Option<DateTime<Utc>>,
+    decision_deadline: Option<DateTime<Utc>>,
+}
+
+impl ApplicationView {
+    /// The view of a case and its documents. A form that no longer parses (it was written by
+    /// this code, so it should not happen) shows as empty rather than failing the listing.
+    pub fn new(case: CaseRow, documents: Vec<DocumentRow>) -> ApplicationView {
+        let form = serde_json::from_str(&case.form).unwrap_or_else(|err| {
+            tracing::error!(case = %case.id, error = %err, "stored form does not parse");
+            VisaApplicationForm::default()
+        });
+        ApplicationView {
+            id: case.id,
+            reference: case.reference,
+            status: case.status,
+            service: case.service,
+            visa_type: case.service_code,
+            post: case.post_code,
+            form,
+            documents: documents.into_iter().map(DocumentView::from).collect(),
+            priority: case.priority,
+            version: case.version,
+            created_at: utc(case.created_at),
+            updated_at: utc(case.updated_at),
+            submitted_at: case.submitted_at.map(utc),
+            decision_deadline: case.decision_deadline.map(utc),
+        }
+    }
+}
+
+/// One audit event, as shown to a given viewer.
+#[derive(Serialize)]
+pub struct EventView {
+    id: String,
+    action: String,
+    from_status: Option<String>,
+    to_status: String,
+    actor_role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actor_id: Option<String>,
+    note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    internal: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl EventView {
+    /// The event as `viewer` may see it: `None` for staff-only events shown to an applicant,
+    /// who also never sees staff identities or request ids.
+    pub fn for_viewer(row: EventRow, viewer: Role) -> Option<EventView> {
+        let staff = viewer.handles_cases();
+        if row.internal && !staff {
+            return None;
+        }
+        let details = row.details.as_deref().and_then(|d| serde_json::from_str(d).ok());
+        Some(EventView {
+            id: row.id,
+            action: row.action,
+            from_status: row.from_status,
+            to_status: row.to_status,
+            actor_role: row.actor_role,
+            actor_id: if staff { row.actor_id } else { None },
+            note: row.note,
+            internal: staff.then_some(row.internal),
+            details,
+            request_id: if staff { row.request_id } else { None },
+            created_at: utc(row.created_at),
+        })
+    }
+}

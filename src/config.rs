@@ -1,0 +1,162 @@
+//! Configuration, read from environment variables with sensible defaults.
+
+use anyhow::{Context, bail};
+use std::path::PathBuf;
+
+/// Everything the service can be configured with. See the README for each variable.
+#[derive(Clone)]
+pub struct Config {
+    /// Address to listen on (`EVISA_BIND`).
+    pub bind: String,
+    /// Directory for the SQLite database, documents, keys and mail (`EVISA_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// `postgres://...` or a SQLite path (`DATABASE_URL`); defaults to `<data dir>/evisa.db`.
+    pub database_url: String,
+    /// Maximum pooled database connections (`EVISA_DB_POOL_SIZE`).
+    pub db_pool_size: u32,
+    /// Base URL under which clients reach the service (`EVISA_PUBLIC_URL`).
+    pub public_url: String,
+    /// ICAO code of the issuing state (`EVISA_ISSUING_STATE`).
+    pub issuing_state: String,
+    /// Name of the issuing state (`EVISA_ISSUING_STATE_NAME`).
+    pub issuing_state_name: String,
+    /// Code of the headquarters post seeded on first start (`EVISA_HQ_POST`).
+    pub hq_post: String,
+    /// Shared secret for access tokens, at least 32 bytes (`EVISA_JWT_SECRET`); generated under
+    /// the data directory when absent.
+    pub jwt_secret: Option<String>,
+    /// `iss` of access tokens (`EVISA_JWT_ISSUER`, default the public URL).
+    pub jwt_issuer: String,
+    /// `aud` of access tokens (`EVISA_JWT_AUDIENCE`).
+    pub jwt_audience: String,
+    /// Lifetime of access tokens in seconds (`EVISA_JWT_TTL_SECONDS`).
+    pub jwt_ttl_secs: u64,
+    /// E-mail of the first administrator (`EVISA_ADMIN_EMAIL`).
+    pub admin_email: String,
+    /// Password of the first administrator (`EVISA_ADMIN_PASSWORD`); generated and printed once
+    /// when absent.
+    pub admin_password: Option<String>,
+    /// Where documents are stored (`EVISA_STORAGE_URL`): `s3://bucket/prefix` (credentials and
+    /// endpoint from the usual `AWS_*` variables) or a local directory, by default
+    /// `<data dir>/documents`.
+    pub storage_url: Option<String>,
+    /// Failed-or-not login attempts allowed per account in a burst before throttling
+    /// (`EVISA_LOGIN_BURST`).
+    pub login_burst: u32,
+    /// Seconds for one login attempt of an account to be replenished (`EVISA_LOGIN_PERIOD_SECONDS`).
+    pub login_period_secs: u64,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets are deliberately left out.
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("database", &crate::db::redact_url(&self.database_url))
+            .field("public_url", &self.public_url)
+            .field("issuing_state", &self.issuing_state)
+            .field("hq_post", &self.hq_post)
+            .finish_non_exhaustive()
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parsed<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        Some(raw) => raw.trim().parse().map_err(|e| anyhow::anyhow!("{name}: {e}")),
+        None => Ok(default),
+    }
+}
+
+impl Config {
+    /// The defaults for a given data directory, as used by `cargo run` and the tests.
+    pub fn with_data_dir(data_dir: PathBuf) -> Config {
+        let public_url = "http://127.0.0.1:8080".to_owned();
+        Config {
+            bind: "127.0.0.1:8080".into(),
+            database_url: data_dir.join("evisa.db").to_string_lossy().into_owned(),
+            data_dir,
+            db_pool_size: 10,
+            jwt_issuer: public_url.clone(),
+            public_url,
+            issuing_state: "UTO".into(),
+            issuing_state_name: "Republic of Utopia".into(),
+            hq_post: "UTO-HQ".into(),
+            jwt_secret: None,
+            jwt_audience: "evisa-api".into(),
+            jwt_ttl_secs: 1800,
+            admin_email: "admin@evisa.local".into(),
+            admin_password: None,
+            storage_url: None,
+            login_burst: 5,
+            login_period_secs: 60,
+        }
+    }
+
+    /// Reads the configuration from the environment.
+    pub fn from_env() -> anyhow::Result<Config> {
+        let data_dir = PathBuf::from(var("EVISA_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let mut config = Config::with_data_dir(data_dir);
+        if let Some(url) = var("DATABASE_URL") {
+            config.database_url = url;
+        }
+        if let Some(bind) = var("EVISA_BIND") {
+            config.bind = bind;
+        }
+        if let Some(url) = var("EVISA_PUBLIC_URL") {
+            config.public_url = url.trim_end_matches('/').to_owned();
+        } else {
+            config.public_url = format!("http://{}", config.bind);
+        }
+        config.jwt_issuer = var("EVISA_JWT_ISSUER").unwrap_or_else(|| config.public_url.clone());
+        if let Some(state) = var("EVISA_ISSUING_STATE") {
+            if state.parse::<crate::domain::country::CountryCode>().is_err() {
+                bail!("EVISA_ISSUING_STATE: {state:?} is not an ICAO state code");
+            }
+            config.hq_post = format!("{state}-HQ");
+            config.issuing_state = state;
+        }
+        if let Some(name) = var("EVISA_ISSUING_STATE_NAME") {
+            config.issuing_state_name = name;
+        }
+        if let Some(post) = var("EVISA_HQ_POST") {
+            config.hq_post = post;
+        }
+        config.jwt_secret = var("EVISA_JWT_SECRET");
+        if let Some(audience) = var("EVISA_JWT_AUDIENCE") {
+            config.jwt_audience = audience;
+        }
+        config.jwt_ttl_secs = parsed("EVISA_JWT_TTL_SECONDS", config.jwt_ttl_secs)?;
+        config.db_pool_size = parsed("EVISA_DB_POOL_SIZE", config.db_pool_size)?;
+        if let Some(email) = var("EVISA_ADMIN_EMAIL") {
+            config.admin_email = email;
+        }
+        config.admin_password = var("EVISA_ADMIN_PASSWORD");
+        config.storage_url = var("EVISA_STORAGE_URL");
+        config.login_burst = parsed("EVISA_LOGIN_BURST", config.login_burst)?;
+        config.login_period_secs = parsed("EVISA_LOGIN_PERIOD_SECONDS", config.login_period_secs)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Refuses settings the service cannot work with.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if let Some(secret) = &self.jwt_secret
+            && secret.len() < 32
+        {
+            bail!("EVISA_JWT_SECRET must be at least 32 bytes long");
+        }
+        if self.jwt_ttl_secs == 0 || self.db_pool_size == 0 || self.login_burst == 0 || self.login_period_secs == 0 {
+            bail!("EVISA_JWT_TTL_SECONDS, EVISA_DB_POOL_SIZE, EVISA_LOGIN_BURST and EVISA_LOGIN_PERIOD_SECONDS must be positive");
+        }
+        self.admin_email.parse::<crate::domain::email::Email>().context("EVISA_ADMIN_EMAIL")?;
+        Ok(())
+    }
+}

@@ -1,0 +1,270 @@
+//! Cases, their references and their documents.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use super::AnyConnection;
+use super::schema::{case_documents, cases};
+use crate::domain::status::CaseStatus;
+
+/// A stored case.
+#[derive(Queryable, Debug, Clone)]
+pub struct CaseRow {
+    /// Case id (UUID).
+    pub id: String,
+    /// Human-readable reference.
+    pub reference: String,
+    /// The applicant's account.
+    pub applicant_id: String,
+    /// Kind of service (`visa`, later consular services).
+    pub service: String,
+    /// The service's code within its kind (the visa type).
+    pub service_code: String,
+    /// The post handling the case.
+    pub post_code: String,
+    /// Current status name.
+    pub status: String,
+    /// The service's form as JSON text.
+    pub form: String,
+    /// Surname, copied from the form for searching.
+    pub surname: Option<String>,
+    /// Given names, copied from the form for searching.
+    pub given_names: Option<String>,
+    /// Nationality, copied from the form for searching.
+    pub nationality: Option<String>,
+    /// The officer the case is assigned to.
+    pub assigned_officer_id: Option<String>,
+    /// `normal` or `urgent`.
+    pub priority: String,
+    /// When it was submitted.
+    pub submitted_at: Option<NaiveDateTime>,
+    /// When a decision is due.
+    pub decision_deadline: Option<NaiveDateTime>,
+    /// Incremented by every change.
+    pub version: i32,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}
+
+impl CaseRow {
+    /// The current status. Stored statuses are only ever written from [`CaseStatus`].
+    pub fn status(&self) -> CaseStatus {
+        self.status.parse().unwrap_or(CaseStatus::Draft)
+    }
+}
+
+/// A new case.
+#[derive(Insertable)]
+#[diesel(table_name = cases)]
+pub struct NewCase<'a> {
+    /// Case id.
+    pub id: &'a str,
+    /// Human-readable reference.
+    pub reference: &'a str,
+    /// The applicant's account.
+    pub applicant_id: &'a str,
+    /// Kind of service.
+    pub service: &'a str,
+    /// The service's code.
+    pub service_code: &'a str,
+    /// The handling post.
+    pub post_code: &'a str,
+    /// Initial status.
+    pub status: &'a str,
+    /// The form as JSON text.
+    pub form: &'a str,
+    /// Surname for searching.
+    pub surname: Option<&'a str>,
+    /// Given names for searching.
+    pub given_names: Option<&'a str>,
+    /// Nationality for searching.
+    pub nationality: Option<&'a str>,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Same as the creation time.
+    pub updated_at: NaiveDateTime,
+}
+
+/// New content for an editable case.
+#[derive(AsChangeset)]
+#[diesel(table_name = cases, treat_none_as_null = true)]
+pub struct FormChanges<'a> {
+    /// The service's code.
+    pub service_code: &'a str,
+    /// The handling post.
+    pub post_code: &'a str,
+    /// The form as JSON text.
+    pub form: &'a str,
+    /// Surname for searching.
+    pub surname: Option<&'a str>,
+    /// Given names for searching.
+    pub given_names: Option<&'a str>,
+    /// Nationality for searching.
+    pub nationality: Option<&'a str>,
+    /// Time of the change.
+    pub updated_at: NaiveDateTime,
+}
+
+/// What a status transition writes besides the status. `None` leaves a column alone.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = cases)]
+pub struct TransitionChanges {
+    /// New submission time.
+    pub submitted_at: Option<NaiveDateTime>,
+    /// New decision deadline.
+    pub decision_deadline: Option<NaiveDateTime>,
+    /// New assignee (`Some(None)` clears it).
+    pub assigned_officer_id: Option<Option<String>>,
+}
+
+#[derive(QueryableByName)]
+struct CounterValue {
+    #[diesel(sql_type = BigInt)]
+    last_value: i64,
+}
+
+/// Takes the next number of a reference scope, atomically.
+pub fn next_reference_number(conn: &mut AnyConnection, scope: &str) -> QueryResult<i64> {
+    const UPSERT: &str = "INSERT INTO reference_counters (scope, last_value) VALUES ({p}, 1) \
+        ON CONFLICT (scope) DO UPDATE SET last_value = reference_counters.last_value + 1 RETURNING last_value";
+    let row: CounterValue = match conn {
+        AnyConnection::Postgresql(pg) => {
+            diesel::sql_query(UPSERT.replace("{p}", "$1")).bind::<Text, _>(scope).get_result(pg)?
+        }
+        AnyConnection::Sqlite(lite) => {
+            diesel::sql_query(UPSERT.replace("{p}", "?")).bind::<Text, _>(scope).get_result(lite)?
+        }
+    };
+    Ok(row.last_value)
+}
+
+/// Inserts a case.
+pub fn insert(conn: &mut AnyConnection, case: &NewCase<'_>) -> QueryResult<()> {
+    diesel::insert_into(cases::table).values(case).execute(conn).map(|_| ())
+}
+
+/// The case with this id.
+pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<CaseRow>> {
+    cases::table.find(id).first(conn).optional()
+}
+
+/// An applicant's cases, newest first, with the total count.
+pub fn list_for_applicant(conn: &mut AnyConnection, applicant_id: &str, limit: i64, offset: i64) -> QueryResult<(Vec<CaseRow>, i64)> {
+    let total = cases::table.filter(cases::applicant_id.eq(applicant_id)).count().get_result(conn)?;
+    let rows = cases::table
+        .filter(cases::applicant_id.eq(applicant_id))
+        .order((cases::created_at.desc(), cases::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// A post's cases past the draft stage, newest first, with the total count.
+pub fn list_for_post(conn: &mut AnyConnection, post_code: &str, limit: i64, offset: i64) -> QueryResult<(Vec<CaseRow>, i64)> {
+    let visible = || {
+        cases::table
+            .filter(cases::post_code.eq(post_code.to_owned()))
+            .filter(cases::status.ne(CaseStatus::Draft.as_str()))
+    };
+    let total = visible().count().get_result(conn)?;
+    let rows = visible().order((cases::created_at.desc(), cases::id.desc())).limit(limit).offset(offset).load(conn)?;
+    Ok((rows, total))
+}
+
+/// Replaces the form of a case, provided it is still at `expected_version` and in
+/// `expected_status`. Returns the number of rows changed: 0 means someone else changed it first.
+pub fn update_form(
+    conn: &mut AnyConnection,
+    id: &str,
+    expected_status: CaseStatus,
+    expected_version: i32,
+    changes: &FormChanges<'_>,
+) -> QueryResult<usize> {
+    diesel::update(
+        cases::table
+            .filter(cases::id.eq(id))
+            .filter(cases::status.eq(expected_status.as_str()))
+            .filter(cases::version.eq(expected_version)),
+    )
+    .set((changes, cases::version.eq(cases::version + 1)))
+    .execute(conn)
+}
+
+/// Moves a case from `from` to `to`, provided it is still in `from`. Returns the number of rows
+/// changed: 0 means the case was no longer in `from` (a lost race).
+pub fn change_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: CaseStatus,
+    to: CaseStatus,
+    changes: TransitionChanges,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let target = cases::table.filter(cases::id.eq(id)).filter(cases::status.eq(from.as_str()));
+    let base = (cases::status.eq(to.as_str()), cases::updated_at.eq(at), cases::version.eq(cases::version + 1));
+    let has_changes = changes.submitted_at.is_some() || changes.decision_deadline.is_some() || changes.assigned_officer_id.is_some();
+    if has_changes {
+        diesel::update(target).set((base, changes)).execute(conn)
+    } else {
+        diesel::update(target).set(base).execute(conn)
+    }
+}
+
+/// Bumps the version of a case in an editable status, so concurrent edits and uploads see each
+/// other. Returns the number of rows changed.
+pub fn touch(conn: &mut AnyConnection, id: &str, expected_status: CaseStatus, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(cases::table.filter(cases::id.eq(id)).filter(cases::status.eq(expected_status.as_str())))
+        .set((cases::updated_at.eq(at), cases::version.eq(cases::version + 1)))
+        .execute(conn)
+}
+
+/// A stored document's metadata.
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = case_documents)]
+pub struct DocumentRow {
+    /// Document id.
+    pub id: String,
+    /// The case.
+    pub case_id: String,
+    /// `photo` or `passport`.
+    pub kind: String,
+    /// Media type.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+    /// Key in the object store.
+    pub storage_key: String,
+    /// Upload time.
+    pub uploaded_at: NaiveDateTime,
+}
+
+/// The case's documents, by kind.
+pub fn documents(conn: &mut AnyConnection, case_id: &str) -> QueryResult<Vec<DocumentRow>> {
+    case_documents::table.filter(case_documents::case_id.eq(case_id)).order(case_documents::kind).load(conn)
+}
+
+/// The case's document of this kind.
+pub fn document(conn: &mut AnyConnection, case_id: &str, kind: &str) -> QueryResult<Option<DocumentRow>> {
+    case_documents::table
+        .filter(case_documents::case_id.eq(case_id))
+        .filter(case_documents::kind.eq(kind))
+        .first(conn)
+        .optional()
+}
+
+/// Stores a document's metadata, replacing any earlier one of the same kind. Returns the
+/// replaced document, whose bytes the caller may now delete.
+pub fn replace_document(conn: &mut AnyConnection, doc: &DocumentRow) -> QueryResult<Option<DocumentRow>> {
+    let previous = document(conn, &doc.case_id, &doc.kind)?;
+    if let Some(previous) = &previous {
+        diesel::delete(case_documents::table.find(&previous.id)).execute(conn)?;
+    }
+    diesel::insert_into(case_documents::table).values(doc).execute(conn)?;
+    Ok(previous)
+}

@@ -1,0 +1,79 @@
+//! The audit trail of cases.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::AnyConnection;
+use super::schema::case_events;
+
+/// A recorded event.
+#[derive(Queryable, Debug, Clone)]
+pub struct EventRow {
+    /// Event id (UUIDv7, so ids sort by time).
+    pub id: String,
+    /// The case.
+    pub case_id: String,
+    /// What was done (`create`, `submit`, `upload_document`, ...).
+    pub action: String,
+    /// Status before, if the case existed.
+    pub from_status: Option<String>,
+    /// Status after.
+    pub to_status: String,
+    /// The acting account; none for the service itself.
+    pub actor_id: Option<String>,
+    /// The actor's role.
+    pub actor_role: String,
+    /// Free-text note.
+    pub note: Option<String>,
+    /// Whether the note is for staff only.
+    pub internal: bool,
+    /// Structured details as JSON text.
+    pub details: Option<String>,
+    /// The HTTP request that caused it.
+    pub request_id: Option<String>,
+    /// When it happened (UTC).
+    pub created_at: NaiveDateTime,
+}
+
+/// An event to record.
+#[derive(Insertable)]
+#[diesel(table_name = case_events)]
+pub struct NewEvent<'a> {
+    /// Event id.
+    pub id: String,
+    /// The case.
+    pub case_id: &'a str,
+    /// What was done.
+    pub action: &'a str,
+    /// Status before.
+    pub from_status: Option<&'a str>,
+    /// Status after.
+    pub to_status: &'a str,
+    /// The acting account.
+    pub actor_id: Option<&'a str>,
+    /// The actor's role.
+    pub actor_role: &'a str,
+    /// Free-text note.
+    pub note: Option<&'a str>,
+    /// Whether the note is for staff only.
+    pub internal: bool,
+    /// Structured details as JSON text.
+    pub details: Option<String>,
+    /// The HTTP request that caused it.
+    pub request_id: Option<&'a str>,
+    /// When it happened.
+    pub created_at: NaiveDateTime,
+}
+
+/// Records an event.
+pub fn insert(conn: &mut AnyConnection, event: &NewEvent<'_>) -> QueryResult<()> {
+    diesel::insert_into(case_events::table).values(event).execute(conn).map(|_| ())
+}
+
+/// The case's events in the order they happened.
+pub fn list_for_case(conn: &mut AnyConnection, case_id: &str) -> QueryResult<Vec<EventRow>> {
+    case_events::table
+        .filter(case_events::case_id.eq(case_id))
+        .order((case_events::created_at, case_events::id))
+        .load(conn)
+}

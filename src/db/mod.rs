@@ -1,0 +1,253 @@
+//! The database: one connection type over SQLite and PostgreSQL, the pool, migrations, and the
+//! repositories of each table.
+//!
+//! Diesel is blocking; [`Db::run`] and [`Db::write`] run work on actix's blocking pool so the
+//! HTTP workers never wait on the database.
+
+pub mod cases;
+pub mod catalog;
+pub mod events;
+pub mod schema;
+pub mod users;
+
+use anyhow::Context;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use crate::error::{AppError, AppResult};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either supported database.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    /// PostgreSQL, the production backend.
+    Postgresql(diesel::PgConnection),
+    /// SQLite, the embedded default.
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Which database a URL designates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A `postgres://` or `postgresql://` URL.
+    Postgres,
+    /// Anything else: a SQLite file path (an optional `sqlite://` prefix is removed).
+    Sqlite,
+}
+
+impl Backend {
+    /// Chooses the backend from the URL's scheme. Never guesses by trying to connect.
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") { Backend::Postgres } else { Backend::Sqlite }
+    }
+}
+
+/// The URL with any password replaced, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &credentials[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+}
+
+/// Opens connections of the backend its URL names (and only that one).
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: String,
+    backend: Backend,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        match self.backend {
+            Backend::Postgres => diesel::PgConnection::establish(&self.url)
+                .map(AnyConnection::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+            Backend::Sqlite => {
+                let mut conn = diesel::SqliteConnection::establish(sqlite_path(&self.url))
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // busy_timeout first: the other pragmas may already need to wait for a lock.
+                conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+/// The shared handle to the database.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens a pool on `url` and brings the schema up to date.
+    pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        let backend = Backend::of_url(url);
+        let manager = ConnectionManager { url: url.to_owned(), backend };
+        if backend == Backend::Sqlite {
+            // WAL once, before the pool opens several connections at once.
+            let mut conn = manager.connect().with_context(|| format!("opening SQLite database {url}"))?;
+            conn.batch_execute("PRAGMA journal_mode = WAL;")?;
+        }
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)
+            .with_context(|| format!("connecting to {}", redact_url(url)))?;
+        let db = Db { pool, backend };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs pending migrations. On PostgreSQL an advisory lock keeps several starting servers
+    /// from migrating at once.
+    pub fn migrate(&self) -> anyhow::Result<()> {
+        let mut conn = self.pool.get()?;
+        let result = match &mut *conn {
+            AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+            AnyConnection::Postgresql(c) => {
+                c.batch_execute("SELECT pg_advisory_lock(7417001)")?;
+                let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
+                c.batch_execute("SELECT pg_advisory_unlock(7417001)")?;
+                result
+            }
+        };
+        result.map_err(|e| anyhow::anyhow!("running migrations: {e}"))
+    }
+
+    /// A pooled connection for synchronous callers (command-line tools, workers' own threads).
+    pub fn conn(&self) -> AppResult<r2d2::PooledConnection<ConnectionManager>> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `work` with a pooled connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs `work` in a write transaction on the blocking thread pool: committed when it returns
+    /// `Ok`, rolled back otherwise.
+    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+    {
+        self.run(|conn| write_transaction(conn, work)).await
+    }
+}
+
+/// Runs `work` in a transaction meant to write. On SQLite the transaction is `IMMEDIATE`, so it
+/// takes the write lock before its first read: two writers then queue on the busy timeout
+/// instead of one failing when it upgrades a stale read snapshot.
+pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    if matches!(conn, AnyConnection::Postgresql(_)) {
+        return conn.transaction(work);
+    }
+    conn.batch_execute("BEGIN IMMEDIATE")?;
+    match std::panic::catch_unwind(AssertUnwindSafe(|| work(conn))) {
+        Ok(Ok(value)) => match conn.batch_execute("COMMIT") {
+            Ok(()) => Ok(value),
+            Err(err) => {
+                let _ = conn.batch_execute("ROLLBACK");
+                Err(err.into())
+            }
+        },
+        Ok(Err(err)) => {
+            let _ = conn.batch_execute("ROLLBACK");
+            Err(err)
+        }
+        Err(panic) => {
+            let _ = conn.batch_execute("ROLLBACK");
+            std::panic::resume_unwind(panic)
+        }
+    }
+}
+
+/// Whether a database error is a violated unique constraint.
+pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
+    matches!(err, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+}
+
+/// Maps "no row" to 404 and everything else to an internal error.
+pub fn not_found_or_internal(err: diesel::result::Error) -> AppError {
+    match err {
+        diesel::result::Error::NotFound => AppError::NotFound,
+        other => AppError::from(other),
+    }
+}
+
+/// The current time as stored in the database: UTC, microsecond precision (PostgreSQL's).
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backends_are_chosen_by_scheme() {
+        assert_eq!(Backend::of_url("postgres://u@h/db"), Backend::Postgres);
+        assert_eq!(Backend::of_url("postgresql://u@h/db"), Backend::Postgres);
+        assert_eq!(Backend::of_url("./data/evisa.db"), Backend::Sqlite);
+        assert_eq!(Backend::of_url("sqlite://data/evisa.db"), Backend::Sqlite);
+        assert_eq!(sqlite_path("sqlite://data/evisa.db"), "data/evisa.db");
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(redact_url("postgres://evisa:s3cret@db:5432/evisa"), "postgres://evisa:***@db:5432/evisa");
+        assert_eq!(redact_url("postgres://postgres@127.0.0.1/evisa"), "postgres://postgres@127.0.0.1/evisa");
+        assert_eq!(redact_url("./data/evisa.db"), "./data/evisa.db");
+    }
+}

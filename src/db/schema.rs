@@ -1,0 +1,116 @@
+//! Diesel's view of the tables. Identifiers are UUIDs stored as text and times are UTC
+//! timestamps, the common ground of SQLite and PostgreSQL.
+
+diesel::table! {
+    /// Consular posts.
+    posts (code) {
+        code -> Text,
+        name -> Text,
+        country -> Text,
+        time_zone -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Accounts of applicants and staff.
+    users (id) {
+        id -> Text,
+        email -> Text,
+        password_hash -> Text,
+        full_name -> Text,
+        role -> Text,
+        post_code -> Nullable<Text>,
+        preferred_language -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The visa catalogue: one service per visa type.
+    visa_types (code) {
+        code -> Text,
+        name -> Text,
+        purpose -> Text,
+        category -> Text,
+        entries -> Text,
+        max_stay_days -> Integer,
+        validity_days -> Integer,
+        fee_minor -> BigInt,
+        currency -> Text,
+        processing_days -> Integer,
+        active -> Bool,
+        sort_order -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Counters that number case references per scope (state and year).
+    reference_counters (scope) {
+        scope -> Text,
+        last_value -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Cases: one request of one applicant for one service.
+    cases (id) {
+        id -> Text,
+        reference -> Text,
+        applicant_id -> Text,
+        service -> Text,
+        service_code -> Text,
+        post_code -> Text,
+        status -> Text,
+        form -> Text,
+        surname -> Nullable<Text>,
+        given_names -> Nullable<Text>,
+        nationality -> Nullable<Text>,
+        assigned_officer_id -> Nullable<Text>,
+        priority -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        decision_deadline -> Nullable<Timestamp>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The audit trail of every case.
+    case_events (id) {
+        id -> Text,
+        case_id -> Text,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        note -> Nullable<Text>,
+        internal -> Bool,
+        details -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Documents attached to cases; the bytes live in the object store.
+    case_documents (id) {
+        id -> Text,
+        case_id -> Text,
+        kind -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(cases -> posts (post_code));
+diesel::joinable!(case_events -> cases (case_id));
+diesel::joinable!(case_documents -> cases (case_id));
+
+diesel::allow_tables_to_appear_in_same_query!(posts, users, visa_types, reference_counters, cases, case_events, case_documents);

@@ -1,0 +1,95 @@
+//! Accounts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::AnyConnection;
+use super::schema::users;
+use crate::domain::role::Role;
+
+/// A stored account. Deliberately not `Debug`: it holds the password hash.
+#[derive(Queryable, Clone)]
+pub struct UserRow {
+    /// Account id (UUID).
+    pub id: String,
+    /// Login e-mail, lower case.
+    pub email: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Full name for display.
+    pub full_name: String,
+    /// Role name.
+    pub role: String,
+    /// The staff member's consular post.
+    pub post_code: Option<String>,
+    /// Preferred language of correspondence (ISO 639-1).
+    pub preferred_language: String,
+    /// Whether the account may no longer log in.
+    pub disabled: bool,
+    /// Creation time (UTC).
+    pub created_at: NaiveDateTime,
+}
+
+impl UserRow {
+    /// The account's role. Stored roles are checked by the schema, so an unknown name means a
+    /// corrupted row; it is treated as the least privileged role.
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::Applicant)
+    }
+}
+
+/// A new account.
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    /// Account id (UUID).
+    pub id: &'a str,
+    /// Login e-mail, lower case.
+    pub email: &'a str,
+    /// Argon2id PHC string.
+    pub password_hash: &'a str,
+    /// Full name.
+    pub full_name: &'a str,
+    /// Role name.
+    pub role: &'a str,
+    /// Consular post, for staff.
+    pub post_code: Option<&'a str>,
+    /// Preferred language.
+    pub preferred_language: &'a str,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+}
+
+/// Inserts an account. A taken e-mail is a unique violation.
+pub fn insert(conn: &mut AnyConnection, user: &NewUser<'_>) -> QueryResult<()> {
+    diesel::insert_into(users::table).values(user).execute(conn).map(|_| ())
+}
+
+/// The account with this (lower-case) e-mail.
+pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table.filter(users::email.eq(email)).first(conn).optional()
+}
+
+/// The account with this id.
+pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table.find(id).first(conn).optional()
+}
+
+/// Whether any administrator account exists.
+pub fn admin_exists(conn: &mut AnyConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.filter(users::role.eq(Role::Admin.as_str())))).get_result(conn)
+}
+
+/// Staff accounts, optionally of one post, newest first, with the total count.
+pub fn list_staff(conn: &mut AnyConnection, post: Option<&str>, limit: i64, offset: i64) -> QueryResult<(Vec<UserRow>, i64)> {
+    let filtered = || {
+        let mut query = users::table.filter(users::role.ne(Role::Applicant.as_str())).into_boxed();
+        if let Some(post) = post {
+            query = query.filter(users::post_code.eq(post.to_owned()));
+        }
+        query
+    };
+    let total = filtered().count().get_result(conn)?;
+    let rows = filtered().order((users::created_at.desc(), users::id)).limit(limit).offset(offset).load(conn)?;
+    Ok((rows, total))
+}

@@ -1,0 +1,14 @@
+//! Pure types and rules of the consular domain. Nothing here performs I/O or knows about HTTP or
+//! the database.
+
+pub mod country;
+pub mod document;
+pub mod email;
+pub mod field_error;
+pub mod password_policy;
+pub mod reference;
+pub mod role;
+pub mod status;
+pub mod visa_application;
+
+pub use field_error::FieldError;

@@ -1,0 +1,365 @@
+//! The case state machine: every status, every action, and the one function that decides which
+//! action may move a case from which status to which, for whom.
+//!
+//! The legal edges are data ([`EDGES`]); [`transition`] only looks them up. Persisting a
+//! transition is the database layer's job, guarded by the expected current status.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use super::role::Role;
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// Being filled in by the applicant; invisible to staff.
+    Draft,
+    /// Complete and waiting in the post's queue.
+    Submitted,
+    /// Claimed by an officer who is examining it.
+    InReview,
+    /// The officer asked the applicant for more information.
+    InfoRequested,
+    /// An officer recommended approval; a second person must confirm (four-eyes).
+    PendingApproval,
+    /// Granted; issuance takes over from here.
+    Approved,
+    /// The document was issued.
+    Issued,
+    /// Refused with coded grounds.
+    Rejected,
+    /// Withdrawn by the applicant before a decision.
+    Withdrawn,
+    /// An issued document was revoked.
+    Revoked,
+}
+
+impl CaseStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [CaseStatus; 10] = [
+        CaseStatus::Draft,
+        CaseStatus::Submitted,
+        CaseStatus::InReview,
+        CaseStatus::InfoRequested,
+        CaseStatus::PendingApproval,
+        CaseStatus::Approved,
+        CaseStatus::Issued,
+        CaseStatus::Rejected,
+        CaseStatus::Withdrawn,
+        CaseStatus::Revoked,
+    ];
+
+    /// The stable name used in the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Draft => "draft",
+            CaseStatus::Submitted => "submitted",
+            CaseStatus::InReview => "in_review",
+            CaseStatus::InfoRequested => "info_requested",
+            CaseStatus::PendingApproval => "pending_approval",
+            CaseStatus::Approved => "approved",
+            CaseStatus::Issued => "issued",
+            CaseStatus::Rejected => "rejected",
+            CaseStatus::Withdrawn => "withdrawn",
+            CaseStatus::Revoked => "revoked",
+        }
+    }
+
+    /// Whether the applicant may still edit the case's form and documents.
+    pub fn is_editable_by_applicant(self) -> bool {
+        matches!(self, CaseStatus::Draft | CaseStatus::InfoRequested)
+    }
+}
+
+impl fmt::Display for CaseStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CaseStatus {
+    type Err = UnknownName;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CaseStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or(UnknownName)
+    }
+}
+
+/// A name that is not one of the enumeration's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown name")]
+pub struct UnknownName;
+
+/// Something an actor does to a case that may change its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// The applicant hands in a complete draft.
+    Submit,
+    /// The applicant withdraws before a decision.
+    Withdraw,
+    /// An officer takes a submitted case.
+    Claim,
+    /// The assignee puts the case back in the queue.
+    Release,
+    /// A supervisor gives the case to an officer of the post.
+    Assign,
+    /// The assignee asks the applicant for more information.
+    RequestInfo,
+    /// The applicant answers a request for information.
+    Respond,
+    /// The assignee recommends approval where four-eyes applies.
+    Recommend,
+    /// The assignee approves where no second person is needed.
+    Approve,
+    /// The assignee refuses with coded grounds.
+    Refuse,
+    /// A second person confirms a recommended approval.
+    Confirm,
+    /// A second person sends a recommendation back for review.
+    Return,
+    /// The service issues the document of an approved case.
+    Issue,
+    /// A supervisor revokes an issued document.
+    Revoke,
+}
+
+impl Action {
+    /// Every action.
+    pub const ALL: [Action; 14] = [
+        Action::Submit,
+        Action::Withdraw,
+        Action::Claim,
+        Action::Release,
+        Action::Assign,
+        Action::RequestInfo,
+        Action::Respond,
+        Action::Recommend,
+        Action::Approve,
+        Action::Refuse,
+        Action::Confirm,
+        Action::Return,
+        Action::Issue,
+        Action::Revoke,
+    ];
+
+    /// The stable name used in audit events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Submit => "submit",
+            Action::Withdraw => "withdraw",
+            Action::Claim => "claim",
+            Action::Release => "release",
+            Action::Assign => "assign",
+            Action::RequestInfo => "request_info",
+            Action::Respond => "respond",
+            Action::Recommend => "recommend",
+            Action::Approve => "approve",
+            Action::Refuse => "refuse",
+            Action::Confirm => "confirm",
+            Action::Return => "return",
+            Action::Issue => "issue",
+            Action::Revoke => "revoke",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+use Action as A;
+use CaseStatus as S;
+use Role as R;
+
+const APPLICANT: &[Role] = &[R::Applicant];
+const STAFF: &[Role] = &[R::Officer, R::Supervisor];
+const SUPERVISOR: &[Role] = &[R::Supervisor];
+const SERVICE: &[Role] = &[R::System];
+
+/// Every legal edge of the state machine: from, action, who may do it, to.
+pub const EDGES: &[(CaseStatus, Action, &[Role], CaseStatus)] = &[
+    (S::Draft, A::Submit, APPLICANT, S::Submitted),
+    (S::Draft, A::Withdraw, APPLICANT, S::Withdrawn),
+    (S::Submitted, A::Withdraw, APPLICANT, S::Withdrawn),
+    (S::InReview, A::Withdraw, APPLICANT, S::Withdrawn),
+    (S::InfoRequested, A::Withdraw, APPLICANT, S::Withdrawn),
+    (S::PendingApproval, A::Withdraw, APPLICANT, S::Withdrawn),
+    (S::Submitted, A::Claim, STAFF, S::InReview),
+    (S::InReview, A::Release, STAFF, S::Submitted),
+    (S::Submitted, A::Assign, SUPERVISOR, S::InReview),
+    (S::InReview, A::Assign, SUPERVISOR, S::InReview),
+    (S::InReview, A::RequestInfo, STAFF, S::InfoRequested),
+    (S::InfoRequested, A::Respond, APPLICANT, S::InReview),
+    (S::InReview, A::Recommend, STAFF, S::PendingApproval),
+    (S::InReview, A::Approve, STAFF, S::Approved),
+    (S::InReview, A::Refuse, STAFF, S::Rejected),
+    (S::PendingApproval, A::Confirm, SUPERVISOR, S::Approved),
+    (S::PendingApproval, A::Return, SUPERVISOR, S::InReview),
+    (S::Approved, A::Issue, SERVICE, S::Issued),
+    (S::Issued, A::Revoke, SUPERVISOR, S::Revoked),
+];
+
+/// Why a transition was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// The role may never perform this action, whatever the status.
+    #[error("a {role} may not {action} a case")]
+    Forbidden {
+        /// The actor's role.
+        role: Role,
+        /// The refused action.
+        action: Action,
+    },
+    /// The action exists for this role, but not from the case's current status.
+    #[error("cannot {action} a case that is {from}")]
+    IllegalFromStatus {
+        /// The case's current status.
+        from: CaseStatus,
+        /// The refused action.
+        action: Action,
+    },
+}
+
+/// Decides a transition: the new status when `role` performs `action` on a case in `from`.
+pub fn transition(from: CaseStatus, action: Action, role: Role) -> Result<CaseStatus, TransitionError> {
+    let mut role_may_act = false;
+    for &(edge_from, edge_action, roles, to) in EDGES {
+        if edge_action != action || !roles.contains(&role) {
+            continue;
+        }
+        role_may_act = true;
+        if edge_from == from {
+            return Ok(to);
+        }
+    }
+    if role_may_act {
+        Err(TransitionError::IllegalFromStatus { from, action })
+    } else {
+        Err(TransitionError::Forbidden { role, action })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// The legal edges written out one by one, independently of [`EDGES`].
+    fn expected() -> HashMap<(CaseStatus, Action, Role), CaseStatus> {
+        let rows = [
+            (S::Draft, A::Submit, R::Applicant, S::Submitted),
+            (S::Draft, A::Withdraw, R::Applicant, S::Withdrawn),
+            (S::Submitted, A::Withdraw, R::Applicant, S::Withdrawn),
+            (S::InReview, A::Withdraw, R::Applicant, S::Withdrawn),
+            (S::InfoRequested, A::Withdraw, R::Applicant, S::Withdrawn),
+            (S::PendingApproval, A::Withdraw, R::Applicant, S::Withdrawn),
+            (S::Submitted, A::Claim, R::Officer, S::InReview),
+            (S::Submitted, A::Claim, R::Supervisor, S::InReview),
+            (S::InReview, A::Release, R::Officer, S::Submitted),
+            (S::InReview, A::Release, R::Supervisor, S::Submitted),
+            (S::Submitted, A::Assign, R::Supervisor, S::InReview),
+            (S::InReview, A::Assign, R::Supervisor, S::InReview),
+            (S::InReview, A::RequestInfo, R::Officer, S::InfoRequested),
+            (S::InReview, A::RequestInfo, R::Supervisor, S::InfoRequested),
+            (S::InfoRequested, A::Respond, R::Applicant, S::InReview),
+            (S::InReview, A::Recommend, R::Officer, S::PendingApproval),
+            (S::InReview, A::Recommend, R::Supervisor, S::PendingApproval),
+            (S::InReview, A::Approve, R::Officer, S::Approved),
+            (S::InReview, A::Approve, R::Supervisor, S::Approved),
+            (S::InReview, A::Refuse, R::Officer, S::Rejected),
+            (S::InReview, A::Refuse, R::Supervisor, S::Rejected),
+            (S::PendingApproval, A::Confirm, R::Supervisor, S::Approved),
+            (S::PendingApproval, A::Return, R::Supervisor, S::InReview),
+            (S::Approved, A::Issue, R::System, S::Issued),
+            (S::Issued, A::Revoke, R::Supervisor, S::Revoked),
+        ];
+        rows.into_iter().map(|(f, a, r, t)| ((f, a, r), t)).collect()
+    }
+
+    #[test]
+    fn every_legal_edge_is_accepted() {
+        for ((from, action, role), to) in expected() {
+            assert_eq!(transition(from, action, role), Ok(to), "{from} --{action}/{role}-->");
+        }
+    }
+
+    #[test]
+    fn every_other_combination_is_refused() {
+        let legal = expected();
+        let mut refused = 0;
+        for from in CaseStatus::ALL {
+            for action in Action::ALL {
+                for role in Role::ALL {
+                    if legal.contains_key(&(from, action, role)) {
+                        continue;
+                    }
+                    assert!(
+                        transition(from, action, role).is_err(),
+                        "{from} --{action}/{role}--> must be refused"
+                    );
+                    refused += 1;
+                }
+            }
+        }
+        assert_eq!(refused, 10 * 14 * 5 - legal.len());
+    }
+
+    #[test]
+    fn a_role_that_never_may_act_is_forbidden_not_conflicting() {
+        assert_eq!(
+            transition(S::InReview, A::Approve, R::Applicant),
+            Err(TransitionError::Forbidden { role: R::Applicant, action: A::Approve })
+        );
+        assert_eq!(
+            transition(S::PendingApproval, A::Confirm, R::Officer),
+            Err(TransitionError::Forbidden { role: R::Officer, action: A::Confirm })
+        );
+        assert_eq!(
+            transition(S::Approved, A::Approve, R::Admin),
+            Err(TransitionError::Forbidden { role: R::Admin, action: A::Approve })
+        );
+    }
+
+    #[test]
+    fn a_legal_action_from_the_wrong_status_is_illegal_from_status() {
+        assert_eq!(
+            transition(S::Approved, A::Withdraw, R::Applicant),
+            Err(TransitionError::IllegalFromStatus { from: S::Approved, action: A::Withdraw })
+        );
+        assert_eq!(
+            transition(S::Submitted, A::Submit, R::Applicant),
+            Err(TransitionError::IllegalFromStatus { from: S::Submitted, action: A::Submit })
+        );
+    }
+
+    #[test]
+    fn terminal_statuses_have_no_way_out_but_revocation_of_issued() {
+        for from in [S::Rejected, S::Withdrawn, S::Revoked] {
+            for action in Action::ALL {
+                for role in Role::ALL {
+                    assert!(transition(from, action, role).is_err());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for status in CaseStatus::ALL {
+            assert_eq!(status.as_str().parse::<CaseStatus>(), Ok(status));
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::Value::String(status.as_str().to_owned())
+            );
+        }
+        assert!("approved ".parse::<CaseStatus>().is_err());
+    }
+}

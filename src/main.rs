@@ -1,0 +1,5 @@
+//! The `evisa` binary: see [`evisa::cli`].
+
+fn main() -> anyhow::Result<()> {
+    evisa::cli::run()
+}

@@ -1,0 +1,174 @@
+//! Building the application: first-start bootstrap (data directory, migrations, seeds, secrets)
+//! and the HTTP server, which tests start on port 0.
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing_actix_web::TracingLogger;
+
+use crate::accounts::{self, AccountInput};
+use crate::auth::jwt::TokenService;
+use crate::auth::password;
+use crate::auth::throttle::LoginThrottle;
+use crate::config::Config;
+use crate::db::catalog::{self, PostRow};
+use crate::db::{self, Db, users};
+use crate::domain::role::Role;
+use crate::error::AppError;
+use crate::storage::DocumentStore;
+
+/// What every request handler shares.
+pub struct AppState {
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// The database.
+    pub db: Db,
+    /// Access tokens.
+    pub tokens: TokenService,
+    /// Uploaded documents.
+    pub documents: DocumentStore,
+    /// Login attempts per account.
+    pub login_throttle: LoginThrottle,
+}
+
+/// Prepares everything the service needs on a fresh or existing data directory: creates the
+/// directory, migrates the database, seeds the headquarters post and the first administrator,
+/// and loads or creates the secrets.
+pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let db = Db::connect(&config.database_url, config.db_pool_size)?;
+    tracing::info!(database = %db::redact_url(&config.database_url), "database ready");
+    seed(&db, &config)?;
+    let secret = match &config.jwt_secret {
+        Some(secret) => secret.as_bytes().to_vec(),
+        None => load_or_create_secret(&config.data_dir.join("secrets").join("jwt-hs256.key"))?,
+    };
+    let tokens = TokenService::new(&secret, &config.jwt_issuer, &config.jwt_audience, config.jwt_ttl_secs);
+    let documents = DocumentStore::open(&config)?;
+    let login_throttle = LoginThrottle::new(config.login_burst, Duration::from_secs(config.login_period_secs));
+    Ok(AppState { config: Arc::new(config), db, tokens, documents, login_throttle })
+}
+
+fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
+    let mut conn = db.conn()?;
+    if catalog::find_post(&mut conn, &config.hq_post)?.is_none() {
+        catalog::insert_post(
+            &mut conn,
+            &PostRow {
+                code: config.hq_post.clone(),
+                name: format!("{} headquarters", config.issuing_state_name),
+                country: config.issuing_state.clone(),
+                time_zone: "UTC".into(),
+                created_at: db::now(),
+            },
+        )?;
+        tracing::info!(post = %config.hq_post, "seeded the headquarters post");
+    }
+    if users::admin_exists(&mut conn)? {
+        return Ok(());
+    }
+    let (password, generated) = match &config.admin_password {
+        Some(password) => (password.clone(), false),
+        None => (rand::rng().sample_iter(Alphanumeric).take(24).map(char::from).collect::<String>(), true),
+    };
+    let account = accounts::validate(AccountInput {
+        email: config.admin_email.clone(),
+        password: password.clone(),
+        full_name: "Administrator".into(),
+        role: Role::Admin,
+        post: Some(config.hq_post.clone()),
+        preferred_language: None,
+    })
+    .map_err(|e| anyhow::anyhow!("EVISA_ADMIN_EMAIL / EVISA_ADMIN_PASSWORD: {}", describe(&e)))?;
+    let hash = password::hash(account.password())?;
+    accounts::insert(&mut conn, &account, &hash).map_err(|e| anyhow::anyhow!("creating the administrator: {}", describe(&e)))?;
+    if generated {
+        // Printed, not logged: logs are collected and kept; this is shown once to whoever starts
+        // the service for the first time.
+        println!(
+            "\n  evisa: created the administrator {} with the generated password\n\n      {password}\n\n  It is shown only this once. Set EVISA_ADMIN_PASSWORD to choose it instead.\n",
+            config.admin_email
+        );
+    } else {
+        tracing::info!(email = %config.admin_email, "created the administrator from EVISA_ADMIN_EMAIL/EVISA_ADMIN_PASSWORD");
+    }
+    Ok(())
+}
+
+/// A one-line description of an error for the command line.
+pub fn describe(err: &AppError) -> String {
+    match err {
+        AppError::Validation(problems) => problems.iter().map(|p| format!("{}: {}", p.field, p.detail)).collect::<Vec<_>>().join("; "),
+        other => other.to_string(),
+    }
+}
+
+/// Reads a secret from `path`, or creates one there (readable by the owner only).
+fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        return hex::decode(existing.trim()).with_context(|| format!("{} is not a hex secret", path.display()));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let secret: [u8; 48] = rand::rng().random();
+    write_private(path, hex::encode(secret).as_bytes())?;
+    tracing::info!(path = %path.display(), "generated a new access-token secret");
+    Ok(secret.to_vec())
+}
+
+/// Writes a file that only its owner may read.
+pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(contents)?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// The running service.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Bootstraps and binds the server (port 0 picks a free port).
+    pub fn build(config: Config) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(bootstrap(config)?);
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(web::QueryConfig::default().error_handler(|err, _| AppError::BadRequest(format!("invalid query: {err}")).into()))
+                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+                .configure(crate::api::configure)
+                .default_service(web::to(crate::api::not_found))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is told to stop.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
