@@ -82,18 +82,28 @@ pub fn declared_length(req: &HttpRequest) -> Option<usize> {
     req.headers().get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
 }
 
-/// Reads a whole body of at most `limit` bytes; 413 beyond that, without reading further.
+/// Reads a whole body of at most `limit` bytes; 413 beyond that. A moderately oversized body is
+/// read to its end and dropped first, so that clients which only read the answer after sending
+/// everything still see the 413; a grossly oversized one is refused without reading it.
 pub async fn read_body(payload: &mut Payload, declared: Option<usize>, limit: usize) -> Result<Bytes, AppError> {
-    if declared.is_some_and(|length| length > limit) {
+    let drain_limit = limit.saturating_mul(4);
+    if declared.is_some_and(|length| length > drain_limit) {
         return Err(AppError::PayloadTooLarge(limit));
     }
     let mut body = BytesMut::new();
+    let mut total = 0usize;
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| AppError::BadRequest(format!("could not read the request body: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(AppError::PayloadTooLarge(limit));
+        total += chunk.len();
+        if total > drain_limit {
+            break;
         }
-        body.extend_from_slice(&chunk);
+        if total <= limit {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    if total > limit {
+        return Err(AppError::PayloadTooLarge(limit));
     }
     Ok(body.freeze())
 }

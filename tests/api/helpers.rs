@@ -1,0 +1,333 @@
+//! `TestApp`: the service started for one test, with helpers that read like the story of a case.
+
+use chrono::{Duration, Utc};
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use evisa::config::Config;
+use evisa::startup::Application;
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use tempfile::TempDir;
+
+/// The shared secret of test access tokens.
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+/// The first administrator's credentials.
+pub const ADMIN_EMAIL: &str = "admin@evisa.test";
+/// The first administrator's password.
+pub const ADMIN_PASSWORD: &str = "Adm1n-pass-phrase-for-tests";
+/// A password every test account uses.
+pub const PASSWORD: &str = "river-Otter-47-lantern";
+
+/// Runs each test body once on SQLite and once on PostgreSQL (when configured). The generated
+/// tests are `<name>::sqlite` and `<name>::postgres`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn body($app: $crate::helpers::TestApp) $body
+
+                #[actix_web::test]
+                async fn sqlite() {
+                    body($crate::helpers::TestApp::spawn($crate::helpers::Db::Sqlite).await).await
+                }
+
+                #[actix_web::test]
+                async fn postgres() {
+                    match $crate::helpers::postgres_url() {
+                        Some(url) => body($crate::helpers::TestApp::spawn($crate::helpers::Db::Postgres(url)).await).await,
+                        None => eprintln!("EVISA_TEST_POSTGRES_URL is not set: PostgreSQL variant not run"),
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// The PostgreSQL server to test against, if any. In CI it is required.
+pub fn postgres_url() -> Option<String> {
+    let url = std::env::var("EVISA_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
+    if url.is_none() && std::env::var("CI").is_ok_and(|v| !v.is_empty()) {
+        panic!("CI is set but EVISA_TEST_POSTGRES_URL is not: the PostgreSQL tests must run in CI");
+    }
+    url
+}
+
+/// Which database a test app uses.
+pub enum Db {
+    /// A SQLite file in the test's data directory.
+    Sqlite,
+    /// A fresh database on this PostgreSQL server (URL of any database on it).
+    Postgres(String),
+}
+
+/// A fresh PostgreSQL database, dropped when the test ends.
+pub struct PostgresDb {
+    admin_url: String,
+    name: String,
+    /// URL of the fresh database.
+    pub url: String,
+}
+
+impl PostgresDb {
+    /// Creates a database with a unique name on the server of `server_url`.
+    pub fn create(server_url: &str) -> PostgresDb {
+        let name = format!("evisa_test_{}", uuid::Uuid::new_v4().simple());
+        let (base, query) = server_url.split_once('?').map_or((server_url, None), |(b, q)| (b, Some(q)));
+        let prefix = &base[..base.rfind('/').filter(|&i| i > "postgres://".len()).unwrap_or(base.len())];
+        let with_query = |db: &str| match query {
+            Some(q) => format!("{prefix}/{db}?{q}"),
+            None => format!("{prefix}/{db}"),
+        };
+        let admin_url = with_query("postgres");
+        let mut conn = diesel::PgConnection::establish(&admin_url)
+            .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is unreachable: {e}"));
+        conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+        PostgresDb { url: with_query(&name), admin_url, name }
+    }
+}
+
+impl Drop for PostgresDb {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin_url) {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+/// The service, started for one test.
+pub struct TestApp {
+    /// Base URL, such as `http://127.0.0.1:40123`.
+    pub address: String,
+    /// The configuration it runs with.
+    pub config: Config,
+    /// HTTP client.
+    pub client: reqwest::Client,
+    /// The data directory (removed at the end).
+    pub data_dir: TempDir,
+    /// The PostgreSQL database, if any (dropped at the end).
+    pub postgres: Option<PostgresDb>,
+}
+
+/// An account logged in for a test.
+#[derive(Clone, Debug)]
+pub struct Account {
+    /// Account id.
+    pub id: String,
+    /// Login e-mail.
+    pub email: String,
+    /// Access token.
+    pub token: String,
+}
+
+impl TestApp {
+    /// The configuration of a test app on `data_dir`.
+    pub fn config(data_dir: PathBuf, database_url: Option<String>) -> Config {
+        let mut config = Config::with_data_dir(data_dir);
+        config.bind = "127.0.0.1:0".into();
+        if let Some(url) = database_url {
+            config.database_url = url;
+        }
+        config.db_pool_size = 5;
+        config.jwt_secret = Some(JWT_SECRET.into());
+        config.admin_email = ADMIN_EMAIL.into();
+        config.admin_password = Some(ADMIN_PASSWORD.into());
+        config
+    }
+
+    /// Starts the service on a fresh database.
+    pub async fn spawn(db: Db) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temporary data directory");
+        let postgres = match db {
+            Db::Sqlite => None,
+            Db::Postgres(server) => Some(PostgresDb::create(&server)),
+        };
+        let config = TestApp::config(data_dir.path().to_path_buf(), postgres.as_ref().map(|p| p.url.clone()));
+        TestApp::start(config, data_dir, postgres).await
+    }
+
+    /// Starts the service with a given configuration.
+    pub async fn start(config: Config, data_dir: TempDir, postgres: Option<PostgresDb>) -> TestApp {
+        let app = Application::build(config.clone()).expect("the application starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestApp { address, config, client, data_dir, postgres }
+    }
+
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
+        let mut request = self.client.request(method, format!("{}{}", self.address, path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// GET with a token.
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+
+    /// POST JSON with a token.
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.request(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// POST without a body.
+    pub async fn post_empty(&self, path: &str, token: &str) -> Response {
+        self.request(Method::POST, path, Some(token), None).await
+    }
+
+    /// PATCH JSON with a token.
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.request(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    /// PUT raw bytes with a content type.
+    pub async fn put_bytes(&self, path: &str, token: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+        self.client
+            .put(format!("{}{}", self.address, path))
+            .bearer_auth(token)
+            .header("Content-Type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Logs in and returns the token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self.request(Method::POST, "/api/v1/auth/login", None, Some(&json!({"email": email, "password": password}))).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {email}");
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// The first administrator, logged in.
+    pub async fn admin(&self) -> Account {
+        let token = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let me: Value = self.get("/api/v1/me", &token).await.json().await.unwrap();
+        Account { id: me["id"].as_str().unwrap().to_owned(), email: ADMIN_EMAIL.into(), token }
+    }
+
+    /// Registers and logs in a new applicant.
+    pub async fn applicant(&self, name: &str) -> Account {
+        let email = format!("{name}.{}@example.org", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let response = self
+            .request(Method::POST, "/api/v1/auth/register", None, Some(&json!({"email": email, "password": PASSWORD, "full_name": name})))
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "registration of {email}");
+        let body: Value = response.json().await.unwrap();
+        let token = self.login(&email, PASSWORD).await;
+        Account { id: body["id"].as_str().unwrap().to_owned(), email, token }
+    }
+
+    /// Creates a staff account through the admin API and logs it in.
+    pub async fn staff(&self, role: &str, post: &str) -> Account {
+        let admin = self.admin().await;
+        let email = format!("{role}.{}@consulate.test", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let response = self
+            .post(
+                "/api/v1/admin/users",
+                &admin.token,
+                &json!({"email": email, "password": PASSWORD, "full_name": format!("Test {role}"), "role": role, "post": post}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "creation of {email}");
+        let body: Value = response.json().await.unwrap();
+        let token = self.login(&email, PASSWORD).await;
+        Account { id: body["id"].as_str().unwrap().to_owned(), email, token }
+    }
+
+    /// Adds a consular post.
+    pub async fn add_post(&self, code: &str) {
+        let admin = self.admin().await;
+        let response = self
+            .post("/api/v1/admin/posts", &admin.token, &json!({"code": code, "name": format!("Post {code}"), "country": "GBR", "time_zone": "Europe/London"}))
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+
+    /// Creates a draft from `body` and returns the application.
+    pub async fn draft(&self, applicant: &Account, body: &Value) -> Value {
+        let response = self.post("/api/v1/applications", &applicant.token, body).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.unwrap()
+    }
+
+    /// A complete draft with its photo and passport scan, ready to submit; returns its id.
+    pub async fn complete_draft(&self, applicant: &Account) -> String {
+        let draft = self.draft(applicant, &valid_application()).await;
+        let id = draft["id"].as_str().unwrap().to_owned();
+        let photo = self.put_bytes(&format!("/api/v1/applications/{id}/documents/photo"), &applicant.token, "image/png", photo_png(413, 531)).await;
+        assert_eq!(photo.status(), StatusCode::OK);
+        let scan = self.put_bytes(&format!("/api/v1/applications/{id}/documents/passport"), &applicant.token, "application/pdf", minimal_pdf()).await;
+        assert_eq!(scan.status(), StatusCode::OK);
+        id
+    }
+
+    /// A submitted application of `applicant`; returns its id.
+    pub async fn submitted(&self, applicant: &Account) -> String {
+        let id = self.complete_draft(applicant).await;
+        let response = self.post_empty(&format!("/api/v1/applications/{id}/submit"), &applicant.token).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        id
+    }
+}
+
+/// A valid visa application with trip dates relative to today.
+pub fn valid_application() -> Value {
+    let today = Utc::now().date_naive();
+    let arrival = today + Duration::days(60);
+    let departure = arrival + Duration::days(13);
+    json!({
+        "visa_type": "TOURIST", "post": "UTO-HQ",
+        "applicant": {"surname": "Smith", "given_names": "John Paul", "sex": "M",
+                      "date_of_birth": "1990-02-15", "place_of_birth": "Leeds", "nationality": "GBR"},
+        "passport": {"number": "123456789", "issuing_state": "GBR",
+                     "issue_date": "2020-01-10", "expiry_date": (today + Duration::days(5 * 365)).to_string()},
+        "travel": {"purpose": "tourism", "arrival_date": arrival.to_string(), "departure_date": departure.to_string(),
+                   "address": "Hotel Astana, Kabanbay Batyr 1"},
+        "contact": {"email": "john@example.org", "phone": "+44 20 7946 0000"}
+    })
+}
+
+/// A PNG photo of the given size.
+pub fn photo_png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .unwrap();
+    bytes
+}
+
+/// The smallest complete PDF file.
+pub fn minimal_pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()
+}
+
+/// Reads a problem+json response, checking its media type and status.
+pub async fn problem(response: Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status);
+    let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status.as_u16());
+    assert!(body["type"].as_str().unwrap().starts_with("urn:evisa:problem:"));
+    assert!(body["title"].is_string() && body["detail"].is_string());
+    body
+}
+
+/// The fields named by a validation problem.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"].as_array().expect("errors list").iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
+}

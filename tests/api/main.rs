@@ -1,0 +1,14 @@
+//! Integration tests: the real service on a random port, driven over HTTP, each test on a fresh
+//! SQLite database and, when `EVISA_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database too.
+
+mod helpers;
+
+mod access;
+mod admin;
+mod applications;
+mod auth;
+mod cli;
+mod concurrency;
+mod documents;
+mod health;
+mod openapi;
