@@ -70,7 +70,10 @@ where
     T::Err: std::fmt::Display,
 {
     match var(name) {
-        Some(raw) => raw.trim().parse().map_err(|e| anyhow::anyhow!("{name}: {e}")),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{name}: {e}")),
         None => Ok(default),
     }
 }
@@ -117,7 +120,10 @@ impl Config {
         }
         config.jwt_issuer = var("EVISA_JWT_ISSUER").unwrap_or_else(|| config.public_url.clone());
         if let Some(state) = var("EVISA_ISSUING_STATE") {
-            if state.parse::<crate::domain::country::CountryCode>().is_err() {
+            if state
+                .parse::<crate::domain::country::CountryCode>()
+                .is_err()
+            {
                 bail!("EVISA_ISSUING_STATE: {state:?} is not an ICAO state code");
             }
             config.hq_post = format!("{state}-HQ");
@@ -153,10 +159,18 @@ impl Config {
         {
             bail!("EVISA_JWT_SECRET must be at least 32 bytes long");
         }
-        if self.jwt_ttl_secs == 0 || self.db_pool_size == 0 || self.login_burst == 0 || self.login_period_secs == 0 {
-            bail!("EVISA_JWT_TTL_SECONDS, EVISA_DB_POOL_SIZE, EVISA_LOGIN_BURST and EVISA_LOGIN_PERIOD_SECONDS must be positive");
+        if self.jwt_ttl_secs == 0
+            || self.db_pool_size == 0
+            || self.login_burst == 0
+            || self.login_period_secs == 0
+        {
+            bail!(
+                "EVISA_JWT_TTL_SECONDS, EVISA_DB_POOL_SIZE, EVISA_LOGIN_BURST and EVISA_LOGIN_PERIOD_SECONDS must be positive"
+            );
         }
-        self.admin_email.parse::<crate::domain::email::Email>().context("EVISA_ADMIN_EMAIL")?;
+        self.admin_email
+            .parse::<crate::domain::email::Email>()
+            .context("EVISA_ADMIN_EMAIL")?;
         Ok(())
     }
 }

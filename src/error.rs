@@ -59,7 +59,11 @@ pub enum AppError {
 
 impl AppError {
     /// A validation error about a single field.
-    pub fn invalid_field(field: impl Into<String>, code: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn invalid_field(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
         AppError::Validation(vec![FieldError::new(field, code, detail)])
     }
 
@@ -77,7 +81,9 @@ impl AppError {
             AppError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             AppError::Conflict(_) => ("conflict", "Conflict"),
             AppError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
-            AppError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            AppError::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
             AppError::Validation(_) => ("validation-error", "Invalid request content"),
             AppError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             AppError::Unavailable(_) => ("unavailable", "Service unavailable"),
@@ -139,12 +145,19 @@ impl ResponseError for AppError {
             AppError::Validation(errors) => Some(errors.as_slice()),
             _ => None,
         };
-        let body = Problem { problem_type: format!("urn:evisa:problem:{slug}"), title, status: status.as_u16(), detail, errors };
+        let body = Problem {
+            problem_type: format!("urn:evisa:problem:{slug}"),
+            title,
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         match self {
             AppError::Unauthorized(_) => {
-                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
             }
             AppError::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.max(&1).to_string()));

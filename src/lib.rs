@@ -3,6 +3,9 @@
 //! Layers: [`domain`] holds pure types and rules; [`db`] stores them; [`workflow`] applies the
 //! state machine to stored cases; [`api`] exposes it all over HTTP; [`startup`] wires it together.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![warn(missing_docs)]
+
 pub mod accounts;
 pub mod api;
 pub mod auth;

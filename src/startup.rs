@@ -41,7 +41,8 @@ pub struct AppState {
 /// directory, migrates the database, seeds the headquarters post and the first administrator,
 /// and loads or creates the secrets.
 pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     let db = Db::connect(&config.database_url, config.db_pool_size)?;
     tracing::info!(database = %db::redact_url(&config.database_url), "database ready");
     seed(&db, &config)?;
@@ -49,10 +50,24 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         Some(secret) => secret.as_bytes().to_vec(),
         None => load_or_create_secret(&config.data_dir.join("secrets").join("jwt-hs256.key"))?,
     };
-    let tokens = TokenService::new(&secret, &config.jwt_issuer, &config.jwt_audience, config.jwt_ttl_secs);
+    let tokens = TokenService::new(
+        &secret,
+        &config.jwt_issuer,
+        &config.jwt_audience,
+        config.jwt_ttl_secs,
+    );
     let documents = DocumentStore::open(&config)?;
-    let login_throttle = LoginThrottle::new(config.login_burst, Duration::from_secs(config.login_period_secs));
-    Ok(AppState { config: Arc::new(config), db, tokens, documents, login_throttle })
+    let login_throttle = LoginThrottle::new(
+        config.login_burst,
+        Duration::from_secs(config.login_period_secs),
+    );
+    Ok(AppState {
+        config: Arc::new(config),
+        db,
+        tokens,
+        documents,
+        login_throttle,
+    })
 }
 
 fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
@@ -75,7 +90,14 @@ fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
     }
     let (password, generated) = match &config.admin_password {
         Some(password) => (password.clone(), false),
-        None => (rand::rng().sample_iter(Alphanumeric).take(24).map(char::from).collect::<String>(), true),
+        None => (
+            rand::rng()
+                .sample_iter(Alphanumeric)
+                .take(24)
+                .map(char::from)
+                .collect::<String>(),
+            true,
+        ),
     };
     let account = accounts::validate(AccountInput {
         email: config.admin_email.clone(),
@@ -87,7 +109,8 @@ fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
     })
     .map_err(|e| anyhow::anyhow!("EVISA_ADMIN_EMAIL / EVISA_ADMIN_PASSWORD: {}", describe(&e)))?;
     let hash = password::hash(account.password())?;
-    accounts::insert(&mut conn, &account, &hash).map_err(|e| anyhow::anyhow!("creating the administrator: {}", describe(&e)))?;
+    accounts::insert(&mut conn, &account, &hash)
+        .map_err(|e| anyhow::anyhow!("creating the administrator: {}", describe(&e)))?;
     if generated {
         // Printed, not logged: logs are collected and kept; this is shown once to whoever starts
         // the service for the first time.
@@ -104,7 +127,11 @@ fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
 /// A one-line description of an error for the command line.
 pub fn describe(err: &AppError) -> String {
     match err {
-        AppError::Validation(problems) => problems.iter().map(|p| format!("{}: {}", p.field, p.detail)).collect::<Vec<_>>().join("; "),
+        AppError::Validation(problems) => problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.detail))
+            .collect::<Vec<_>>()
+            .join("; "),
         other => other.to_string(),
     }
 }
@@ -112,7 +139,8 @@ pub fn describe(err: &AppError) -> String {
 /// Reads a secret from `path`, or creates one there (readable by the owner only).
 fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     if let Ok(existing) = std::fs::read_to_string(path) {
-        return hex::decode(existing.trim()).with_context(|| format!("{} is not a hex secret", path.display()));
+        return hex::decode(existing.trim())
+            .with_context(|| format!("{} is not a hex secret", path.display()));
     }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
@@ -130,7 +158,9 @@ pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     file.write_all(contents)?;
     file.sync_all()?;
     Ok(())
@@ -145,15 +175,20 @@ pub struct Application {
 impl Application {
     /// Bootstraps and binds the server (port 0 picks a free port).
     pub fn build(config: Config) -> anyhow::Result<Application> {
-        let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let listener =
+            TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(bootstrap(config)?);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
-                .app_data(web::QueryConfig::default().error_handler(|err, _| AppError::BadRequest(format!("invalid query: {err}")).into()))
-                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+                .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                    AppError::BadRequest(format!("invalid query: {err}")).into()
+                }))
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
+                )
                 .configure(crate::api::configure)
                 .default_service(web::to(crate::api::not_found))
         })

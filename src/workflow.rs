@@ -20,7 +20,10 @@ pub struct Actor {
 
 impl From<&AuthUser> for Actor {
     fn from(user: &AuthUser) -> Self {
-        Actor { user_id: Some(user.id.clone()), role: user.role }
+        Actor {
+            user_id: Some(user.id.clone()),
+            role: user.role,
+        }
     }
 }
 
@@ -40,7 +43,10 @@ pub struct Audit {
 impl Audit {
     /// An audit record for a request.
     pub fn for_request(request_id: impl ToString) -> Audit {
-        Audit { request_id: Some(request_id.to_string()), ..Audit::default() }
+        Audit {
+            request_id: Some(request_id.to_string()),
+            ..Audit::default()
+        }
     }
 
     /// Adds a note.
@@ -63,13 +69,20 @@ pub fn visible_case(conn: &mut AnyConnection, id: &str, user: &AuthUser) -> AppR
     let visible = match user.role {
         Role::Applicant => case.applicant_id == user.id,
         Role::Officer | Role::Supervisor => {
-            user.post.as_deref() == Some(case.post_code.as_str()) && case.status() != CaseStatus::Draft
+            user.post.as_deref() == Some(case.post_code.as_str())
+                && case.status() != CaseStatus::Draft
         }
         Role::Admin | Role::System => {
-            return Err(AppError::Forbidden("administrators do not handle case files".into()));
+            return Err(AppError::Forbidden(
+                "administrators do not handle case files".into(),
+            ));
         }
     };
-    if visible { Ok(case) } else { Err(AppError::NotFound) }
+    if visible {
+        Ok(case)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// Performs `action` on `case`: decides the new status, writes it guarded by the status the case
@@ -90,9 +103,20 @@ pub fn transition(
     })?;
     let at = db::now();
     if db::cases::change_status(conn, &case.id, from, to, changes, at)? == 0 {
-        return Err(AppError::Conflict("the case was changed meanwhile; reload it and try again".into()));
+        return Err(AppError::Conflict(
+            "the case was changed meanwhile; reload it and try again".into(),
+        ));
     }
-    record(conn, &case.id, action.as_str(), Some(from), to, actor, audit, at)?;
+    record(
+        conn,
+        &case.id,
+        action.as_str(),
+        Some(from),
+        to,
+        actor,
+        audit,
+        at,
+    )?;
     Ok(to)
 }
 

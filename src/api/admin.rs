@@ -27,23 +27,44 @@ pub struct CreatePost {
 
 fn is_post_code(code: &str) -> bool {
     (2..=20).contains(&code.len())
-        && code.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+        && code.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        })
 }
 
 /// `POST /api/v1/admin/posts`: adds a consular post.
-pub async fn create_post(state: web::Data<AppState>, user: AuthUser, body: JsonBody<CreatePost>) -> AppResult<HttpResponse> {
+pub async fn create_post(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<CreatePost>,
+) -> AppResult<HttpResponse> {
     user.require(&[Role::Admin])?;
     let request = body.0;
     let mut problems = Vec::new();
     if !is_post_code(&request.code) {
-        problems.push(FieldError::new("code", "invalid", "upper-case letters and digits in dash-separated parts, such as UTO-LON"));
+        problems.push(FieldError::new(
+            "code",
+            "invalid",
+            "upper-case letters and digits in dash-separated parts, such as UTO-LON",
+        ));
     }
     let name = request.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 {
-        problems.push(FieldError::new("name", "invalid", "between 1 and 200 characters"));
+        problems.push(FieldError::new(
+            "name",
+            "invalid",
+            "between 1 and 200 characters",
+        ));
     }
     if request.time_zone.parse::<chrono_tz::Tz>().is_err() {
-        problems.push(FieldError::new("time_zone", "invalid", "an IANA time zone such as Europe/London"));
+        problems.push(FieldError::new(
+            "time_zone",
+            "invalid",
+            "an IANA time zone such as Europe/London",
+        ));
     }
     if !problems.is_empty() {
         return Err(AppError::Validation(problems));
@@ -59,11 +80,16 @@ pub async fn create_post(state: web::Data<AppState>, user: AuthUser, body: JsonB
         .db
         .write(move |conn| match catalog::insert_post(conn, &row) {
             Ok(()) => Ok(row),
-            Err(err) if db::is_unique_violation(&err) => Err(AppError::Conflict(format!("a post with code {} exists", row.code))),
+            Err(err) if db::is_unique_violation(&err) => Err(AppError::Conflict(format!(
+                "a post with code {} exists",
+                row.code
+            ))),
             Err(err) => Err(err.into()),
         })
         .await?;
-    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/posts#{}", row.code))).json(PostView::from(row)))
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/posts#{}", row.code)))
+        .json(PostView::from(row)))
 }
 
 /// Body of `POST /api/v1/admin/users`.
@@ -80,11 +106,19 @@ pub struct CreateUser {
 }
 
 /// `POST /api/v1/admin/users`: creates a staff account.
-pub async fn create_user(state: web::Data<AppState>, user: AuthUser, body: JsonBody<CreateUser>) -> AppResult<HttpResponse> {
+pub async fn create_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<CreateUser>,
+) -> AppResult<HttpResponse> {
     user.require(&[Role::Admin])?;
     let request = body.0;
     if !request.role.is_staff() {
-        return Err(AppError::invalid_field("role", "invalid", "one of officer, supervisor, admin"));
+        return Err(AppError::invalid_field(
+            "role",
+            "invalid",
+            "one of officer, supervisor, admin",
+        ));
     }
     let account = accounts::validate(AccountInput {
         email: request.email,
@@ -112,12 +146,23 @@ pub struct ListUsers {
 }
 
 /// `GET /api/v1/admin/users`: staff accounts, optionally of one post.
-pub async fn list_users(state: web::Data<AppState>, user: AuthUser, query: web::Query<ListUsers>) -> AppResult<HttpResponse> {
+pub async fn list_users(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<ListUsers>,
+) -> AppResult<HttpResponse> {
     user.require(&[Role::Admin])?;
-    let ListUsers { post, page, per_page } = query.into_inner();
+    let ListUsers {
+        post,
+        page,
+        per_page,
+    } = query.into_inner();
     let page = PageQuery::new(page, per_page);
     let (limit, offset) = page.limit_offset()?;
-    let (rows, total) = state.db.run(move |conn| Ok(users::list_staff(conn, post.as_deref(), limit, offset)?)).await?;
+    let (rows, total) = state
+        .db
+        .run(move |conn| Ok(users::list_staff(conn, post.as_deref(), limit, offset)?))
+        .await?;
     Ok(HttpResponse::Ok().json(Page {
         items: rows.into_iter().map(UserView::from).collect::<Vec<_>>(),
         page: page.page,

@@ -9,7 +9,10 @@ use crate::startup::AppState;
 
 /// `GET /api/v1/visa-types`.
 pub async fn visa_types(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let rows = state.db.run(|conn| Ok(catalog::list_visa_types(conn)?)).await?;
+    let rows = state
+        .db
+        .run(|conn| Ok(catalog::list_visa_types(conn)?))
+        .await?;
     let items: Vec<VisaTypeView> = rows.iter().map(VisaTypeView::from).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }

@@ -18,7 +18,9 @@ use crate::workflow::{self, Actor, Audit};
 
 fn parse_path(path: (String, String)) -> AppResult<(String, DocumentKind)> {
     let (id, kind) = path;
-    let kind = kind.parse::<DocumentKind>().map_err(|_| AppError::NotFound)?;
+    let kind = kind
+        .parse::<DocumentKind>()
+        .map_err(|_| AppError::NotFound)?;
     Ok((id, kind))
 }
 
@@ -45,7 +47,12 @@ fn check_content(kind: DocumentKind, media_type: MediaType, bytes: &[u8]) -> App
     limits.max_image_height = Some(bounds.max_height);
     limits.max_alloc = Some(512 * 1024 * 1024);
     reader.limits(limits);
-    let (width, height) = reader.into_dimensions().map_err(|e| invalid(format!("the image cannot be read as {}: {e}", media_type.as_str())))?;
+    let (width, height) = reader.into_dimensions().map_err(|e| {
+        invalid(format!(
+            "the image cannot be read as {}: {e}",
+            media_type.as_str()
+        ))
+    })?;
     if let Some(problem) = bounds.problem(width, height) {
         return Err(invalid(problem));
     }
@@ -53,7 +60,9 @@ fn check_content(kind: DocumentKind, media_type: MediaType, bytes: &[u8]) -> App
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(512 * 1024 * 1024);
     reader.limits(limits);
-    reader.decode().map_err(|e| invalid(format!("the image is damaged: {e}")))?;
+    reader
+        .decode()
+        .map_err(|e| invalid(format!("the image is damaged: {e}")))?;
     Ok(())
 }
 
@@ -75,16 +84,32 @@ pub async fn upload(
         .and_then(MediaType::from_header)
         .filter(|media_type| kind.accepts(*media_type))
         .ok_or_else(|| {
-            let accepted = if kind == DocumentKind::Photo { "image/jpeg or image/png" } else { "application/pdf, image/jpeg or image/png" };
+            let accepted = if kind == DocumentKind::Photo {
+                "image/jpeg or image/png"
+            } else {
+                "application/pdf, image/jpeg or image/png"
+            };
             AppError::UnsupportedMediaType(format!("a {kind} must be sent as {accepted}"))
         })?;
     // Access and status first, so nobody uploads megabytes to a case they cannot change.
     let check_user = user.clone();
     let check_id = id.clone();
-    let case = state.db.run(move |conn| editable_case(conn, &check_id, &check_user)).await?;
-    let bytes: Bytes = read_body(&mut payload.into_inner(), declared_length(&req), kind.max_bytes()).await?;
+    let case = state
+        .db
+        .run(move |conn| editable_case(conn, &check_id, &check_user))
+        .await?;
+    let bytes: Bytes = read_body(
+        &mut payload.into_inner(),
+        declared_length(&req),
+        kind.max_bytes(),
+    )
+    .await?;
     if bytes.is_empty() {
-        return Err(AppError::invalid_field("body", "required", "the body must hold the document"));
+        return Err(AppError::invalid_field(
+            "body",
+            "required",
+            "the body must hold the document",
+        ));
     }
     let checked = bytes.clone();
     web::block(move || check_content(kind, media_type, &checked)).await??;
@@ -93,7 +118,11 @@ pub async fn upload(
     let document_id = uuid::Uuid::new_v4().to_string();
     let storage_key = format!("cases/{}/{}-{}", case.id, kind, document_id);
     let size = i64::try_from(bytes.len()).map_err(AppError::internal)?;
-    state.documents.put(&storage_key, bytes).await.map_err(AppError::internal)?;
+    state
+        .documents
+        .put(&storage_key, bytes)
+        .await
+        .map_err(AppError::internal)?;
 
     let row = DocumentRow {
         id: document_id,
@@ -105,7 +134,9 @@ pub async fn upload(
         storage_key: storage_key.clone(),
         uploaded_at: db::now(),
     };
-    let audit = Audit::for_request(request_id).with_details(serde_json::json!({"kind": kind.as_str(), "sha256": sha256, "size_bytes": size}));
+    let audit = Audit::for_request(request_id).with_details(
+        serde_json::json!({"kind": kind.as_str(), "sha256": sha256, "size_bytes": size}),
+    );
     let stored = state
         .db
         .write(move |conn| {
@@ -113,10 +144,21 @@ pub async fn upload(
             let status = case.status();
             // Bumps the version, guarded by the status, so a concurrent submission or edit is seen.
             if cases::touch(conn, &case.id, status, row.uploaded_at)? == 0 {
-                return Err(AppError::Conflict("the application was changed meanwhile".into()));
+                return Err(AppError::Conflict(
+                    "the application was changed meanwhile".into(),
+                ));
             }
             let replaced = cases::replace_document(conn, &row)?;
-            workflow::record(conn, &case.id, "upload_document", Some(status), status, &Actor::from(&user), &audit, row.uploaded_at)?;
+            workflow::record(
+                conn,
+                &case.id,
+                "upload_document",
+                Some(status),
+                status,
+                &Actor::from(&user),
+                &audit,
+                row.uploaded_at,
+            )?;
             Ok((row, replaced))
         })
         .await;
@@ -139,20 +181,32 @@ pub async fn upload(
     }
 }
 
-fn editable_case(conn: &mut db::AnyConnection, id: &str, user: &AuthUser) -> AppResult<cases::CaseRow> {
+fn editable_case(
+    conn: &mut db::AnyConnection,
+    id: &str,
+    user: &AuthUser,
+) -> AppResult<cases::CaseRow> {
     let case = workflow::visible_case(conn, id, user)?;
     if user.role != Role::Applicant {
-        return Err(AppError::Forbidden("only the applicant may change the application's documents".into()));
+        return Err(AppError::Forbidden(
+            "only the applicant may change the application's documents".into(),
+        ));
     }
     let status = case.status();
     if !status.is_editable_by_applicant() {
-        return Err(AppError::Conflict(format!("documents of an application that is {status} can no longer be changed")));
+        return Err(AppError::Conflict(format!(
+            "documents of an application that is {status} can no longer be changed"
+        )));
     }
     Ok(case)
 }
 
 /// `GET /api/v1/applications/{id}/documents/{kind}`: the document's bytes.
-pub async fn download(state: web::Data<AppState>, user: AuthUser, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
+pub async fn download(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
     let (id, kind) = parse_path(path.into_inner())?;
     let row = state
         .db
@@ -161,7 +215,11 @@ pub async fn download(state: web::Data<AppState>, user: AuthUser, path: web::Pat
             cases::document(conn, &case.id, kind.as_str())?.ok_or(AppError::NotFound)
         })
         .await?;
-    let bytes = state.documents.get(&row.storage_key).await.map_err(AppError::internal)?;
+    let bytes = state
+        .documents
+        .get(&row.storage_key)
+        .await
+        .map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type(row.content_type)
         .insert_header((header::CACHE_CONTROL, "private, no-store"))

@@ -28,7 +28,11 @@ where
     Args: actix_web::FromRequest + 'static,
     F::Output: actix_web::Responder + 'static,
 {
-    Endpoint { route: web::method(method.clone()).to(handler), method, path }
+    Endpoint {
+        route: web::method(method.clone()).to(handler),
+        method,
+        path,
+    }
 }
 
 /// Every route of the service.
@@ -50,11 +54,31 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/api/v1/applications", applications::list),
         endpoint(M::GET, "/api/v1/applications/{id}", applications::get),
         endpoint(M::PATCH, "/api/v1/applications/{id}", applications::update),
-        endpoint(M::POST, "/api/v1/applications/{id}/submit", applications::submit),
-        endpoint(M::POST, "/api/v1/applications/{id}/withdraw", applications::withdraw),
-        endpoint(M::GET, "/api/v1/applications/{id}/events", applications::events),
-        endpoint(M::PUT, "/api/v1/applications/{id}/documents/{kind}", documents::upload),
-        endpoint(M::GET, "/api/v1/applications/{id}/documents/{kind}", documents::download),
+        endpoint(
+            M::POST,
+            "/api/v1/applications/{id}/submit",
+            applications::submit,
+        ),
+        endpoint(
+            M::POST,
+            "/api/v1/applications/{id}/withdraw",
+            applications::withdraw,
+        ),
+        endpoint(
+            M::GET,
+            "/api/v1/applications/{id}/events",
+            applications::events,
+        ),
+        endpoint(
+            M::PUT,
+            "/api/v1/applications/{id}/documents/{kind}",
+            documents::upload,
+        ),
+        endpoint(
+            M::GET,
+            "/api/v1/applications/{id}/documents/{kind}",
+            documents::download,
+        ),
     ]
 }
 
@@ -71,7 +95,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         let resource = routes
             .into_iter()
             .fold(web::resource(path), |resource, route| resource.route(route))
-            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::MethodNotAllowed) }));
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(AppError::MethodNotAllowed)
+            }));
         cfg.service(resource);
     }
 }

@@ -53,7 +53,12 @@ pub struct PostView {
 
 impl From<PostRow> for PostView {
     fn from(row: PostRow) -> Self {
-        PostView { code: row.code, name: row.name, country: row.country, time_zone: row.time_zone }
+        PostView {
+            code: row.code,
+            name: row.name,
+            country: row.country,
+            time_zone: row.time_zone,
+        }
     }
 }
 
@@ -188,7 +193,10 @@ impl EventView {
         if row.internal && !staff {
             return None;
         }
-        let details = row.details.as_deref().and_then(|d| serde_json::from_str(d).ok());
+        let details = row
+            .details
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok());
         Some(EventView {
             id: row.id,
             action: row.action,

@@ -131,19 +131,22 @@ pub fn next_reference_number(conn: &mut AnyConnection, scope: &str) -> QueryResu
     const UPSERT: &str = "INSERT INTO reference_counters (scope, last_value) VALUES ({p}, 1) \
         ON CONFLICT (scope) DO UPDATE SET last_value = reference_counters.last_value + 1 RETURNING last_value";
     let row: CounterValue = match conn {
-        AnyConnection::Postgresql(pg) => {
-            diesel::sql_query(UPSERT.replace("{p}", "$1")).bind::<Text, _>(scope).get_result(pg)?
-        }
-        AnyConnection::Sqlite(lite) => {
-            diesel::sql_query(UPSERT.replace("{p}", "?")).bind::<Text, _>(scope).get_result(lite)?
-        }
+        AnyConnection::Postgresql(pg) => diesel::sql_query(UPSERT.replace("{p}", "$1"))
+            .bind::<Text, _>(scope)
+            .get_result(pg)?,
+        AnyConnection::Sqlite(lite) => diesel::sql_query(UPSERT.replace("{p}", "?"))
+            .bind::<Text, _>(scope)
+            .get_result(lite)?,
     };
     Ok(row.last_value)
 }
 
 /// Inserts a case.
 pub fn insert(conn: &mut AnyConnection, case: &NewCase<'_>) -> QueryResult<()> {
-    diesel::insert_into(cases::table).values(case).execute(conn).map(|_| ())
+    diesel::insert_into(cases::table)
+        .values(case)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// The case with this id.
@@ -152,8 +155,16 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<CaseRow>> 
 }
 
 /// An applicant's cases, newest first, with the total count.
-pub fn list_for_applicant(conn: &mut AnyConnection, applicant_id: &str, limit: i64, offset: i64) -> QueryResult<(Vec<CaseRow>, i64)> {
-    let total = cases::table.filter(cases::applicant_id.eq(applicant_id)).count().get_result(conn)?;
+pub fn list_for_applicant(
+    conn: &mut AnyConnection,
+    applicant_id: &str,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<CaseRow>, i64)> {
+    let total = cases::table
+        .filter(cases::applicant_id.eq(applicant_id))
+        .count()
+        .get_result(conn)?;
     let rows = cases::table
         .filter(cases::applicant_id.eq(applicant_id))
         .order((cases::created_at.desc(), cases::id.desc()))
@@ -164,14 +175,23 @@ pub fn list_for_applicant(conn: &mut AnyConnection, applicant_id: &str, limit: i
 }
 
 /// A post's cases past the draft stage, newest first, with the total count.
-pub fn list_for_post(conn: &mut AnyConnection, post_code: &str, limit: i64, offset: i64) -> QueryResult<(Vec<CaseRow>, i64)> {
+pub fn list_for_post(
+    conn: &mut AnyConnection,
+    post_code: &str,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<CaseRow>, i64)> {
     let visible = || {
         cases::table
             .filter(cases::post_code.eq(post_code.to_owned()))
             .filter(cases::status.ne(CaseStatus::Draft.as_str()))
     };
     let total = visible().count().get_result(conn)?;
-    let rows = visible().order((cases::created_at.desc(), cases::id.desc())).limit(limit).offset(offset).load(conn)?;
+    let rows = visible()
+        .order((cases::created_at.desc(), cases::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
     Ok((rows, total))
 }
 
@@ -204,9 +224,17 @@ pub fn change_status(
     changes: TransitionChanges,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let target = cases::table.filter(cases::id.eq(id)).filter(cases::status.eq(from.as_str()));
-    let base = (cases::status.eq(to.as_str()), cases::updated_at.eq(at), cases::version.eq(cases::version + 1));
-    let has_changes = changes.submitted_at.is_some() || changes.decision_deadline.is_some() || changes.assigned_officer_id.is_some();
+    let target = cases::table
+        .filter(cases::id.eq(id))
+        .filter(cases::status.eq(from.as_str()));
+    let base = (
+        cases::status.eq(to.as_str()),
+        cases::updated_at.eq(at),
+        cases::version.eq(cases::version + 1),
+    );
+    let has_changes = changes.submitted_at.is_some()
+        || changes.decision_deadline.is_some()
+        || changes.assigned_officer_id.is_some();
     if has_changes {
         diesel::update(target).set((base, changes)).execute(conn)
     } else {
@@ -216,10 +244,22 @@ pub fn change_status(
 
 /// Bumps the version of a case in an editable status, so concurrent edits and uploads see each
 /// other. Returns the number of rows changed.
-pub fn touch(conn: &mut AnyConnection, id: &str, expected_status: CaseStatus, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(cases::table.filter(cases::id.eq(id)).filter(cases::status.eq(expected_status.as_str())))
-        .set((cases::updated_at.eq(at), cases::version.eq(cases::version + 1)))
-        .execute(conn)
+pub fn touch(
+    conn: &mut AnyConnection,
+    id: &str,
+    expected_status: CaseStatus,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        cases::table
+            .filter(cases::id.eq(id))
+            .filter(cases::status.eq(expected_status.as_str())),
+    )
+    .set((
+        cases::updated_at.eq(at),
+        cases::version.eq(cases::version + 1),
+    ))
+    .execute(conn)
 }
 
 /// A stored document's metadata.
@@ -246,11 +286,18 @@ pub struct DocumentRow {
 
 /// The case's documents, by kind.
 pub fn documents(conn: &mut AnyConnection, case_id: &str) -> QueryResult<Vec<DocumentRow>> {
-    case_documents::table.filter(case_documents::case_id.eq(case_id)).order(case_documents::kind).load(conn)
+    case_documents::table
+        .filter(case_documents::case_id.eq(case_id))
+        .order(case_documents::kind)
+        .load(conn)
 }
 
 /// The case's document of this kind.
-pub fn document(conn: &mut AnyConnection, case_id: &str, kind: &str) -> QueryResult<Option<DocumentRow>> {
+pub fn document(
+    conn: &mut AnyConnection,
+    case_id: &str,
+    kind: &str,
+) -> QueryResult<Option<DocumentRow>> {
     case_documents::table
         .filter(case_documents::case_id.eq(case_id))
         .filter(case_documents::kind.eq(kind))
@@ -260,11 +307,16 @@ pub fn document(conn: &mut AnyConnection, case_id: &str, kind: &str) -> QueryRes
 
 /// Stores a document's metadata, replacing any earlier one of the same kind. Returns the
 /// replaced document, whose bytes the caller may now delete.
-pub fn replace_document(conn: &mut AnyConnection, doc: &DocumentRow) -> QueryResult<Option<DocumentRow>> {
+pub fn replace_document(
+    conn: &mut AnyConnection,
+    doc: &DocumentRow,
+) -> QueryResult<Option<DocumentRow>> {
     let previous = document(conn, &doc.case_id, &doc.kind)?;
     if let Some(previous) = &previous {
         diesel::delete(case_documents::table.find(&previous.id)).execute(conn)?;
     }
-    diesel::insert_into(case_documents::table).values(doc).execute(conn)?;
+    diesel::insert_into(case_documents::table)
+        .values(doc)
+        .execute(conn)?;
     Ok(previous)
 }

@@ -63,12 +63,18 @@ pub fn find_post(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<Pos
 
 /// Adds a post. A taken code is a unique violation.
 pub fn insert_post(conn: &mut AnyConnection, post: &PostRow) -> QueryResult<()> {
-    diesel::insert_into(posts::table).values(post).execute(conn).map(|_| ())
+    diesel::insert_into(posts::table)
+        .values(post)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// The active visa types, in catalogue order.
 pub fn list_visa_types(conn: &mut AnyConnection) -> QueryResult<Vec<VisaTypeRow>> {
-    visa_types::table.filter(visa_types::active.eq(true)).order((visa_types::sort_order, visa_types::code)).load(conn)
+    visa_types::table
+        .filter(visa_types::active.eq(true))
+        .order((visa_types::sort_order, visa_types::code))
+        .load(conn)
 }
 
 /// The visa type with this code, active or not.

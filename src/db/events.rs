@@ -67,7 +67,10 @@ pub struct NewEvent<'a> {
 
 /// Records an event.
 pub fn insert(conn: &mut AnyConnection, event: &NewEvent<'_>) -> QueryResult<()> {
-    diesel::insert_into(case_events::table).values(event).execute(conn).map(|_| ())
+    diesel::insert_into(case_events::table)
+        .values(event)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// The case's events in the order they happened.

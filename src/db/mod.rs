@@ -7,6 +7,7 @@
 pub mod cases;
 pub mod catalog;
 pub mod events;
+#[allow(missing_docs)]
 pub mod schema;
 pub mod users;
 
@@ -23,14 +24,19 @@ use crate::error::{AppError, AppResult};
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// A connection to either supported database.
-#[derive(diesel::MultiConnection)]
-pub enum AnyConnection {
-    /// PostgreSQL, the production backend.
-    Postgresql(diesel::PgConnection),
-    /// SQLite, the embedded default.
-    Sqlite(diesel::SqliteConnection),
+// The derive generates helper items (the multi-backend type and its plumbing) without docs.
+#[allow(missing_docs)]
+mod multi {
+    /// A connection to either supported database.
+    #[derive(diesel::MultiConnection)]
+    pub enum AnyConnection {
+        /// PostgreSQL, the production backend.
+        Postgresql(diesel::PgConnection),
+        /// SQLite, the embedded default.
+        Sqlite(diesel::SqliteConnection),
+    }
 }
+pub use multi::AnyConnection;
 
 /// Which database a URL designates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +50,11 @@ pub enum Backend {
 impl Backend {
     /// Chooses the backend from the URL's scheme. Never guesses by trying to connect.
     pub fn of_url(url: &str) -> Backend {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") { Backend::Postgres } else { Backend::Sqlite }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
     }
 }
 
@@ -54,7 +64,12 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
             match credentials.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &credentials[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
                 None => url.to_owned(),
             }
         }
@@ -63,7 +78,9 @@ pub fn redact_url(url: &str) -> String {
 }
 
 fn sqlite_path(url: &str) -> &str {
-    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
 }
 
 /// Opens connections of the backend its URL names (and only that one).
@@ -94,7 +111,8 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
@@ -113,10 +131,15 @@ impl Db {
     /// Opens a pool on `url` and brings the schema up to date.
     pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
         let backend = Backend::of_url(url);
-        let manager = ConnectionManager { url: url.to_owned(), backend };
+        let manager = ConnectionManager {
+            url: url.to_owned(),
+            backend,
+        };
         if backend == Backend::Sqlite {
             // WAL once, before the pool opens several connections at once.
-            let mut conn = manager.connect().with_context(|| format!("opening SQLite database {url}"))?;
+            let mut conn = manager
+                .connect()
+                .with_context(|| format!("opening SQLite database {url}"))?;
             conn.batch_execute("PRAGMA journal_mode = WAL;")?;
         }
         let pool = Pool::builder()
@@ -214,7 +237,10 @@ where
 
 /// Whether a database error is a violated unique constraint.
 pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
-    matches!(err, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+    matches!(
+        err,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
 }
 
 /// Maps "no row" to 404 and everything else to an internal error.
@@ -246,8 +272,14 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted_from_urls() {
-        assert_eq!(redact_url("postgres://evisa:s3cret@db:5432/evisa"), "postgres://evisa:***@db:5432/evisa");
-        assert_eq!(redact_url("postgres://postgres@127.0.0.1/evisa"), "postgres://postgres@127.0.0.1/evisa");
+        assert_eq!(
+            redact_url("postgres://evisa:s3cret@db:5432/evisa"),
+            "postgres://evisa:***@db:5432/evisa"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/evisa"),
+            "postgres://postgres@127.0.0.1/evisa"
+        );
         assert_eq!(redact_url("./data/evisa.db"), "./data/evisa.db");
     }
 }

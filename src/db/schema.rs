@@ -113,4 +113,12 @@ diesel::joinable!(cases -> posts (post_code));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_documents -> cases (case_id));
 
-diesel::allow_tables_to_appear_in_same_query!(posts, users, visa_types, reference_counters, cases, case_events, case_documents);
+diesel::allow_tables_to_appear_in_same_query!(
+    posts,
+    users,
+    visa_types,
+    reference_counters,
+    cases,
+    case_events,
+    case_documents
+);

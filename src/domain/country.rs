@@ -34,8 +34,15 @@ impl FromStr for CountryCode {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         // Codes are upper case by definition; accepting lower case would hide typos in stored data.
-        let known = ICAO_SPECIAL_CODES.contains(&s) || (s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) && isocountry::CountryCode::for_alpha3(s).is_ok());
-        if known { Ok(CountryCode(s.to_owned())) } else { Err(InvalidCountryCode) }
+        let known = ICAO_SPECIAL_CODES.contains(&s)
+            || (s.len() == 3
+                && s.bytes().all(|b| b.is_ascii_uppercase())
+                && isocountry::CountryCode::for_alpha3(s).is_ok());
+        if known {
+            Ok(CountryCode(s.to_owned()))
+        } else {
+            Err(InvalidCountryCode)
+        }
     }
 }
 
@@ -73,7 +80,10 @@ mod tests {
     #[test]
     fn unknown_or_lower_case_codes_are_refused() {
         for code in ["gbr", "GB", "ZZZ", "", "GBRR", "DE"] {
-            assert!(code.parse::<CountryCode>().is_err(), "{code:?} must be refused");
+            assert!(
+                code.parse::<CountryCode>().is_err(),
+                "{code:?} must be refused"
+            );
         }
     }
 }

@@ -37,7 +37,13 @@ impl MediaType {
 
     /// Parses a `Content-Type` value, ignoring parameters.
     pub fn from_header(value: &str) -> Option<MediaType> {
-        match value.split(';').next()?.trim().to_ascii_lowercase().as_str() {
+        match value
+            .split(';')
+            .next()?
+            .trim()
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "image/jpeg" | "image/jpg" => Some(MediaType::Jpeg),
             "image/png" => Some(MediaType::Png),
             "application/pdf" => Some(MediaType::Pdf),
@@ -113,15 +119,23 @@ impl ImageBounds {
     /// What is wrong with an image of these dimensions, if anything.
     pub fn problem(&self, width: u32, height: u32) -> Option<String> {
         if width < self.min_width || height < self.min_height {
-            return Some(format!("the image is {width}x{height} pixels; at least {}x{} are needed", self.min_width, self.min_height));
+            return Some(format!(
+                "the image is {width}x{height} pixels; at least {}x{} are needed",
+                self.min_width, self.min_height
+            ));
         }
         if width > self.max_width || height > self.max_height {
-            return Some(format!("the image is {width}x{height} pixels; at most {}x{} are accepted", self.max_width, self.max_height));
+            return Some(format!(
+                "the image is {width}x{height} pixels; at most {}x{} are accepted",
+                self.max_width, self.max_height
+            ));
         }
         if let Some((low, high)) = self.aspect {
             let ratio = f64::from(height) / f64::from(width);
             if !(low..=high).contains(&ratio) {
-                return Some(format!("a portrait photo is needed: height / width must be between {low} and {high}, not {ratio:.2}"));
+                return Some(format!(
+                    "a portrait photo is needed: height / width must be between {low} and {high}, not {ratio:.2}"
+                ));
             }
         }
         None
@@ -163,7 +177,10 @@ mod tests {
     fn photos_are_images_and_passport_scans_may_be_pdf() {
         assert!(!DocumentKind::Photo.accepts(MediaType::Pdf));
         assert!(DocumentKind::Passport.accepts(MediaType::Pdf));
-        assert_eq!(MediaType::from_header("image/png; charset=binary"), Some(MediaType::Png));
+        assert_eq!(
+            MediaType::from_header("image/png; charset=binary"),
+            Some(MediaType::Png)
+        );
         assert_eq!(MediaType::from_header("text/plain"), None);
     }
 }

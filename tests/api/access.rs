@@ -7,18 +7,52 @@ use serde_json::json;
 fn routes(id: &str) -> Vec<(Method, String, Option<serde_json::Value>)> {
     vec![
         (Method::GET, format!("/api/v1/applications/{id}"), None),
-        (Method::PATCH, format!("/api/v1/applications/{id}"), Some(json!({"travel": {"purpose": "hijack"}}))),
-        (Method::POST, format!("/api/v1/applications/{id}/submit"), None),
-        (Method::POST, format!("/api/v1/applications/{id}/withdraw"), None),
-        (Method::GET, format!("/api/v1/applications/{id}/events"), None),
-        (Method::GET, format!("/api/v1/applications/{id}/documents/photo"), None),
-        (Method::PUT, format!("/api/v1/applications/{id}/documents/photo"), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/applications/{id}"),
+            Some(json!({"travel": {"purpose": "hijack"}})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/applications/{id}/submit"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/applications/{id}/withdraw"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/applications/{id}/events"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/applications/{id}/documents/photo"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/applications/{id}/documents/photo"),
+            None,
+        ),
     ]
 }
 
-async fn call(app: &TestApp, method: Method, path: &str, token: Option<&str>, body: Option<serde_json::Value>) -> reqwest::Response {
+async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> reqwest::Response {
     if method == Method::PUT {
-        let mut request = app.client.put(format!("{}{}", app.address, path)).header("Content-Type", "image/png").body(photo_png(413, 531));
+        let mut request = app
+            .client
+            .put(format!("{}{}", app.address, path))
+            .header("Content-Type", "image/png")
+            .body(photo_png(413, 531));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

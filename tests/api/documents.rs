@@ -6,7 +6,12 @@ use serde_json::Value;
 fn jpeg(width: u32, height: u32) -> Vec<u8> {
     let image = image::RgbImage::from_pixel(width, height, image::Rgb([200, 180, 160]));
     let mut bytes = Vec::new();
-    image::DynamicImage::ImageRgb8(image).write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Jpeg).unwrap();
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
     bytes
 }
 
@@ -72,6 +77,17 @@ backend_tests! {
 }
 
 fn walk(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = std::fs::read_dir(&dir) else { return vec![] };
-    entries.flatten().flat_map(|e| if e.path().is_dir() { walk(e.path()) } else { vec![e.path()] }).collect()
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return vec![];
+    };
+    entries
+        .flatten()
+        .flat_map(|e| {
+            if e.path().is_dir() {
+                walk(e.path())
+            } else {
+                vec![e.path()]
+            }
+        })
+        .collect()
 }
