@@ -52,15 +52,8 @@ pub fn validate(input: AccountInput) -> AppResult<ValidAccount> {
         .map_err(|e| problems.push(FieldError::new("email", "invalid", e.to_string())))
         .ok();
     let full_name = input.full_name.trim().to_owned();
-    if full_name.is_empty()
-        || full_name.chars().count() > 200
-        || full_name.chars().any(char::is_control)
-    {
-        problems.push(FieldError::new(
-            "full_name",
-            "invalid",
-            "between 1 and 200 characters, no control characters",
-        ));
+    if full_name.is_empty() || full_name.chars().count() > 200 || full_name.chars().any(char::is_control) {
+        problems.push(FieldError::new("full_name", "invalid", "between 1 and 200 characters, no control characters"));
     }
     let mut personal: Vec<&str> = full_name.split_whitespace().collect();
     personal.push(input.email.as_str());
@@ -68,29 +61,18 @@ pub fn validate(input: AccountInput) -> AppResult<ValidAccount> {
         problems.push(problem);
     }
     match (input.role, &input.post) {
-        (Role::System, _) => {
-            problems.push(FieldError::new("role", "invalid", "not a role of accounts"))
+        (Role::System, _) => problems.push(FieldError::new("role", "invalid", "not a role of accounts")),
+        (role, None) if role.is_staff() => {
+            problems.push(FieldError::new("post", "required", "staff accounts belong to a post"))
         }
-        (role, None) if role.is_staff() => problems.push(FieldError::new(
-            "post",
-            "required",
-            "staff accounts belong to a post",
-        )),
-        (Role::Applicant, Some(_)) => problems.push(FieldError::new(
-            "post",
-            "not_allowed",
-            "applicants belong to no post",
-        )),
+        (Role::Applicant, Some(_)) => {
+            problems.push(FieldError::new("post", "not_allowed", "applicants belong to no post"))
+        }
         _ => {}
     }
     let preferred_language = input.preferred_language.unwrap_or_else(|| "en".into());
-    if preferred_language.len() != 2 || !preferred_language.bytes().all(|b| b.is_ascii_lowercase())
-    {
-        problems.push(FieldError::new(
-            "preferred_language",
-            "invalid",
-            "an ISO 639-1 code such as en, ru or kk",
-        ));
+    if preferred_language.len() != 2 || !preferred_language.bytes().all(|b| b.is_ascii_lowercase()) {
+        problems.push(FieldError::new("preferred_language", "invalid", "an ISO 639-1 code such as en, ru or kk"));
     }
     match email {
         Some(email) if problems.is_empty() => Ok(ValidAccount {
@@ -107,19 +89,11 @@ pub fn validate(input: AccountInput) -> AppResult<ValidAccount> {
 
 /// Stores a validated account with its password hash. The post must exist (422); a taken e-mail
 /// is a 409.
-pub fn insert(
-    conn: &mut AnyConnection,
-    account: &ValidAccount,
-    password_hash: &str,
-) -> AppResult<UserRow> {
+pub fn insert(conn: &mut AnyConnection, account: &ValidAccount, password_hash: &str) -> AppResult<UserRow> {
     if let Some(post) = &account.post
         && catalog::find_post(conn, post)?.is_none()
     {
-        return Err(AppError::invalid_field(
-            "post",
-            "unknown",
-            format!("no consular post has the code {post}"),
-        ));
+        return Err(AppError::invalid_field("post", "unknown", format!("no consular post has the code {post}")));
     }
     let id = uuid::Uuid::new_v4().to_string();
     let new = NewUser {
@@ -133,11 +107,12 @@ pub fn insert(
         created_at: db::now(),
     };
     match users::insert(conn, &new) {
-        Ok(()) => users::find(conn, &id)?
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("inserted account vanished"))),
-        Err(err) if db::is_unique_violation(&err) => Err(AppError::Conflict(
-            "an account with this e-mail address already exists".into(),
-        )),
+        Ok(()) => {
+            users::find(conn, &id)?.ok_or_else(|| AppError::internal(anyhow::anyhow!("inserted account vanished")))
+        }
+        Err(err) if db::is_unique_violation(&err) => {
+            Err(AppError::Conflict("an account with this e-mail address already exists".into()))
+        }
         Err(err) => Err(err.into()),
     }
 }
@@ -168,10 +143,7 @@ mod tests {
     #[test]
     fn staff_need_a_post_and_applicants_have_none() {
         assert_eq!(fields(validate(input(Role::Officer, None))), vec!["post"]);
-        assert_eq!(
-            fields(validate(input(Role::Applicant, Some("UTO-HQ")))),
-            vec!["post"]
-        );
+        assert_eq!(fields(validate(input(Role::Applicant, Some("UTO-HQ")))), vec!["post"]);
         assert!(validate(input(Role::Supervisor, Some("UTO-HQ"))).is_ok());
         assert_eq!(fields(validate(input(Role::System, None))), vec!["role"]);
     }
@@ -183,9 +155,6 @@ mod tests {
         bad.password = "short".into();
         bad.full_name = " ".into();
         bad.preferred_language = Some("english".into());
-        assert_eq!(
-            fields(validate(bad)),
-            vec!["email", "full_name", "password", "preferred_language"]
-        );
+        assert_eq!(fields(validate(bad)), vec!["email", "full_name", "password", "preferred_language"]);
     }
 }

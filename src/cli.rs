@@ -82,26 +82,11 @@ pub fn run() -> anyhow::Result<()> {
             println!("database is up to date");
             Ok(())
         }
-        Command::User {
-            command:
-                UserCommand::Create {
-                    email,
-                    full_name,
-                    role,
-                    post,
-                },
-        } => {
+        Command::User { command: UserCommand::Create { email, full_name, role, post } } => {
             let state = crate::startup::bootstrap(config)?;
             let (password, generated) = match std::env::var("EVISA_NEW_USER_PASSWORD") {
                 Ok(password) if !password.is_empty() => (password, false),
-                _ => (
-                    rand::rng()
-                        .sample_iter(Alphanumeric)
-                        .take(20)
-                        .map(char::from)
-                        .collect(),
-                    true,
-                ),
+                _ => (rand::rng().sample_iter(Alphanumeric).take(20).map(char::from).collect(), true),
             };
             let account = accounts::validate(AccountInput {
                 email,
@@ -116,13 +101,7 @@ pub fn run() -> anyhow::Result<()> {
             let mut conn = state.db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
             let user = accounts::insert(&mut conn, &account, &hash)
                 .map_err(|e| anyhow::anyhow!("{}", crate::startup::describe(&e)))?;
-            println!(
-                "created {} {} ({}) at {}",
-                user.role,
-                user.email,
-                user.id,
-                user.post_code.unwrap_or_default()
-            );
+            println!("created {} {} ({}) at {}", user.role, user.email, user.id, user.post_code.unwrap_or_default());
             if generated {
                 println!("password (shown once): {}", account.password());
             }

@@ -45,6 +45,9 @@ pub struct Config {
     pub login_burst: u32,
     /// Seconds for one login attempt of an account to be replenished (`EVISA_LOGIN_PERIOD_SECONDS`).
     pub login_period_secs: u64,
+    /// How applicants may appeal a refusal, recorded with every refusal
+    /// (`EVISA_APPEAL_INFORMATION`).
+    pub appeal_information: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -70,10 +73,7 @@ where
     T::Err: std::fmt::Display,
 {
     match var(name) {
-        Some(raw) => raw
-            .trim()
-            .parse()
-            .map_err(|e| anyhow::anyhow!("{name}: {e}")),
+        Some(raw) => raw.trim().parse().map_err(|e| anyhow::anyhow!("{name}: {e}")),
         None => Ok(default),
     }
 }
@@ -100,6 +100,11 @@ impl Config {
             storage_url: None,
             login_burst: 5,
             login_period_secs: 60,
+            appeal_information:
+                "You may appeal against this decision within 30 days of receiving it, in writing to the \
+                consular post that decided it, quoting the case reference. The appeal is examined by the Ministry of \
+                Foreign Affairs, which answers within 60 days."
+                    .into(),
         }
     }
 
@@ -120,10 +125,7 @@ impl Config {
         }
         config.jwt_issuer = var("EVISA_JWT_ISSUER").unwrap_or_else(|| config.public_url.clone());
         if let Some(state) = var("EVISA_ISSUING_STATE") {
-            if state
-                .parse::<crate::domain::country::CountryCode>()
-                .is_err()
-            {
+            if state.parse::<crate::domain::country::CountryCode>().is_err() {
                 bail!("EVISA_ISSUING_STATE: {state:?} is not an ICAO state code");
             }
             config.hq_post = format!("{state}-HQ");
@@ -148,6 +150,9 @@ impl Config {
         config.storage_url = var("EVISA_STORAGE_URL");
         config.login_burst = parsed("EVISA_LOGIN_BURST", config.login_burst)?;
         config.login_period_secs = parsed("EVISA_LOGIN_PERIOD_SECONDS", config.login_period_secs)?;
+        if let Some(text) = var("EVISA_APPEAL_INFORMATION") {
+            config.appeal_information = text;
+        }
         config.validate()?;
         Ok(config)
     }
@@ -159,18 +164,12 @@ impl Config {
         {
             bail!("EVISA_JWT_SECRET must be at least 32 bytes long");
         }
-        if self.jwt_ttl_secs == 0
-            || self.db_pool_size == 0
-            || self.login_burst == 0
-            || self.login_period_secs == 0
-        {
+        if self.jwt_ttl_secs == 0 || self.db_pool_size == 0 || self.login_burst == 0 || self.login_period_secs == 0 {
             bail!(
                 "EVISA_JWT_TTL_SECONDS, EVISA_DB_POOL_SIZE, EVISA_LOGIN_BURST and EVISA_LOGIN_PERIOD_SECONDS must be positive"
             );
         }
-        self.admin_email
-            .parse::<crate::domain::email::Email>()
-            .context("EVISA_ADMIN_EMAIL")?;
+        self.admin_email.parse::<crate::domain::email::Email>().context("EVISA_ADMIN_EMAIL")?;
         Ok(())
     }
 }

@@ -59,11 +59,7 @@ pub enum AppError {
 
 impl AppError {
     /// A validation error about a single field.
-    pub fn invalid_field(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        detail: impl Into<String>,
-    ) -> Self {
+    pub fn invalid_field(field: impl Into<String>, code: impl Into<String>, detail: impl Into<String>) -> Self {
         AppError::Validation(vec![FieldError::new(field, code, detail)])
     }
 
@@ -81,9 +77,7 @@ impl AppError {
             AppError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             AppError::Conflict(_) => ("conflict", "Conflict"),
             AppError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
-            AppError::UnsupportedMediaType(_) => {
-                ("unsupported-media-type", "Unsupported media type")
-            }
+            AppError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             AppError::Validation(_) => ("validation-error", "Invalid request content"),
             AppError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             AppError::Unavailable(_) => ("unavailable", "Service unavailable"),
@@ -156,8 +150,7 @@ impl ResponseError for AppError {
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         match self {
             AppError::Unauthorized(_) => {
-                response
-                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
             }
             AppError::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.max(&1).to_string()));

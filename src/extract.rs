@@ -27,9 +27,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         Box::pin(async move {
             match body.await? {
                 Some(bytes) => parse_json(&bytes).map(JsonBody),
-                None => Err(AppError::BadRequest(
-                    "the request body is empty; a JSON document is expected".into(),
-                )),
+                None => Err(AppError::BadRequest("the request body is empty; a JSON document is expected".into())),
             }
         })
     }
@@ -54,10 +52,7 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJsonBody<T
 }
 
 /// Reads a JSON body: `None` when there is none at all, 415 when one is sent as another type.
-fn json_body(
-    req: &HttpRequest,
-    payload: &mut Payload,
-) -> LocalBoxFuture<'static, Result<Option<Bytes>, AppError>> {
+fn json_body(req: &HttpRequest, payload: &mut Payload) -> LocalBoxFuture<'static, Result<Option<Bytes>, AppError>> {
     let media_type_ok = is_json(req);
     let declared = declared_length(req);
     let has_content_type = req.headers().contains_key(header::CONTENT_TYPE);
@@ -68,50 +63,29 @@ fn json_body(
             return Ok(None);
         }
         if !media_type_ok {
-            return Err(AppError::UnsupportedMediaType(
-                "the body must be application/json".into(),
-            ));
+            return Err(AppError::UnsupportedMediaType("the body must be application/json".into()));
         }
         Ok(Some(body))
     })
 }
 
 fn is_json(req: &HttpRequest) -> bool {
-    let Some(value) = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// The request's declared `Content-Length`, if any.
 pub fn declared_length(req: &HttpRequest) -> Option<usize> {
-    req.headers()
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
+    req.headers().get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
 }
 
 /// Reads a whole body of at most `limit` bytes; 413 beyond that. A moderately oversized body is
 /// read to its end and dropped first, so that clients which only read the answer after sending
 /// everything still see the 413; a grossly oversized one is refused without reading it.
-pub async fn read_body(
-    payload: &mut Payload,
-    declared: Option<usize>,
-    limit: usize,
-) -> Result<Bytes, AppError> {
+pub async fn read_body(payload: &mut Payload, declared: Option<usize>, limit: usize) -> Result<Bytes, AppError> {
     let drain_limit = limit.saturating_mul(4);
     if declared.is_some_and(|length| length > drain_limit) {
         return Err(AppError::PayloadTooLarge(limit));
@@ -119,8 +93,7 @@ pub async fn read_body(
     let mut body = BytesMut::new();
     let mut total = 0usize;
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| AppError::BadRequest(format!("could not read the request body: {e}")))?;
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("could not read the request body: {e}")))?;
         total += chunk.len();
         if total > drain_limit {
             break;
@@ -148,11 +121,7 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Ap
     serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let field = if path == "." { String::new() } else { path };
-        AppError::invalid_field(
-            field,
-            "invalid",
-            strip_position(&err.into_inner().to_string()),
-        )
+        AppError::invalid_field(field, "invalid", strip_position(&err.into_inner().to_string()))
     })
 }
 
@@ -187,32 +156,18 @@ fn default_per_page() -> u32 {
 impl PageQuery {
     /// A page query from optional parts, with the defaults for missing ones.
     pub fn new(page: Option<u32>, per_page: Option<u32>) -> PageQuery {
-        PageQuery {
-            page: page.unwrap_or_else(first_page),
-            per_page: per_page.unwrap_or_else(default_per_page),
-        }
+        PageQuery { page: page.unwrap_or_else(first_page), per_page: per_page.unwrap_or_else(default_per_page) }
     }
 
     /// Checks the bounds and returns (limit, offset).
     pub fn limit_offset(&self) -> Result<(i64, i64), AppError> {
         if self.page == 0 {
-            return Err(AppError::invalid_field(
-                "page",
-                "out_of_range",
-                "pages are numbered from 1",
-            ));
+            return Err(AppError::invalid_field("page", "out_of_range", "pages are numbered from 1"));
         }
         if !(1..=100).contains(&self.per_page) {
-            return Err(AppError::invalid_field(
-                "per_page",
-                "out_of_range",
-                "between 1 and 100",
-            ));
+            return Err(AppError::invalid_field("per_page", "out_of_range", "between 1 and 100"));
         }
-        Ok((
-            i64::from(self.per_page),
-            i64::from(self.page - 1) * i64::from(self.per_page),
-        ))
+        Ok((i64::from(self.per_page), i64::from(self.page - 1) * i64::from(self.per_page)))
     }
 }
 
@@ -251,9 +206,6 @@ mod tests {
             Err(AppError::Validation(errors)) => assert_eq!(errors[0].field, "inner.date"),
             other => panic!("unexpected {other:?}"),
         }
-        assert!(matches!(
-            parse_json::<Outer>(b"{\"inner\": "),
-            Err(AppError::BadRequest(_))
-        ));
+        assert!(matches!(parse_json::<Outer>(b"{\"inner\": "), Err(AppError::BadRequest(_))));
     }
 }

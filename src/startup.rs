@@ -50,24 +50,10 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         Some(secret) => secret.as_bytes().to_vec(),
         None => load_or_create_secret(&config.data_dir.join("secrets").join("jwt-hs256.key"))?,
     };
-    let tokens = TokenService::new(
-        &secret,
-        &config.jwt_issuer,
-        &config.jwt_audience,
-        config.jwt_ttl_secs,
-    );
+    let tokens = TokenService::new(&secret, &config.jwt_issuer, &config.jwt_audience, config.jwt_ttl_secs);
     let documents = DocumentStore::open(&config)?;
-    let login_throttle = LoginThrottle::new(
-        config.login_burst,
-        Duration::from_secs(config.login_period_secs),
-    );
-    Ok(AppState {
-        config: Arc::new(config),
-        db,
-        tokens,
-        documents,
-        login_throttle,
-    })
+    let login_throttle = LoginThrottle::new(config.login_burst, Duration::from_secs(config.login_period_secs));
+    Ok(AppState { config: Arc::new(config), db, tokens, documents, login_throttle })
 }
 
 fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
@@ -81,6 +67,7 @@ fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
                 country: config.issuing_state.clone(),
                 time_zone: "UTC".into(),
                 created_at: db::now(),
+                four_eyes: false,
             },
         )?;
         tracing::info!(post = %config.hq_post, "seeded the headquarters post");
@@ -90,14 +77,7 @@ fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
     }
     let (password, generated) = match &config.admin_password {
         Some(password) => (password.clone(), false),
-        None => (
-            rand::rng()
-                .sample_iter(Alphanumeric)
-                .take(24)
-                .map(char::from)
-                .collect::<String>(),
-            true,
-        ),
+        None => (rand::rng().sample_iter(Alphanumeric).take(24).map(char::from).collect::<String>(), true),
     };
     let account = accounts::validate(AccountInput {
         email: config.admin_email.clone(),
@@ -127,11 +107,9 @@ fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
 /// A one-line description of an error for the command line.
 pub fn describe(err: &AppError) -> String {
     match err {
-        AppError::Validation(problems) => problems
-            .iter()
-            .map(|p| format!("{}: {}", p.field, p.detail))
-            .collect::<Vec<_>>()
-            .join("; "),
+        AppError::Validation(problems) => {
+            problems.iter().map(|p| format!("{}: {}", p.field, p.detail)).collect::<Vec<_>>().join("; ")
+        }
         other => other.to_string(),
     }
 }
@@ -139,8 +117,7 @@ pub fn describe(err: &AppError) -> String {
 /// Reads a secret from `path`, or creates one there (readable by the owner only).
 fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     if let Ok(existing) = std::fs::read_to_string(path) {
-        return hex::decode(existing.trim())
-            .with_context(|| format!("{} is not a hex secret", path.display()));
+        return hex::decode(existing.trim()).with_context(|| format!("{} is not a hex secret", path.display()));
     }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
@@ -158,9 +135,7 @@ pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
     file.write_all(contents)?;
     file.sync_all()?;
     Ok(())
@@ -175,20 +150,18 @@ pub struct Application {
 impl Application {
     /// Bootstraps and binds the server (port 0 picks a free port).
     pub fn build(config: Config) -> anyhow::Result<Application> {
-        let listener =
-            TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(bootstrap(config)?);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
-                .app_data(web::QueryConfig::default().error_handler(|err, _| {
-                    AppError::BadRequest(format!("invalid query: {err}")).into()
-                }))
                 .app_data(
-                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
+                    web::QueryConfig::default()
+                        .error_handler(|err, _| AppError::BadRequest(format!("invalid query: {err}")).into()),
                 )
+                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
                 .configure(crate::api::configure)
                 .default_service(web::to(crate::api::not_found))
         })

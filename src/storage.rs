@@ -25,30 +25,18 @@ impl DocumentStore {
             Some(url) if url.starts_with("s3://") => {
                 let rest = &url["s3://".len()..];
                 let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-                let s3 = AmazonS3Builder::from_env()
-                    .with_bucket_name(bucket)
-                    .build()
-                    .context("configuring S3 storage")?;
+                let s3 =
+                    AmazonS3Builder::from_env().with_bucket_name(bucket).build().context("configuring S3 storage")?;
                 let prefix = prefix.trim_matches('/');
-                if prefix.is_empty() {
-                    Arc::new(s3)
-                } else {
-                    Arc::new(PrefixStore::new(s3, prefix))
-                }
+                if prefix.is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, prefix)) }
             }
             other => {
                 let dir = match other {
-                    Some(url) => {
-                        std::path::PathBuf::from(url.strip_prefix("file://").unwrap_or(url))
-                    }
+                    Some(url) => std::path::PathBuf::from(url.strip_prefix("file://").unwrap_or(url)),
                     None => config.data_dir.join("documents"),
                 };
-                std::fs::create_dir_all(&dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
-                Arc::new(
-                    LocalFileSystem::new_with_prefix(&dir)
-                        .with_context(|| format!("opening {}", dir.display()))?,
-                )
+                std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+                Arc::new(LocalFileSystem::new_with_prefix(&dir).with_context(|| format!("opening {}", dir.display()))?)
             }
         };
         Ok(DocumentStore { inner })
@@ -65,11 +53,7 @@ impl DocumentStore {
 
     /// Reads the object under `key`.
     pub async fn get(&self, key: &str) -> anyhow::Result<Bytes> {
-        let object = self
-            .inner
-            .get(&Path::from(key))
-            .await
-            .with_context(|| format!("reading {key}"))?;
+        let object = self.inner.get(&Path::from(key)).await.with_context(|| format!("reading {key}"))?;
         Ok(object.bytes().await?)
     }
 

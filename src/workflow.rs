@@ -20,10 +20,7 @@ pub struct Actor {
 
 impl From<&AuthUser> for Actor {
     fn from(user: &AuthUser) -> Self {
-        Actor {
-            user_id: Some(user.id.clone()),
-            role: user.role,
-        }
+        Actor { user_id: Some(user.id.clone()), role: user.role }
     }
 }
 
@@ -32,8 +29,10 @@ impl From<&AuthUser> for Actor {
 pub struct Audit {
     /// The HTTP request that caused the action.
     pub request_id: Option<String>,
-    /// Free-text note.
+    /// Free-text note, shown to whoever may see the event.
     pub note: Option<String>,
+    /// A note for staff only.
+    pub staff_note: Option<String>,
     /// Whether the event is for staff only.
     pub internal: bool,
     /// Structured details.
@@ -43,15 +42,24 @@ pub struct Audit {
 impl Audit {
     /// An audit record for a request.
     pub fn for_request(request_id: impl ToString) -> Audit {
-        Audit {
-            request_id: Some(request_id.to_string()),
-            ..Audit::default()
-        }
+        Audit { request_id: Some(request_id.to_string()), ..Audit::default() }
     }
 
     /// Adds a note.
     pub fn with_note(mut self, note: Option<String>) -> Audit {
         self.note = note;
+        self
+    }
+
+    /// Adds a note for staff only.
+    pub fn with_staff_note(mut self, note: Option<String>) -> Audit {
+        self.staff_note = note;
+        self
+    }
+
+    /// Marks the whole event as staff-only.
+    pub fn internal(mut self) -> Audit {
+        self.internal = true;
         self
     }
 
@@ -69,24 +77,17 @@ pub fn visible_case(conn: &mut AnyConnection, id: &str, user: &AuthUser) -> AppR
     let visible = match user.role {
         Role::Applicant => case.applicant_id == user.id,
         Role::Officer | Role::Supervisor => {
-            user.post.as_deref() == Some(case.post_code.as_str())
-                && case.status() != CaseStatus::Draft
+            user.post.as_deref() == Some(case.post_code.as_str()) && case.status() != CaseStatus::Draft
         }
         Role::Admin | Role::System => {
-            return Err(AppError::Forbidden(
-                "administrators do not handle case files".into(),
-            ));
+            return Err(AppError::Forbidden("administrators do not handle case files".into()));
         }
     };
-    if visible {
-        Ok(case)
-    } else {
-        Err(AppError::NotFound)
-    }
+    if visible { Ok(case) } else { Err(AppError::NotFound) }
 }
 
-/// Performs `action` on `case`: decides the new status, writes it guarded by the status the case
-/// was read in (a lost race is a 409), and records the audit event. Call inside a write
+/// Performs `action` on `case`: decides the new status, writes it guarded by the status and
+/// version the case was read in (a lost race is a 409), and records the audit event. Call inside a write
 /// transaction so both land together or not at all.
 pub fn transition(
     conn: &mut AnyConnection,
@@ -102,21 +103,10 @@ pub fn transition(
         TransitionError::IllegalFromStatus { .. } => AppError::Conflict(err.to_string()),
     })?;
     let at = db::now();
-    if db::cases::change_status(conn, &case.id, from, to, changes, at)? == 0 {
-        return Err(AppError::Conflict(
-            "the case was changed meanwhile; reload it and try again".into(),
-        ));
+    if db::cases::change_status(conn, &case.id, from, case.version, to, changes, at)? == 0 {
+        return Err(AppError::Conflict("the case was changed meanwhile; reload it and try again".into()));
     }
-    record(
-        conn,
-        &case.id,
-        action.as_str(),
-        Some(from),
-        to,
-        actor,
-        audit,
-        at,
-    )?;
+    record(conn, &case.id, action.as_str(), Some(from), to, actor, audit, at)?;
     Ok(to)
 }
 
@@ -148,6 +138,7 @@ pub fn record(
             details: audit.details.as_ref().map(serde_json::Value::to_string),
             request_id: audit.request_id.as_deref(),
             created_at: at,
+            staff_note: audit.staff_note.as_deref(),
         },
     )?;
     Ok(())

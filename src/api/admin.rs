@@ -23,16 +23,15 @@ pub struct CreatePost {
     name: String,
     country: CountryCode,
     time_zone: String,
+    #[serde(default)]
+    four_eyes: bool,
 }
 
 fn is_post_code(code: &str) -> bool {
     (2..=20).contains(&code.len())
-        && code.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        })
+        && code
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
 }
 
 /// `POST /api/v1/admin/posts`: adds a consular post.
@@ -53,18 +52,10 @@ pub async fn create_post(
     }
     let name = request.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 {
-        problems.push(FieldError::new(
-            "name",
-            "invalid",
-            "between 1 and 200 characters",
-        ));
+        problems.push(FieldError::new("name", "invalid", "between 1 and 200 characters"));
     }
     if request.time_zone.parse::<chrono_tz::Tz>().is_err() {
-        problems.push(FieldError::new(
-            "time_zone",
-            "invalid",
-            "an IANA time zone such as Europe/London",
-        ));
+        problems.push(FieldError::new("time_zone", "invalid", "an IANA time zone such as Europe/London"));
     }
     if !problems.is_empty() {
         return Err(AppError::Validation(problems));
@@ -75,21 +66,69 @@ pub async fn create_post(
         country: request.country.to_string(),
         time_zone: request.time_zone,
         created_at: db::now(),
+        four_eyes: request.four_eyes,
     };
     let row = state
         .db
         .write(move |conn| match catalog::insert_post(conn, &row) {
             Ok(()) => Ok(row),
-            Err(err) if db::is_unique_violation(&err) => Err(AppError::Conflict(format!(
-                "a post with code {} exists",
-                row.code
-            ))),
+            Err(err) if db::is_unique_violation(&err) => {
+                Err(AppError::Conflict(format!("a post with code {} exists", row.code)))
+            }
             Err(err) => Err(err.into()),
         })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/posts#{}", row.code)))
         .json(PostView::from(row)))
+}
+
+/// Body of `PATCH /api/v1/admin/posts/{code}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePost {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    time_zone: Option<String>,
+    #[serde(default)]
+    four_eyes: Option<bool>,
+}
+
+/// `PATCH /api/v1/admin/posts/{code}`: renames a post, moves its time zone, or sets its
+/// four-eyes policy.
+pub async fn update_post(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    body: JsonBody<UpdatePost>,
+) -> AppResult<HttpResponse> {
+    user.require(&[Role::Admin])?;
+    let code = path.into_inner();
+    let request = body.0;
+    let mut problems = Vec::new();
+    let name = request.name.map(|n| n.trim().to_owned());
+    if name.as_ref().is_some_and(|n| n.is_empty() || n.chars().count() > 200) {
+        problems.push(FieldError::new("name", "invalid", "between 1 and 200 characters"));
+    }
+    if request.time_zone.as_ref().is_some_and(|tz| tz.parse::<chrono_tz::Tz>().is_err()) {
+        problems.push(FieldError::new("time_zone", "invalid", "an IANA time zone such as Europe/London"));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Validation(problems));
+    }
+    let changes = catalog::PostChanges { name, time_zone: request.time_zone, four_eyes: request.four_eyes };
+    let row = state
+        .db
+        .write(move |conn| {
+            if catalog::update_post(conn, &code, &changes)? == 0 {
+                return Err(AppError::NotFound);
+            }
+            catalog::find_post(conn, &code)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    tracing::info!(admin = %user.id, post = %row.code, four_eyes = row.four_eyes, "post updated");
+    Ok(HttpResponse::Ok().json(PostView::from(row)))
 }
 
 /// Body of `POST /api/v1/admin/users`.
@@ -114,11 +153,7 @@ pub async fn create_user(
     user.require(&[Role::Admin])?;
     let request = body.0;
     if !request.role.is_staff() {
-        return Err(AppError::invalid_field(
-            "role",
-            "invalid",
-            "one of officer, supervisor, admin",
-        ));
+        return Err(AppError::invalid_field("role", "invalid", "one of officer, supervisor, admin"));
     }
     let account = accounts::validate(AccountInput {
         email: request.email,
@@ -152,17 +187,10 @@ pub async fn list_users(
     query: web::Query<ListUsers>,
 ) -> AppResult<HttpResponse> {
     user.require(&[Role::Admin])?;
-    let ListUsers {
-        post,
-        page,
-        per_page,
-    } = query.into_inner();
+    let ListUsers { post, page, per_page } = query.into_inner();
     let page = PageQuery::new(page, per_page);
     let (limit, offset) = page.limit_offset()?;
-    let (rows, total) = state
-        .db
-        .run(move |conn| Ok(users::list_staff(conn, post.as_deref(), limit, offset)?))
-        .await?;
+    let (rows, total) = state.db.run(move |conn| Ok(users::list_staff(conn, post.as_deref(), limit, offset)?)).await?;
     Ok(HttpResponse::Ok().json(Page {
         items: rows.into_iter().map(UserView::from).collect::<Vec<_>>(),
         page: page.page,

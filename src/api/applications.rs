@@ -15,8 +15,7 @@ use crate::domain::reference::{counter_scope, format_reference};
 use crate::domain::role::Role;
 use crate::domain::status::{Action, CaseStatus};
 use crate::domain::visa_application::{
-    ApplicantDetails, ContactDetails, PassportDetails, SubmissionContext, TravelDetails,
-    VisaApplicationForm,
+    ApplicantDetails, ContactDetails, PassportDetails, SubmissionContext, TravelDetails, VisaApplicationForm,
 };
 use crate::error::{AppError, AppResult};
 use crate::extract::{JsonBody, OptionalJsonBody, Page, PageQuery, from_value};
@@ -54,8 +53,7 @@ impl ApplicationInput {
     }
 
     fn join(case: &CaseRow) -> AppResult<serde_json::Value> {
-        let form: VisaApplicationForm =
-            serde_json::from_str(&case.form).map_err(AppError::internal)?;
+        let form: VisaApplicationForm = serde_json::from_str(&case.form).map_err(AppError::internal)?;
         let input = ApplicationInput {
             visa_type: case.service_code.clone(),
             post: case.post_code.clone(),
@@ -85,12 +83,7 @@ fn check_fields(input: ApplicationInput) -> AppResult<CheckedApplication> {
         return Err(AppError::Validation(problems));
     }
     let form_json = serde_json::to_string(&form).map_err(AppError::internal)?;
-    Ok(CheckedApplication {
-        visa_type,
-        post,
-        form,
-        form_json,
-    })
+    Ok(CheckedApplication { visa_type, post, form, form_json })
 }
 
 /// Checks that the visa type and post exist and take applications.
@@ -105,11 +98,7 @@ fn check_catalogue(conn: &mut AnyConnection, app: &CheckedApplication) -> AppRes
         ));
     }
     if catalog::find_post(conn, &app.post)?.is_none() {
-        problems.push(FieldError::new(
-            "post",
-            "unknown",
-            format!("no consular post has the code {}", app.post),
-        ));
+        problems.push(FieldError::new("post", "unknown", format!("no consular post has the code {}", app.post)));
     }
     match visa_type {
         Some(visa_type) if problems.is_empty() => Ok(visa_type),
@@ -117,23 +106,22 @@ fn check_catalogue(conn: &mut AnyConnection, app: &CheckedApplication) -> AppRes
     }
 }
 
-fn view(conn: &mut AnyConnection, case: CaseRow) -> AppResult<ApplicationView> {
+fn view(conn: &mut AnyConnection, case: CaseRow, viewer: Role) -> AppResult<ApplicationView> {
     let documents = cases::documents(conn, &case.id)?;
-    Ok(ApplicationView::new(case, documents))
+    Ok(ApplicationView::new(case, documents, viewer))
 }
 
-fn reload(conn: &mut AnyConnection, id: &str) -> AppResult<ApplicationView> {
+/// The case as it now stands, for `viewer`.
+pub(super) fn reload(conn: &mut AnyConnection, id: &str, viewer: Role) -> AppResult<ApplicationView> {
     let case = cases::find(conn, id)?.ok_or(AppError::NotFound)?;
-    view(conn, case)
+    view(conn, case, viewer)
 }
 
 fn require_owner(user: &AuthUser, case: &CaseRow) -> AppResult<()> {
     if user.role == Role::Applicant && case.applicant_id == user.id {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "only the applicant may change the application".into(),
-        ))
+        Err(AppError::Forbidden("only the applicant may change the application".into()))
     }
 }
 
@@ -177,17 +165,8 @@ pub async fn create(
                     updated_at: now,
                 },
             )?;
-            workflow::record(
-                conn,
-                &id,
-                "create",
-                None,
-                CaseStatus::Draft,
-                &actor,
-                &audit,
-                now,
-            )?;
-            reload(conn, &id)
+            workflow::record(conn, &id, "create", None, CaseStatus::Draft, &actor, &audit, now)?;
+            reload(conn, &id, Role::Applicant)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -196,11 +175,7 @@ pub async fn create(
 }
 
 /// `GET /api/v1/applications`: the applicant's own cases, or the staff member's post's cases.
-pub async fn list(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, user: AuthUser, query: web::Query<PageQuery>) -> AppResult<HttpResponse> {
     let page = query.into_inner();
     let (limit, offset) = page.limit_offset()?;
     let items = state
@@ -208,42 +183,26 @@ pub async fn list(
         .run(move |conn| {
             let (rows, total) = match (user.role, user.post.as_deref()) {
                 (Role::Applicant, _) => cases::list_for_applicant(conn, &user.id, limit, offset)?,
-                (Role::Officer | Role::Supervisor, Some(post)) => {
-                    cases::list_for_post(conn, post, limit, offset)?
-                }
+                (Role::Officer | Role::Supervisor, Some(post)) => cases::list_for_post(conn, post, limit, offset)?,
                 _ => {
-                    return Err(AppError::Forbidden(
-                        "administrators do not handle case files".into(),
-                    ));
+                    return Err(AppError::Forbidden("administrators do not handle case files".into()));
                 }
             };
-            let items = rows
-                .into_iter()
-                .map(|case| view(conn, case))
-                .collect::<AppResult<Vec<_>>>()?;
-            Ok(Page {
-                items,
-                page: page.page,
-                per_page: page.per_page,
-                total,
-            })
+            let items = rows.into_iter().map(|case| view(conn, case, user.role)).collect::<AppResult<Vec<_>>>()?;
+            Ok(Page { items, page: page.page, per_page: page.per_page, total })
         })
         .await?;
     Ok(HttpResponse::Ok().json(items))
 }
 
 /// `GET /api/v1/applications/{id}`.
-pub async fn get(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
+pub async fn get(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let view = state
         .db
         .run(move |conn| {
             let case = workflow::visible_case(conn, &id, &user)?;
-            view(conn, case)
+            view(conn, case, user.role)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -261,11 +220,7 @@ pub async fn update(
     let id = path.into_inner();
     let patch = body.0;
     if !patch.is_object() {
-        return Err(AppError::invalid_field(
-            "",
-            "invalid",
-            "a merge patch must be a JSON object",
-        ));
+        return Err(AppError::invalid_field("", "invalid", "a merge patch must be a JSON object"));
     }
     let audit = Audit::for_request(request_id);
     let updated = state
@@ -275,9 +230,7 @@ pub async fn update(
             require_owner(&user, &case)?;
             let status = case.status();
             if !status.is_editable_by_applicant() {
-                return Err(AppError::Conflict(format!(
-                    "an application that is {status} can no longer be edited"
-                )));
+                return Err(AppError::Conflict(format!("an application that is {status} can no longer be edited")));
             }
             let mut document = ApplicationInput::join(&case)?;
             json_patch::merge(&mut document, &patch);
@@ -298,10 +251,7 @@ pub async fn update(
                     "the application was changed meanwhile; reload it and try again".into(),
                 ));
             }
-            let fields: Vec<&String> = patch
-                .as_object()
-                .map(|o| o.keys().collect())
-                .unwrap_or_default();
+            let fields: Vec<&String> = patch.as_object().map(|o| o.keys().collect()).unwrap_or_default();
             let audit = audit.with_details(serde_json::json!({ "changed": fields }));
             workflow::record(
                 conn,
@@ -313,7 +263,7 @@ pub async fn update(
                 &audit,
                 changes.updated_at,
             )?;
-            reload(conn, &case.id)
+            reload(conn, &case.id, user.role)
         })
         .await?;
     Ok(HttpResponse::Ok().json(updated))
@@ -339,8 +289,7 @@ pub async fn submit(
                     case.status()
                 )));
             }
-            let form: VisaApplicationForm =
-                serde_json::from_str(&case.form).map_err(AppError::internal)?;
+            let form: VisaApplicationForm = serde_json::from_str(&case.form).map_err(AppError::internal)?;
             let visa_type = catalog::find_visa_type(conn, &case.service_code)?.filter(|t| t.active);
             let post = catalog::find_post(conn, &case.post_code)?;
             let documents = cases::documents(conn, &case.id)?;
@@ -348,10 +297,7 @@ pub async fn submit(
             let today = post
                 .as_ref()
                 .and_then(|p| p.time_zone.parse::<chrono_tz::Tz>().ok())
-                .map_or_else(
-                    || Utc::now().date_naive(),
-                    |tz| Utc::now().with_timezone(&tz).date_naive(),
-                );
+                .map_or_else(|| Utc::now().date_naive(), |tz| Utc::now().with_timezone(&tz).date_naive());
             let mut problems = form.submission_problems(&SubmissionContext {
                 today,
                 max_stay_days: visa_type.as_ref().map_or(i32::MAX, |t| t.max_stay_days),
@@ -359,11 +305,7 @@ pub async fn submit(
                 has_passport_scan: has("passport"),
             });
             if visa_type.is_none() {
-                problems.push(FieldError::new(
-                    "visa_type",
-                    "unknown",
-                    "this visa type no longer takes applications",
-                ));
+                problems.push(FieldError::new("visa_type", "unknown", "this visa type no longer takes applications"));
             }
             if !problems.is_empty() {
                 return Err(AppError::Validation(problems));
@@ -375,15 +317,8 @@ pub async fn submit(
                 decision_deadline: Some(now + Duration::days(i64::from(processing_days))),
                 ..TransitionChanges::default()
             };
-            workflow::transition(
-                conn,
-                &case,
-                Action::Submit,
-                &Actor::from(&user),
-                &audit,
-                changes,
-            )?;
-            reload(conn, &case.id)
+            workflow::transition(conn, &case, Action::Submit, &Actor::from(&user), &audit, changes)?;
+            reload(conn, &case.id, user.role)
         })
         .await?;
     Ok(HttpResponse::Ok().json(submitted))
@@ -406,17 +341,9 @@ pub async fn withdraw(
     body: OptionalJsonBody<WithdrawRequest>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let reason = body
-        .0
-        .reason
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty());
+    let reason = body.0.reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
     if reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
-        return Err(AppError::invalid_field(
-            "reason",
-            "too_long",
-            "at most 1000 characters",
-        ));
+        return Err(AppError::invalid_field("reason", "too_long", "at most 1000 characters"));
     }
     let audit = Audit::for_request(request_id).with_note(reason);
     let withdrawn = state
@@ -432,28 +359,21 @@ pub async fn withdraw(
                 &audit,
                 TransitionChanges::default(),
             )?;
-            reload(conn, &case.id)
+            reload(conn, &case.id, user.role)
         })
         .await?;
     Ok(HttpResponse::Ok().json(withdrawn))
 }
 
 /// `GET /api/v1/applications/{id}/events`: the case's history.
-pub async fn events(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
+pub async fn events(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let items = state
         .db
         .run(move |conn| {
             let case = workflow::visible_case(conn, &id, &user)?;
             let rows = events::list_for_case(conn, &case.id)?;
-            Ok(rows
-                .into_iter()
-                .filter_map(|row| EventView::for_viewer(row, user.role))
-                .collect::<Vec<_>>())
+            Ok(rows.into_iter().filter_map(|row| EventView::for_viewer(row, user.role)).collect::<Vec<_>>())
         })
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))

@@ -24,10 +24,7 @@ pub struct RegisterRequest {
 }
 
 /// `POST /api/v1/auth/register`: a new applicant account.
-pub async fn register(
-    state: web::Data<AppState>,
-    body: JsonBody<RegisterRequest>,
-) -> AppResult<HttpResponse> {
+pub async fn register(state: web::Data<AppState>, body: JsonBody<RegisterRequest>) -> AppResult<HttpResponse> {
     let request = body.0;
     let account = accounts::validate(AccountInput {
         email: request.email,
@@ -42,20 +39,14 @@ pub async fn register(
 }
 
 /// Hashes the password off the async workers, then stores the account.
-pub(super) async fn create(
-    state: &AppState,
-    account: accounts::ValidAccount,
-) -> AppResult<users::UserRow> {
+pub(super) async fn create(state: &AppState, account: accounts::ValidAccount) -> AppResult<users::UserRow> {
     let (account, hash) = web::block(move || {
         let hash = password::hash(account.password());
         (account, hash)
     })
     .await?;
     let hash = hash?;
-    state
-        .db
-        .write(move |conn| accounts::insert(conn, &account, &hash))
-        .await
+    state.db.write(move |conn| accounts::insert(conn, &account, &hash)).await
 }
 
 /// Body of `POST /api/v1/auth/login`.
@@ -67,30 +58,15 @@ pub struct LoginRequest {
 }
 
 /// `POST /api/v1/auth/login`: exchanges credentials for an access token.
-pub async fn login(
-    state: web::Data<AppState>,
-    body: JsonBody<LoginRequest>,
-) -> AppResult<HttpResponse> {
-    let LoginRequest {
-        email,
-        password: given,
-    } = body.0;
+pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginRequest>) -> AppResult<HttpResponse> {
+    let LoginRequest { email, password: given } = body.0;
     let email = email.trim().to_lowercase();
-    state
-        .login_throttle
-        .attempt(&email)
-        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
+    state.login_throttle.attempt(&email).map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
     let lookup = email.clone();
-    let user = state
-        .db
-        .run(move |conn| Ok(users::find_by_email(conn, &lookup)?))
-        .await?;
+    let user = state.db.run(move |conn| Ok(users::find_by_email(conn, &lookup)?)).await?;
     let (user, matches) = web::block(move || {
         // Unknown accounts are checked against a decoy hash so both cases cost the same.
-        let hash = user.as_ref().map_or_else(
-            || password::decoy_hash().to_owned(),
-            |u| u.password_hash.clone(),
-        );
+        let hash = user.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |u| u.password_hash.clone());
         let matches = password::verify(&given, &hash);
         (user, matches)
     })
@@ -99,24 +75,15 @@ pub async fn login(
         Some(user) if matches && !user.disabled => user,
         _ => {
             tracing::info!(email = %email, "login refused");
-            return Err(AppError::Unauthorized(
-                "the e-mail address or password is wrong".into(),
-            ));
+            return Err(AppError::Unauthorized("the e-mail address or password is wrong".into()));
         }
     };
-    let token = state
-        .tokens
-        .issue(&user.id, user.role(), user.post_code.as_deref())?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(token))
+    let token = state.tokens.issue(&user.id, user.role(), user.post_code.as_deref())?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(token))
 }
 
 /// `GET /api/v1/me`: the caller's account.
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
-    let row = state
-        .db
-        .run(move |conn| users::find(conn, &user.id)?.ok_or(AppError::NotFound))
-        .await?;
+    let row = state.db.run(move |conn| users::find(conn, &user.id)?.ok_or(AppError::NotFound)).await?;
     Ok(HttpResponse::Ok().json(UserView::from(row)))
 }

@@ -18,9 +18,7 @@ use crate::workflow::{self, Actor, Audit};
 
 fn parse_path(path: (String, String)) -> AppResult<(String, DocumentKind)> {
     let (id, kind) = path;
-    let kind = kind
-        .parse::<DocumentKind>()
-        .map_err(|_| AppError::NotFound)?;
+    let kind = kind.parse::<DocumentKind>().map_err(|_| AppError::NotFound)?;
     Ok((id, kind))
 }
 
@@ -47,12 +45,9 @@ fn check_content(kind: DocumentKind, media_type: MediaType, bytes: &[u8]) -> App
     limits.max_image_height = Some(bounds.max_height);
     limits.max_alloc = Some(512 * 1024 * 1024);
     reader.limits(limits);
-    let (width, height) = reader.into_dimensions().map_err(|e| {
-        invalid(format!(
-            "the image cannot be read as {}: {e}",
-            media_type.as_str()
-        ))
-    })?;
+    let (width, height) = reader
+        .into_dimensions()
+        .map_err(|e| invalid(format!("the image cannot be read as {}: {e}", media_type.as_str())))?;
     if let Some(problem) = bounds.problem(width, height) {
         return Err(invalid(problem));
     }
@@ -60,9 +55,7 @@ fn check_content(kind: DocumentKind, media_type: MediaType, bytes: &[u8]) -> App
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(512 * 1024 * 1024);
     reader.limits(limits);
-    reader
-        .decode()
-        .map_err(|e| invalid(format!("the image is damaged: {e}")))?;
+    reader.decode().map_err(|e| invalid(format!("the image is damaged: {e}")))?;
     Ok(())
 }
 
@@ -94,22 +87,10 @@ pub async fn upload(
     // Access and status first, so nobody uploads megabytes to a case they cannot change.
     let check_user = user.clone();
     let check_id = id.clone();
-    let case = state
-        .db
-        .run(move |conn| editable_case(conn, &check_id, &check_user))
-        .await?;
-    let bytes: Bytes = read_body(
-        &mut payload.into_inner(),
-        declared_length(&req),
-        kind.max_bytes(),
-    )
-    .await?;
+    let case = state.db.run(move |conn| editable_case(conn, &check_id, &check_user)).await?;
+    let bytes: Bytes = read_body(&mut payload.into_inner(), declared_length(&req), kind.max_bytes()).await?;
     if bytes.is_empty() {
-        return Err(AppError::invalid_field(
-            "body",
-            "required",
-            "the body must hold the document",
-        ));
+        return Err(AppError::invalid_field("body", "required", "the body must hold the document"));
     }
     let checked = bytes.clone();
     web::block(move || check_content(kind, media_type, &checked)).await??;
@@ -118,11 +99,7 @@ pub async fn upload(
     let document_id = uuid::Uuid::new_v4().to_string();
     let storage_key = format!("cases/{}/{}-{}", case.id, kind, document_id);
     let size = i64::try_from(bytes.len()).map_err(AppError::internal)?;
-    state
-        .documents
-        .put(&storage_key, bytes)
-        .await
-        .map_err(AppError::internal)?;
+    state.documents.put(&storage_key, bytes).await.map_err(AppError::internal)?;
 
     let row = DocumentRow {
         id: document_id,
@@ -134,9 +111,8 @@ pub async fn upload(
         storage_key: storage_key.clone(),
         uploaded_at: db::now(),
     };
-    let audit = Audit::for_request(request_id).with_details(
-        serde_json::json!({"kind": kind.as_str(), "sha256": sha256, "size_bytes": size}),
-    );
+    let audit = Audit::for_request(request_id)
+        .with_details(serde_json::json!({"kind": kind.as_str(), "sha256": sha256, "size_bytes": size}));
     let stored = state
         .db
         .write(move |conn| {
@@ -144,9 +120,7 @@ pub async fn upload(
             let status = case.status();
             // Bumps the version, guarded by the status, so a concurrent submission or edit is seen.
             if cases::touch(conn, &case.id, status, row.uploaded_at)? == 0 {
-                return Err(AppError::Conflict(
-                    "the application was changed meanwhile".into(),
-                ));
+                return Err(AppError::Conflict("the application was changed meanwhile".into()));
             }
             let replaced = cases::replace_document(conn, &row)?;
             workflow::record(
@@ -181,16 +155,10 @@ pub async fn upload(
     }
 }
 
-fn editable_case(
-    conn: &mut db::AnyConnection,
-    id: &str,
-    user: &AuthUser,
-) -> AppResult<cases::CaseRow> {
+fn editable_case(conn: &mut db::AnyConnection, id: &str, user: &AuthUser) -> AppResult<cases::CaseRow> {
     let case = workflow::visible_case(conn, id, user)?;
     if user.role != Role::Applicant {
-        return Err(AppError::Forbidden(
-            "only the applicant may change the application's documents".into(),
-        ));
+        return Err(AppError::Forbidden("only the applicant may change the application's documents".into()));
     }
     let status = case.status();
     if !status.is_editable_by_applicant() {
@@ -215,11 +183,7 @@ pub async fn download(
             cases::document(conn, &case.id, kind.as_str())?.ok_or(AppError::NotFound)
         })
         .await?;
-    let bytes = state
-        .documents
-        .get(&row.storage_key)
-        .await
-        .map_err(AppError::internal)?;
+    let bytes = state.documents.get(&row.storage_key).await.map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type(row.content_type)
         .insert_header((header::CACHE_CONTROL, "private, no-store"))

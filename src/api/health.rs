@@ -17,10 +17,7 @@ pub async fn health() -> HttpResponse {
 pub async fn ready(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     state
         .db
-        .run(|conn| {
-            conn.batch_execute("SELECT 1")
-                .map_err(|e| AppError::Unavailable(format!("database: {e}")))
-        })
+        .run(|conn| conn.batch_execute("SELECT 1").map_err(|e| AppError::Unavailable(format!("database: {e}"))))
         .await?;
     let database = match state.db.backend() {
         Backend::Postgres => "postgresql",
@@ -31,7 +28,5 @@ pub async fn ready(state: web::Data<AppState>) -> AppResult<HttpResponse> {
 
 /// `GET /openapi.yaml`: the API description.
 pub async fn openapi() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/yaml")
-        .body(include_str!("../../openapi.yaml"))
+    HttpResponse::Ok().content_type("application/yaml").body(include_str!("../../openapi.yaml"))
 }

@@ -6,6 +6,8 @@ mod auth;
 mod catalog;
 mod documents;
 mod health;
+mod queue;
+mod review;
 mod views;
 
 use actix_web::http::Method;
@@ -28,11 +30,7 @@ where
     Args: actix_web::FromRequest + 'static,
     F::Output: actix_web::Responder + 'static,
 {
-    Endpoint {
-        route: web::method(method.clone()).to(handler),
-        method,
-        path,
-    }
+    Endpoint { route: web::method(method.clone()).to(handler), method, path }
 }
 
 /// Every route of the service.
@@ -47,38 +45,34 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/api/v1/me", auth::me),
         endpoint(M::GET, "/api/v1/visa-types", catalog::visa_types),
         endpoint(M::GET, "/api/v1/posts", catalog::posts),
+        endpoint(M::GET, "/api/v1/refusal-grounds", catalog::refusal_grounds),
         endpoint(M::POST, "/api/v1/admin/posts", admin::create_post),
+        endpoint(M::PATCH, "/api/v1/admin/posts/{code}", admin::update_post),
         endpoint(M::GET, "/api/v1/admin/users", admin::list_users),
         endpoint(M::POST, "/api/v1/admin/users", admin::create_user),
         endpoint(M::POST, "/api/v1/applications", applications::create),
         endpoint(M::GET, "/api/v1/applications", applications::list),
         endpoint(M::GET, "/api/v1/applications/{id}", applications::get),
         endpoint(M::PATCH, "/api/v1/applications/{id}", applications::update),
-        endpoint(
-            M::POST,
-            "/api/v1/applications/{id}/submit",
-            applications::submit,
-        ),
-        endpoint(
-            M::POST,
-            "/api/v1/applications/{id}/withdraw",
-            applications::withdraw,
-        ),
-        endpoint(
-            M::GET,
-            "/api/v1/applications/{id}/events",
-            applications::events,
-        ),
-        endpoint(
-            M::PUT,
-            "/api/v1/applications/{id}/documents/{kind}",
-            documents::upload,
-        ),
-        endpoint(
-            M::GET,
-            "/api/v1/applications/{id}/documents/{kind}",
-            documents::download,
-        ),
+        endpoint(M::POST, "/api/v1/applications/{id}/submit", applications::submit),
+        endpoint(M::POST, "/api/v1/applications/{id}/withdraw", applications::withdraw),
+        endpoint(M::GET, "/api/v1/applications/{id}/events", applications::events),
+        endpoint(M::PUT, "/api/v1/applications/{id}/documents/{kind}", documents::upload),
+        endpoint(M::GET, "/api/v1/applications/{id}/documents/{kind}", documents::download),
+        endpoint(M::POST, "/api/v1/applications/{id}/claim", review::claim),
+        endpoint(M::POST, "/api/v1/applications/{id}/release", review::release),
+        endpoint(M::POST, "/api/v1/applications/{id}/assign", review::assign),
+        endpoint(M::POST, "/api/v1/applications/{id}/request-info", review::request_info),
+        endpoint(M::POST, "/api/v1/applications/{id}/respond", review::respond),
+        endpoint(M::POST, "/api/v1/applications/{id}/decision", review::decide),
+        endpoint(M::POST, "/api/v1/applications/{id}/confirm", review::confirm),
+        endpoint(M::POST, "/api/v1/applications/{id}/return", review::return_for_review),
+        endpoint(M::POST, "/api/v1/applications/{id}/notes", review::add_note),
+        endpoint(M::POST, "/api/v1/applications/{id}/extend-deadline", review::extend_deadline),
+        endpoint(M::POST, "/api/v1/applications/{id}/priority", review::set_priority),
+        endpoint(M::GET, "/api/v1/queue", queue::list),
+        endpoint(M::POST, "/api/v1/queue/claim", queue::claim_next),
+        endpoint(M::GET, "/api/v1/stats", queue::stats),
     ]
 }
 
@@ -95,9 +89,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         let resource = routes
             .into_iter()
             .fold(web::resource(path), |resource, route| resource.route(route))
-            .default_service(web::to(|| async {
-                Err::<actix_web::HttpResponse, _>(AppError::MethodNotAllowed)
-            }));
+            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::MethodNotAllowed) }));
         cfg.service(resource);
     }
 }

@@ -4,9 +4,11 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
 use crate::db::cases::{CaseRow, DocumentRow};
+use crate::db::catalog::RefusalGroundRow;
 use crate::db::catalog::{PostRow, VisaTypeRow};
 use crate::db::events::EventRow;
 use crate::db::users::UserRow;
+use crate::domain::decision::Decision;
 use crate::domain::role::Role;
 use crate::domain::visa_application::VisaApplicationForm;
 
@@ -53,12 +55,7 @@ pub struct PostView {
 
 impl From<PostRow> for PostView {
     fn from(row: PostRow) -> Self {
-        PostView {
-            code: row.code,
-            name: row.name,
-            country: row.country,
-            time_zone: row.time_zone,
-        }
+        PostView { code: row.code, name: row.name, country: row.country, time_zone: row.time_zone }
     }
 }
 
@@ -73,6 +70,7 @@ pub struct VisaTypeView {
     max_stay_days: i32,
     validity_days: i32,
     processing_days: i32,
+    four_eyes: bool,
     /// Decimal string in the currency's major unit, so no float rounding: `"80.00"`.
     fee: String,
     currency: String,
@@ -89,6 +87,7 @@ impl From<&VisaTypeRow> for VisaTypeView {
             max_stay_days: row.max_stay_days,
             validity_days: row.validity_days,
             processing_days: row.processing_days,
+            four_eyes: row.four_eyes,
             fee: format!("{}.{:02}", row.fee_minor / 100, row.fee_minor % 100),
             currency: row.currency.clone(),
         }
@@ -136,16 +135,35 @@ pub struct ApplicationView {
     updated_at: DateTime<Utc>,
     submitted_at: Option<DateTime<Utc>>,
     decision_deadline: Option<DateTime<Utc>>,
+    decided_at: Option<DateTime<Utc>>,
+    /// The decision; applicants see only final ones.
+    decision: Option<Decision>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assigned_officer_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recommended_by: Option<String>,
 }
 
 impl ApplicationView {
-    /// The view of a case and its documents. A form that no longer parses (it was written by
-    /// this code, so it should not happen) shows as empty rather than failing the listing.
-    pub fn new(case: CaseRow, documents: Vec<DocumentRow>) -> ApplicationView {
+    /// The view of a case and its documents for a viewer of the given role. Applicants do not
+    /// see who handles their case nor pending recommendations. A stored value that no longer
+    /// parses (it was written by this code, so it should not happen) is logged and left out
+    /// rather than failing the listing.
+    pub fn new(case: CaseRow, documents: Vec<DocumentRow>, viewer: Role) -> ApplicationView {
+        let staff = viewer.handles_cases();
         let form = serde_json::from_str(&case.form).unwrap_or_else(|err| {
             tracing::error!(case = %case.id, error = %err, "stored form does not parse");
             VisaApplicationForm::default()
         });
+        let decision = case
+            .decision
+            .as_deref()
+            .and_then(|d| {
+                serde_json::from_str::<Decision>(d)
+                    .map_err(|err| tracing::error!(case = %case.id, error = %err, "stored decision does not parse"))
+                    .ok()
+            })
+            .filter(|d| staff || d.is_final());
         ApplicationView {
             id: case.id,
             reference: case.reference,
@@ -161,6 +179,10 @@ impl ApplicationView {
             updated_at: utc(case.updated_at),
             submitted_at: case.submitted_at.map(utc),
             decision_deadline: case.decision_deadline.map(utc),
+            decided_at: case.decided_at.map(utc),
+            decision,
+            assigned_officer_id: if staff { case.assigned_officer_id } else { None },
+            recommended_by: if staff { case.recommended_by } else { None },
         }
     }
 }
@@ -176,6 +198,8 @@ pub struct EventView {
     #[serde(skip_serializing_if = "Option::is_none")]
     actor_id: Option<String>,
     note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    staff_note: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     internal: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -193,10 +217,7 @@ impl EventView {
         if row.internal && !staff {
             return None;
         }
-        let details = row
-            .details
-            .as_deref()
-            .and_then(|d| serde_json::from_str(d).ok());
+        let details = row.details.as_deref().and_then(|d| serde_json::from_str(d).ok());
         Some(EventView {
             id: row.id,
             action: row.action,
@@ -205,10 +226,26 @@ impl EventView {
             actor_role: row.actor_role,
             actor_id: if staff { row.actor_id } else { None },
             note: row.note,
+            staff_note: if staff { row.staff_note } else { None },
             internal: staff.then_some(row.internal),
             details,
             request_id: if staff { row.request_id } else { None },
             created_at: utc(row.created_at),
         })
+    }
+}
+
+/// A refusal or revocation ground of the catalogue.
+#[derive(Serialize)]
+pub struct GroundView {
+    code: String,
+    title: String,
+    description: String,
+    applies_to: String,
+}
+
+impl From<RefusalGroundRow> for GroundView {
+    fn from(row: RefusalGroundRow) -> Self {
+        GroundView { code: row.code, title: row.title, description: row.description, applies_to: row.applies_to }
     }
 }

@@ -71,12 +71,7 @@ impl TokenService {
     }
 
     /// Issues a token for an account.
-    pub fn issue(
-        &self,
-        user_id: &str,
-        role: Role,
-        post: Option<&str>,
-    ) -> Result<IssuedToken, AppError> {
+    pub fn issue(&self, user_id: &str, role: Role, post: Option<&str>) -> Result<IssuedToken, AppError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -89,13 +84,9 @@ impl TokenService {
             role,
             post: post.map(str::to_owned),
         };
-        let access_token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(AppError::internal)?;
-        Ok(IssuedToken {
-            access_token,
-            token_type: "Bearer",
-            expires_in: self.ttl_secs,
-        })
+        let access_token =
+            encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(AppError::internal)?;
+        Ok(IssuedToken { access_token, token_type: "Bearer", expires_in: self.ttl_secs })
     }
 
     /// Verifies a token: algorithm, signature, issuer, audience, expiry. Never trusts a token
@@ -106,9 +97,7 @@ impl TokenService {
             AppError::Unauthorized("the access token is invalid or expired".into())
         })?;
         if data.claims.role == Role::System {
-            return Err(AppError::Unauthorized(
-                "the access token is invalid or expired".into(),
-            ));
+            return Err(AppError::Unauthorized("the access token is invalid or expired".into()));
         }
         Ok(data.claims)
     }

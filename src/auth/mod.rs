@@ -31,10 +31,7 @@ impl AuthUser {
         if roles.contains(&self.role) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!(
-                "this action is not open to the {} role",
-                self.role
-            )))
+            Err(AppError::Forbidden(format!("this action is not open to the {} role", self.role)))
         }
     }
 }
@@ -59,19 +56,10 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            AppError::Unauthorized("the Authorization header must hold a bearer token".into())
-        })?;
+        .ok_or_else(|| AppError::Unauthorized("the Authorization header must hold a bearer token".into()))?;
     let claims = state.tokens.verify(token)?;
-    Ok(AuthUser {
-        id: claims.sub,
-        role: claims.role,
-        post: claims.post,
-    })
+    Ok(AuthUser { id: claims.sub, role: claims.role, post: claims.post })
 }

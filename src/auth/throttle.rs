@@ -15,23 +15,16 @@ impl LoginThrottle {
     /// `burst` attempts at once, one more each `period`.
     pub fn new(burst: u32, period: Duration) -> LoginThrottle {
         let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
-        let quota = Quota::with_period(period)
-            .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
-            .allow_burst(burst);
-        LoginThrottle {
-            limiter: RateLimiter::keyed(quota),
-            clock: DefaultClock::default(),
-        }
+        let quota = Quota::with_period(period).unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN)).allow_burst(burst);
+        LoginThrottle { limiter: RateLimiter::keyed(quota), clock: DefaultClock::default() }
     }
 
     /// Counts an attempt for `account`; `Err(seconds)` when it must wait that long.
     pub fn attempt(&self, account: &str) -> Result<(), u64> {
-        self.limiter
-            .check_key(&account.to_owned())
-            .map_err(|not_until| {
-                let wait = not_until.wait_time_from(self.clock.now());
-                wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
-            })?;
+        self.limiter.check_key(&account.to_owned()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.clock.now());
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })?;
         // Keeps the map from growing with every address ever tried.
         if self.limiter.len() > 100_000 {
             self.limiter.retain_recent();

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::AnyConnection;
 use super::schema::{case_documents, cases};
@@ -47,6 +47,12 @@ pub struct CaseRow {
     pub created_at: NaiveDateTime,
     /// Last change.
     pub updated_at: NaiveDateTime,
+    /// The current decision or recommendation as JSON text.
+    pub decision: Option<String>,
+    /// Who recommended approval, while four-eyes confirmation is pending.
+    pub recommended_by: Option<String>,
+    /// When the final decision was taken.
+    pub decided_at: Option<NaiveDateTime>,
 }
 
 impl CaseRow {
@@ -108,7 +114,8 @@ pub struct FormChanges<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-/// What a status transition writes besides the status. `None` leaves a column alone.
+/// What a status transition writes besides the status. `None` leaves a column alone;
+/// `Some(None)` clears a nullable one.
 #[derive(AsChangeset, Default)]
 #[diesel(table_name = cases)]
 pub struct TransitionChanges {
@@ -116,8 +123,28 @@ pub struct TransitionChanges {
     pub submitted_at: Option<NaiveDateTime>,
     /// New decision deadline.
     pub decision_deadline: Option<NaiveDateTime>,
-    /// New assignee (`Some(None)` clears it).
+    /// New assignee.
     pub assigned_officer_id: Option<Option<String>>,
+    /// New decision or recommendation (JSON text).
+    pub decision: Option<Option<String>>,
+    /// New recommender.
+    pub recommended_by: Option<Option<String>>,
+    /// Time of the final decision.
+    pub decided_at: Option<Option<NaiveDateTime>>,
+    /// New priority.
+    pub priority: Option<String>,
+}
+
+impl TransitionChanges {
+    fn is_empty(&self) -> bool {
+        self.submitted_at.is_none()
+            && self.decision_deadline.is_none()
+            && self.assigned_officer_id.is_none()
+            && self.decision.is_none()
+            && self.recommended_by.is_none()
+            && self.decided_at.is_none()
+            && self.priority.is_none()
+    }
 }
 
 #[derive(QueryableByName)]
@@ -131,22 +158,19 @@ pub fn next_reference_number(conn: &mut AnyConnection, scope: &str) -> QueryResu
     const UPSERT: &str = "INSERT INTO reference_counters (scope, last_value) VALUES ({p}, 1) \
         ON CONFLICT (scope) DO UPDATE SET last_value = reference_counters.last_value + 1 RETURNING last_value";
     let row: CounterValue = match conn {
-        AnyConnection::Postgresql(pg) => diesel::sql_query(UPSERT.replace("{p}", "$1"))
-            .bind::<Text, _>(scope)
-            .get_result(pg)?,
-        AnyConnection::Sqlite(lite) => diesel::sql_query(UPSERT.replace("{p}", "?"))
-            .bind::<Text, _>(scope)
-            .get_result(lite)?,
+        AnyConnection::Postgresql(pg) => {
+            diesel::sql_query(UPSERT.replace("{p}", "$1")).bind::<Text, _>(scope).get_result(pg)?
+        }
+        AnyConnection::Sqlite(lite) => {
+            diesel::sql_query(UPSERT.replace("{p}", "?")).bind::<Text, _>(scope).get_result(lite)?
+        }
     };
     Ok(row.last_value)
 }
 
 /// Inserts a case.
 pub fn insert(conn: &mut AnyConnection, case: &NewCase<'_>) -> QueryResult<()> {
-    diesel::insert_into(cases::table)
-        .values(case)
-        .execute(conn)
-        .map(|_| ())
+    diesel::insert_into(cases::table).values(case).execute(conn).map(|_| ())
 }
 
 /// The case with this id.
@@ -161,10 +185,7 @@ pub fn list_for_applicant(
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<CaseRow>, i64)> {
-    let total = cases::table
-        .filter(cases::applicant_id.eq(applicant_id))
-        .count()
-        .get_result(conn)?;
+    let total = cases::table.filter(cases::applicant_id.eq(applicant_id)).count().get_result(conn)?;
     let rows = cases::table
         .filter(cases::applicant_id.eq(applicant_id))
         .order((cases::created_at.desc(), cases::id.desc()))
@@ -187,11 +208,7 @@ pub fn list_for_post(
             .filter(cases::status.ne(CaseStatus::Draft.as_str()))
     };
     let total = visible().count().get_result(conn)?;
-    let rows = visible()
-        .order((cases::created_at.desc(), cases::id.desc()))
-        .limit(limit)
-        .offset(offset)
-        .load(conn)?;
+    let rows = visible().order((cases::created_at.desc(), cases::id.desc())).limit(limit).offset(offset).load(conn)?;
     Ok((rows, total))
 }
 
@@ -214,52 +231,36 @@ pub fn update_form(
     .execute(conn)
 }
 
-/// Moves a case from `from` to `to`, provided it is still in `from`. Returns the number of rows
-/// changed: 0 means the case was no longer in `from` (a lost race).
+/// Moves a case from `from` to `to` (which may be the same status, for changes such as a
+/// reassignment), provided it is still in `from` at `expected_version`. Returns the number of
+/// rows changed: 0 means someone changed the case first (a lost race).
 pub fn change_status(
     conn: &mut AnyConnection,
     id: &str,
     from: CaseStatus,
+    expected_version: i32,
     to: CaseStatus,
     changes: TransitionChanges,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     let target = cases::table
         .filter(cases::id.eq(id))
-        .filter(cases::status.eq(from.as_str()));
-    let base = (
-        cases::status.eq(to.as_str()),
-        cases::updated_at.eq(at),
-        cases::version.eq(cases::version + 1),
-    );
-    let has_changes = changes.submitted_at.is_some()
-        || changes.decision_deadline.is_some()
-        || changes.assigned_officer_id.is_some();
-    if has_changes {
-        diesel::update(target).set((base, changes)).execute(conn)
-    } else {
+        .filter(cases::status.eq(from.as_str()))
+        .filter(cases::version.eq(expected_version));
+    let base = (cases::status.eq(to.as_str()), cases::updated_at.eq(at), cases::version.eq(cases::version + 1));
+    if changes.is_empty() {
         diesel::update(target).set(base).execute(conn)
+    } else {
+        diesel::update(target).set((base, changes)).execute(conn)
     }
 }
 
 /// Bumps the version of a case in an editable status, so concurrent edits and uploads see each
 /// other. Returns the number of rows changed.
-pub fn touch(
-    conn: &mut AnyConnection,
-    id: &str,
-    expected_status: CaseStatus,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(
-        cases::table
-            .filter(cases::id.eq(id))
-            .filter(cases::status.eq(expected_status.as_str())),
-    )
-    .set((
-        cases::updated_at.eq(at),
-        cases::version.eq(cases::version + 1),
-    ))
-    .execute(conn)
+pub fn touch(conn: &mut AnyConnection, id: &str, expected_status: CaseStatus, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(cases::table.filter(cases::id.eq(id)).filter(cases::status.eq(expected_status.as_str())))
+        .set((cases::updated_at.eq(at), cases::version.eq(cases::version + 1)))
+        .execute(conn)
 }
 
 /// A stored document's metadata.
@@ -286,18 +287,11 @@ pub struct DocumentRow {
 
 /// The case's documents, by kind.
 pub fn documents(conn: &mut AnyConnection, case_id: &str) -> QueryResult<Vec<DocumentRow>> {
-    case_documents::table
-        .filter(case_documents::case_id.eq(case_id))
-        .order(case_documents::kind)
-        .load(conn)
+    case_documents::table.filter(case_documents::case_id.eq(case_id)).order(case_documents::kind).load(conn)
 }
 
 /// The case's document of this kind.
-pub fn document(
-    conn: &mut AnyConnection,
-    case_id: &str,
-    kind: &str,
-) -> QueryResult<Option<DocumentRow>> {
+pub fn document(conn: &mut AnyConnection, case_id: &str, kind: &str) -> QueryResult<Option<DocumentRow>> {
     case_documents::table
         .filter(case_documents::case_id.eq(case_id))
         .filter(case_documents::kind.eq(kind))
@@ -307,16 +301,162 @@ pub fn document(
 
 /// Stores a document's metadata, replacing any earlier one of the same kind. Returns the
 /// replaced document, whose bytes the caller may now delete.
-pub fn replace_document(
-    conn: &mut AnyConnection,
-    doc: &DocumentRow,
-) -> QueryResult<Option<DocumentRow>> {
+pub fn replace_document(conn: &mut AnyConnection, doc: &DocumentRow) -> QueryResult<Option<DocumentRow>> {
     let previous = document(conn, &doc.case_id, &doc.kind)?;
     if let Some(previous) = &previous {
         diesel::delete(case_documents::table.find(&previous.id)).execute(conn)?;
     }
-    diesel::insert_into(case_documents::table)
-        .values(doc)
-        .execute(conn)?;
+    diesel::insert_into(case_documents::table).values(doc).execute(conn)?;
     Ok(previous)
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower` of nullable text.
+    #[sql_name = "lower"]
+    fn lower_nullable(x: Nullable<Text>) -> Nullable<Text>;
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower` of text.
+    fn lower(x: Text) -> Text;
+}
+
+/// Whom queue entries are assigned to.
+#[derive(Debug, Clone)]
+pub enum Assignee {
+    /// This officer.
+    Officer(String),
+    /// Nobody.
+    Nobody,
+}
+
+/// Which cases of a post a queue listing shows.
+#[derive(Debug, Clone)]
+pub struct QueueFilter {
+    /// The post.
+    pub post: String,
+    /// Statuses to include.
+    pub statuses: Vec<CaseStatus>,
+    /// Only this visa type.
+    pub service_code: Option<String>,
+    /// Only cases with this assignee.
+    pub assignee: Option<Assignee>,
+    /// Only applicants of this nationality.
+    pub nationality: Option<String>,
+    /// Only cases past (true) or within (false) their decision deadline at `now`.
+    pub overdue: Option<bool>,
+    /// The current time, for `overdue`.
+    pub now: NaiveDateTime,
+    /// Text that the reference, surname or given names contain (case-insensitive).
+    pub text: Option<String>,
+}
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of a post's queue, urgent cases first ("urgent" sorts after "normal", hence
+/// descending), then by decision deadline; with the total count.
+pub fn queue(
+    conn: &mut AnyConnection,
+    filter: &QueueFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<CaseRow>, i64)> {
+    let build = || {
+        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        let mut query = cases::table
+            .filter(cases::post_code.eq(filter.post.clone()))
+            .filter(cases::status.eq_any(statuses))
+            .into_boxed();
+        if let Some(code) = &filter.service_code {
+            query = query.filter(cases::service_code.eq(code.clone()));
+        }
+        match &filter.assignee {
+            Some(Assignee::Officer(id)) => query = query.filter(cases::assigned_officer_id.eq(id.clone())),
+            Some(Assignee::Nobody) => query = query.filter(cases::assigned_officer_id.is_null()),
+            None => {}
+        }
+        if let Some(nationality) = &filter.nationality {
+            query = query.filter(cases::nationality.eq(nationality.clone()));
+        }
+        match filter.overdue {
+            Some(true) => query = query.filter(cases::decision_deadline.lt(filter.now)),
+            Some(false) => query = query.filter(cases::decision_deadline.ge(filter.now)),
+            None => {}
+        }
+        if let Some(text) = &filter.text {
+            let pattern = like_pattern(text);
+            query = query.filter(
+                lower(cases::reference)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower_nullable(cases::surname).like(pattern.clone()).escape('\\'))
+                    .or(lower_nullable(cases::given_names).like(pattern).escape('\\')),
+            );
+        }
+        query
+    };
+    let total = build().count().get_result(conn)?;
+    let rows = build()
+        .order((cases::priority.desc(), cases::decision_deadline.asc(), cases::submitted_at.asc(), cases::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// The id of the next case to claim at a post: submitted, urgent first, then earliest deadline.
+/// On PostgreSQL the row is locked for the rest of the transaction and rows locked by other
+/// claimers are skipped; on SQLite the caller's write transaction already excludes other writers.
+pub fn next_claimable(conn: &mut AnyConnection, post: &str) -> QueryResult<Option<String>> {
+    let query = cases::table
+        .filter(cases::post_code.eq(post.to_owned()))
+        .filter(cases::status.eq(CaseStatus::Submitted.as_str()))
+        .order((cases::priority.desc(), cases::decision_deadline.asc(), cases::submitted_at.asc(), cases::id.asc()))
+        .select(cases::id)
+        .limit(1);
+    match conn {
+        AnyConnection::Postgresql(pg) => query.for_update().skip_locked().first(pg).optional(),
+        AnyConnection::Sqlite(lite) => query.first(lite).optional(),
+    }
+}
+
+/// Number of a post's cases (drafts aside) by status.
+pub fn count_by_status(conn: &mut AnyConnection, post: &str) -> QueryResult<Vec<(String, i64)>> {
+    cases::table
+        .filter(cases::post_code.eq(post.to_owned()))
+        .filter(cases::status.ne(CaseStatus::Draft.as_str()))
+        .group_by(cases::status)
+        .select((cases::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Number of a post's open cases past their decision deadline at `now`.
+pub fn count_overdue(
+    conn: &mut AnyConnection,
+    post: &str,
+    open: &[CaseStatus],
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    let open: Vec<&str> = open.iter().map(|s| s.as_str()).collect();
+    cases::table
+        .filter(cases::post_code.eq(post.to_owned()))
+        .filter(cases::status.eq_any(open))
+        .filter(cases::decision_deadline.lt(now))
+        .count()
+        .get_result(conn)
+}
+
+/// (visa type, submitted at, decided at) of a post's decided cases.
+pub fn decision_times(
+    conn: &mut AnyConnection,
+    post: &str,
+) -> QueryResult<Vec<(String, Option<NaiveDateTime>, Option<NaiveDateTime>)>> {
+    cases::table
+        .filter(cases::post_code.eq(post.to_owned()))
+        .filter(cases::decided_at.is_not_null())
+        .select((cases::service_code, cases::submitted_at, cases::decided_at))
+        .load(conn)
 }

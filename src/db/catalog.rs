@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::AnyConnection;
-use super::schema::{posts, visa_types};
+use super::schema::{posts, refusal_grounds, visa_types};
 
 /// A consular post.
 #[derive(Queryable, Insertable, Debug, Clone)]
@@ -20,6 +20,9 @@ pub struct PostRow {
     pub time_zone: String,
     /// When the post was added.
     pub created_at: NaiveDateTime,
+    /// Whether every approval at this post needs a second person (four-eyes), whatever the
+    /// visa type.
+    pub four_eyes: bool,
 }
 
 /// A visa type of the catalogue.
@@ -49,6 +52,30 @@ pub struct VisaTypeRow {
     pub active: bool,
     /// Position in listings.
     pub sort_order: i32,
+    /// Whether approvals of this type need a second person (four-eyes).
+    pub four_eyes: bool,
+}
+
+/// A coded ground for refusing or revoking.
+#[derive(Queryable, Debug, Clone)]
+pub struct RefusalGroundRow {
+    /// Code, such as `INSUFFICIENT_MEANS`.
+    pub code: String,
+    /// Short title.
+    pub title: String,
+    /// The ground in plain words, as shown to applicants.
+    pub description: String,
+    /// `refusal`, `revocation` or `both`.
+    pub applies_to: String,
+    /// Position in listings.
+    pub sort_order: i32,
+}
+
+impl RefusalGroundRow {
+    /// Whether the ground may justify a refusal.
+    pub fn for_refusal(&self) -> bool {
+        self.applies_to != "revocation"
+    }
 }
 
 /// All posts, by code.
@@ -63,21 +90,40 @@ pub fn find_post(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<Pos
 
 /// Adds a post. A taken code is a unique violation.
 pub fn insert_post(conn: &mut AnyConnection, post: &PostRow) -> QueryResult<()> {
-    diesel::insert_into(posts::table)
-        .values(post)
-        .execute(conn)
-        .map(|_| ())
+    diesel::insert_into(posts::table).values(post).execute(conn).map(|_| ())
 }
 
 /// The active visa types, in catalogue order.
 pub fn list_visa_types(conn: &mut AnyConnection) -> QueryResult<Vec<VisaTypeRow>> {
-    visa_types::table
-        .filter(visa_types::active.eq(true))
-        .order((visa_types::sort_order, visa_types::code))
-        .load(conn)
+    visa_types::table.filter(visa_types::active.eq(true)).order((visa_types::sort_order, visa_types::code)).load(conn)
 }
 
 /// The visa type with this code, active or not.
 pub fn find_visa_type(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<VisaTypeRow>> {
     visa_types::table.find(code).first(conn).optional()
+}
+
+/// Changes to a post; `None` leaves a field alone.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = posts)]
+pub struct PostChanges {
+    /// New name.
+    pub name: Option<String>,
+    /// New time zone.
+    pub time_zone: Option<String>,
+    /// New four-eyes setting.
+    pub four_eyes: Option<bool>,
+}
+
+/// Applies changes to a post; returns the number of rows changed.
+pub fn update_post(conn: &mut AnyConnection, code: &str, changes: &PostChanges) -> QueryResult<usize> {
+    if changes.name.is_none() && changes.time_zone.is_none() && changes.four_eyes.is_none() {
+        return posts::table.filter(posts::code.eq(code)).count().get_result::<i64>(conn).map(|n| n as usize);
+    }
+    diesel::update(posts::table.find(code)).set(changes).execute(conn)
+}
+
+/// The grounds catalogue, in order.
+pub fn list_refusal_grounds(conn: &mut AnyConnection) -> QueryResult<Vec<RefusalGroundRow>> {
+    refusal_grounds::table.order((refusal_grounds::sort_order, refusal_grounds::code)).load(conn)
 }

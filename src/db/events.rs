@@ -33,6 +33,8 @@ pub struct EventRow {
     pub request_id: Option<String>,
     /// When it happened (UTC).
     pub created_at: NaiveDateTime,
+    /// A note for staff only.
+    pub staff_note: Option<String>,
 }
 
 /// An event to record.
@@ -63,14 +65,13 @@ pub struct NewEvent<'a> {
     pub request_id: Option<&'a str>,
     /// When it happened.
     pub created_at: NaiveDateTime,
+    /// A note for staff only.
+    pub staff_note: Option<&'a str>,
 }
 
 /// Records an event.
 pub fn insert(conn: &mut AnyConnection, event: &NewEvent<'_>) -> QueryResult<()> {
-    diesel::insert_into(case_events::table)
-        .values(event)
-        .execute(conn)
-        .map(|_| ())
+    diesel::insert_into(case_events::table).values(event).execute(conn).map(|_| ())
 }
 
 /// The case's events in the order they happened.

@@ -64,12 +64,7 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
             match credentials.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme_end + 3],
-                    &credentials[..colon],
-                    &url[at..]
-                ),
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &credentials[..colon], &url[at..]),
                 None => url.to_owned(),
             }
         }
@@ -78,9 +73,7 @@ pub fn redact_url(url: &str) -> String {
 }
 
 fn sqlite_path(url: &str) -> &str {
-    url.strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url)
+    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
 }
 
 /// Opens connections of the backend its URL names (and only that one).
@@ -103,16 +96,17 @@ impl ManageConnection for ConnectionManager {
                 let mut conn = diesel::SqliteConnection::establish(sqlite_path(&self.url))
                     .map_err(r2d2::Error::ConnectionError)?;
                 // busy_timeout first: the other pragmas may already need to wait for a lock.
-                conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-                    .map_err(r2d2::Error::QueryError)?;
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Sqlite(conn))
             }
         }
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
@@ -131,15 +125,10 @@ impl Db {
     /// Opens a pool on `url` and brings the schema up to date.
     pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
         let backend = Backend::of_url(url);
-        let manager = ConnectionManager {
-            url: url.to_owned(),
-            backend,
-        };
+        let manager = ConnectionManager { url: url.to_owned(), backend };
         if backend == Backend::Sqlite {
             // WAL once, before the pool opens several connections at once.
-            let mut conn = manager
-                .connect()
-                .with_context(|| format!("opening SQLite database {url}"))?;
+            let mut conn = manager.connect().with_context(|| format!("opening SQLite database {url}"))?;
             conn.batch_execute("PRAGMA journal_mode = WAL;")?;
         }
         let pool = Pool::builder()
@@ -237,10 +226,7 @@ where
 
 /// Whether a database error is a violated unique constraint.
 pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
-    matches!(
-        err,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
+    matches!(err, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }
 
 /// Maps "no row" to 404 and everything else to an internal error.
@@ -272,14 +258,8 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted_from_urls() {
-        assert_eq!(
-            redact_url("postgres://evisa:s3cret@db:5432/evisa"),
-            "postgres://evisa:***@db:5432/evisa"
-        );
-        assert_eq!(
-            redact_url("postgres://postgres@127.0.0.1/evisa"),
-            "postgres://postgres@127.0.0.1/evisa"
-        );
+        assert_eq!(redact_url("postgres://evisa:s3cret@db:5432/evisa"), "postgres://evisa:***@db:5432/evisa");
+        assert_eq!(redact_url("postgres://postgres@127.0.0.1/evisa"), "postgres://postgres@127.0.0.1/evisa");
         assert_eq!(redact_url("./data/evisa.db"), "./data/evisa.db");
     }
 }

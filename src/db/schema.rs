@@ -9,6 +9,7 @@ diesel::table! {
         country -> Text,
         time_zone -> Text,
         created_at -> Timestamp,
+        four_eyes -> Bool,
     }
 }
 
@@ -42,6 +43,7 @@ diesel::table! {
         processing_days -> Integer,
         active -> Bool,
         sort_order -> Integer,
+        four_eyes -> Bool,
     }
 }
 
@@ -74,6 +76,9 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        decision -> Nullable<Text>,
+        recommended_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
     }
 }
 
@@ -92,6 +97,7 @@ diesel::table! {
         details -> Nullable<Text>,
         request_id -> Nullable<Text>,
         created_at -> Timestamp,
+        staff_note -> Nullable<Text>,
     }
 }
 
@@ -106,6 +112,17 @@ diesel::table! {
         sha256 -> Text,
         storage_key -> Text,
         uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The coded grounds of refusals and revocations.
+    refusal_grounds (code) {
+        code -> Text,
+        title -> Text,
+        description -> Text,
+        applies_to -> Text,
+        sort_order -> Integer,
     }
 }
 

@@ -62,18 +62,12 @@ pub struct NewUser<'a> {
 
 /// Inserts an account. A taken e-mail is a unique violation.
 pub fn insert(conn: &mut AnyConnection, user: &NewUser<'_>) -> QueryResult<()> {
-    diesel::insert_into(users::table)
-        .values(user)
-        .execute(conn)
-        .map(|_| ())
+    diesel::insert_into(users::table).values(user).execute(conn).map(|_| ())
 }
 
 /// The account with this (lower-case) e-mail.
 pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<UserRow>> {
-    users::table
-        .filter(users::email.eq(email))
-        .first(conn)
-        .optional()
+    users::table.filter(users::email.eq(email)).first(conn).optional()
 }
 
 /// The account with this id.
@@ -83,10 +77,7 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<UserRow>> 
 
 /// Whether any administrator account exists.
 pub fn admin_exists(conn: &mut AnyConnection) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        users::table.filter(users::role.eq(Role::Admin.as_str())),
-    ))
-    .get_result(conn)
+    diesel::select(diesel::dsl::exists(users::table.filter(users::role.eq(Role::Admin.as_str())))).get_result(conn)
 }
 
 /// Staff accounts, optionally of one post, newest first, with the total count.
@@ -97,19 +88,13 @@ pub fn list_staff(
     offset: i64,
 ) -> QueryResult<(Vec<UserRow>, i64)> {
     let filtered = || {
-        let mut query = users::table
-            .filter(users::role.ne(Role::Applicant.as_str()))
-            .into_boxed();
+        let mut query = users::table.filter(users::role.ne(Role::Applicant.as_str())).into_boxed();
         if let Some(post) = post {
             query = query.filter(users::post_code.eq(post.to_owned()));
         }
         query
     };
     let total = filtered().count().get_result(conn)?;
-    let rows = filtered()
-        .order((users::created_at.desc(), users::id))
-        .limit(limit)
-        .offset(offset)
-        .load(conn)?;
+    let rows = filtered().order((users::created_at.desc(), users::id)).limit(limit).offset(offset).load(conn)?;
     Ok((rows, total))
 }

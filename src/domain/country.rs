@@ -8,8 +8,8 @@ use std::str::FromStr;
 /// British nationality categories, UN and EU documents, stateless persons and refugees,
 /// and the specimen state Utopia.
 const ICAO_SPECIAL_CODES: &[&str] = &[
-    "D", "GBD", "GBN", "GBO", "GBP", "GBS", "UNO", "UNA", "UNK", "XBA", "XIM", "XCC", "XCE", "XCO",
-    "XEC", "XPO", "XES", "XMP", "XOM", "XDC", "XXA", "XXB", "XXC", "XXX", "EUE", "RKS", "UTO",
+    "D", "GBD", "GBN", "GBO", "GBP", "GBS", "UNO", "UNA", "UNK", "XBA", "XIM", "XCC", "XCE", "XCO", "XEC", "XPO",
+    "XES", "XMP", "XOM", "XDC", "XXA", "XXB", "XXC", "XXX", "EUE", "RKS", "UTO",
 ];
 
 /// A state or organisation code as used in travel documents (`GBR`, `KAZ`, `D`, `UNO`, ...).
@@ -38,11 +38,7 @@ impl FromStr for CountryCode {
             || (s.len() == 3
                 && s.bytes().all(|b| b.is_ascii_uppercase())
                 && isocountry::CountryCode::for_alpha3(s).is_ok());
-        if known {
-            Ok(CountryCode(s.to_owned()))
-        } else {
-            Err(InvalidCountryCode)
-        }
+        if known { Ok(CountryCode(s.to_owned())) } else { Err(InvalidCountryCode) }
     }
 }
 
@@ -80,10 +76,7 @@ mod tests {
     #[test]
     fn unknown_or_lower_case_codes_are_refused() {
         for code in ["gbr", "GB", "ZZZ", "", "GBRR", "DE"] {
-            assert!(
-                code.parse::<CountryCode>().is_err(),
-                "{code:?} must be refused"
-            );
+            assert!(code.parse::<CountryCode>().is_err(), "{code:?} must be refused");
         }
     }
 }

@@ -37,13 +37,7 @@ impl MediaType {
 
     /// Parses a `Content-Type` value, ignoring parameters.
     pub fn from_header(value: &str) -> Option<MediaType> {
-        match value
-            .split(';')
-            .next()?
-            .trim()
-            .to_ascii_lowercase()
-            .as_str()
-        {
+        match value.split(';').next()?.trim().to_ascii_lowercase().as_str() {
             "image/jpeg" | "image/jpg" => Some(MediaType::Jpeg),
             "image/png" => Some(MediaType::Png),
             "application/pdf" => Some(MediaType::Pdf),
@@ -104,13 +98,9 @@ impl DocumentKind {
                 max_height: 8000,
                 aspect: Some((1.15, 1.45)),
             },
-            DocumentKind::Passport => ImageBounds {
-                min_width: 600,
-                min_height: 400,
-                max_width: 10000,
-                max_height: 10000,
-                aspect: None,
-            },
+            DocumentKind::Passport => {
+                ImageBounds { min_width: 600, min_height: 400, max_width: 10000, max_height: 10000, aspect: None }
+            }
         }
     }
 }
@@ -177,10 +167,7 @@ mod tests {
     fn photos_are_images_and_passport_scans_may_be_pdf() {
         assert!(!DocumentKind::Photo.accepts(MediaType::Pdf));
         assert!(DocumentKind::Passport.accepts(MediaType::Pdf));
-        assert_eq!(
-            MediaType::from_header("image/png; charset=binary"),
-            Some(MediaType::Png)
-        );
+        assert_eq!(MediaType::from_header("image/png; charset=binary"), Some(MediaType::Png));
         assert_eq!(MediaType::from_header("text/plain"), None);
     }
 }

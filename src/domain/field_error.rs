@@ -16,16 +16,8 @@ pub struct FieldError {
 
 impl FieldError {
     /// Builds a field error.
-    pub fn new(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        detail: impl Into<String>,
-    ) -> Self {
-        FieldError {
-            field: field.into(),
-            code: code.into(),
-            detail: detail.into(),
-        }
+    pub fn new(field: impl Into<String>, code: impl Into<String>, detail: impl Into<String>) -> Self {
+        FieldError { field: field.into(), code: code.into(), detail: detail.into() }
     }
 
     /// The field is missing but required.

@@ -2,6 +2,7 @@
 //! the database.
 
 pub mod country;
+pub mod decision;
 pub mod document;
 pub mod email;
 pub mod field_error;

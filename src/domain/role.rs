@@ -24,13 +24,7 @@ pub enum Role {
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 5] = [
-        Role::Applicant,
-        Role::Officer,
-        Role::Supervisor,
-        Role::Admin,
-        Role::System,
-    ];
+    pub const ALL: [Role; 5] = [Role::Applicant, Role::Officer, Role::Supervisor, Role::Admin, Role::System];
 
     /// The stable name used in the database, tokens and the API.
     pub fn as_str(self) -> &'static str {
@@ -64,9 +58,6 @@ impl FromStr for Role {
     type Err = UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or(UnknownName)
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or(UnknownName)
     }
 }

@@ -83,10 +83,7 @@ impl FromStr for CaseStatus {
     type Err = UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        CaseStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or(UnknownName)
+        CaseStatus::ALL.into_iter().find(|status| status.as_str() == s).ok_or(UnknownName)
     }
 }
 
@@ -229,11 +226,7 @@ pub enum TransitionError {
 }
 
 /// Decides a transition: the new status when `role` performs `action` on a case in `from`.
-pub fn transition(
-    from: CaseStatus,
-    action: Action,
-    role: Role,
-) -> Result<CaseStatus, TransitionError> {
+pub fn transition(from: CaseStatus, action: Action, role: Role) -> Result<CaseStatus, TransitionError> {
     let mut role_may_act = false;
     for &(edge_from, edge_action, roles, to) in EDGES {
         if edge_action != action || !roles.contains(&role) {
@@ -285,19 +278,13 @@ mod tests {
             (S::Approved, A::Issue, R::System, S::Issued),
             (S::Issued, A::Revoke, R::Supervisor, S::Revoked),
         ];
-        rows.into_iter()
-            .map(|(f, a, r, t)| ((f, a, r), t))
-            .collect()
+        rows.into_iter().map(|(f, a, r, t)| ((f, a, r), t)).collect()
     }
 
     #[test]
     fn every_legal_edge_is_accepted() {
         for ((from, action, role), to) in expected() {
-            assert_eq!(
-                transition(from, action, role),
-                Ok(to),
-                "{from} --{action}/{role}-->"
-            );
+            assert_eq!(transition(from, action, role), Ok(to), "{from} --{action}/{role}-->");
         }
     }
 
@@ -311,10 +298,7 @@ mod tests {
                     if legal.contains_key(&(from, action, role)) {
                         continue;
                     }
-                    assert!(
-                        transition(from, action, role).is_err(),
-                        "{from} --{action}/{role}--> must be refused"
-                    );
+                    assert!(transition(from, action, role).is_err(), "{from} --{action}/{role}--> must be refused");
                     refused += 1;
                 }
             }
@@ -326,24 +310,15 @@ mod tests {
     fn a_role_that_never_may_act_is_forbidden_not_conflicting() {
         assert_eq!(
             transition(S::InReview, A::Approve, R::Applicant),
-            Err(TransitionError::Forbidden {
-                role: R::Applicant,
-                action: A::Approve
-            })
+            Err(TransitionError::Forbidden { role: R::Applicant, action: A::Approve })
         );
         assert_eq!(
             transition(S::PendingApproval, A::Confirm, R::Officer),
-            Err(TransitionError::Forbidden {
-                role: R::Officer,
-                action: A::Confirm
-            })
+            Err(TransitionError::Forbidden { role: R::Officer, action: A::Confirm })
         );
         assert_eq!(
             transition(S::Approved, A::Approve, R::Admin),
-            Err(TransitionError::Forbidden {
-                role: R::Admin,
-                action: A::Approve
-            })
+            Err(TransitionError::Forbidden { role: R::Admin, action: A::Approve })
         );
     }
 
@@ -351,17 +326,11 @@ mod tests {
     fn a_legal_action_from_the_wrong_status_is_illegal_from_status() {
         assert_eq!(
             transition(S::Approved, A::Withdraw, R::Applicant),
-            Err(TransitionError::IllegalFromStatus {
-                from: S::Approved,
-                action: A::Withdraw
-            })
+            Err(TransitionError::IllegalFromStatus { from: S::Approved, action: A::Withdraw })
         );
         assert_eq!(
             transition(S::Submitted, A::Submit, R::Applicant),
-            Err(TransitionError::IllegalFromStatus {
-                from: S::Submitted,
-                action: A::Submit
-            })
+            Err(TransitionError::IllegalFromStatus { from: S::Submitted, action: A::Submit })
         );
     }
 
@@ -380,10 +349,7 @@ mod tests {
     fn status_names_round_trip() {
         for status in CaseStatus::ALL {
             assert_eq!(status.as_str().parse::<CaseStatus>(), Ok(status));
-            assert_eq!(
-                serde_json::to_value(status).unwrap(),
-                serde_json::Value::String(status.as_str().to_owned())
-            );
+            assert_eq!(serde_json::to_value(status).unwrap(), serde_json::Value::String(status.as_str().to_owned()));
         }
         assert!("approved ".parse::<CaseStatus>().is_err());
     }

@@ -152,45 +152,26 @@ impl VisaApplicationForm {
         let mut problems = Vec::new();
         let texts = [
             ("applicant.surname", &self.applicant.surname, NAME_MAX),
-            (
-                "applicant.given_names",
-                &self.applicant.given_names,
-                NAME_MAX,
-            ),
-            (
-                "applicant.place_of_birth",
-                &self.applicant.place_of_birth,
-                PLACE_MAX,
-            ),
+            ("applicant.given_names", &self.applicant.given_names, NAME_MAX),
+            ("applicant.place_of_birth", &self.applicant.place_of_birth, PLACE_MAX),
             ("travel.purpose", &self.travel.purpose, PURPOSE_MAX),
             ("travel.address", &self.travel.address, ADDRESS_MAX),
         ];
         for (field, value, max) in texts {
             if let Some(value) = value {
                 if value.chars().count() > max {
-                    problems.push(FieldError::new(
-                        field,
-                        "too_long",
-                        format!("at most {max} characters"),
-                    ));
+                    problems.push(FieldError::new(field, "too_long", format!("at most {max} characters")));
                 }
                 if value.chars().any(char::is_control) {
-                    problems.push(FieldError::new(
-                        field,
-                        "invalid",
-                        "control characters are not allowed",
-                    ));
+                    problems.push(FieldError::new(field, "invalid", "control characters are not allowed"));
                 }
             }
         }
-        for (field, value) in [
-            ("applicant.surname", &self.applicant.surname),
-            ("applicant.given_names", &self.applicant.given_names),
-        ] {
+        for (field, value) in
+            [("applicant.surname", &self.applicant.surname), ("applicant.given_names", &self.applicant.given_names)]
+        {
             if let Some(name) = value
-                && !name
-                    .chars()
-                    .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'))
+                && !name.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'))
             {
                 problems.push(FieldError::new(
                     field,
@@ -200,8 +181,7 @@ impl VisaApplicationForm {
             }
         }
         if let Some(number) = &self.passport.number
-            && (number.len() > PASSPORT_NUMBER_MAX
-                || !number.bytes().all(|b| b.is_ascii_alphanumeric()))
+            && (number.len() > PASSPORT_NUMBER_MAX || !number.bytes().all(|b| b.is_ascii_alphanumeric()))
         {
             problems.push(FieldError::new(
                 "passport.number",
@@ -211,9 +191,7 @@ impl VisaApplicationForm {
         }
         if let Some(phone) = &self.contact.phone {
             let digits = phone.chars().filter(char::is_ascii_digit).count();
-            let allowed = phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'));
+            let allowed = phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'));
             if !allowed || !(6..=15).contains(&digits) || !phone.starts_with('+') {
                 problems.push(FieldError::new(
                     "contact.phone",
@@ -231,11 +209,7 @@ impl VisaApplicationForm {
         let mut problems = self.missing_fields();
         problems.extend(self.field_problems());
         if !ctx.has_photo {
-            problems.push(FieldError::new(
-                "documents.photo",
-                "required",
-                "a photo must be uploaded",
-            ));
+            problems.push(FieldError::new("documents.photo", "required", "a photo must be uploaded"));
         }
         if !ctx.has_passport_scan {
             problems.push(FieldError::new(
@@ -271,11 +245,7 @@ impl VisaApplicationForm {
             ("contact.email", c.email.is_some()),
             ("contact.phone", c.phone.is_some()),
         ];
-        presence
-            .into_iter()
-            .filter(|(_, present)| !present)
-            .map(|(field, _)| FieldError::required(field))
-            .collect()
+        presence.into_iter().filter(|(_, present)| !present).map(|(field, _)| FieldError::required(field)).collect()
     }
 
     fn date_problems(&self, ctx: &SubmissionContext) -> Vec<FieldError> {
@@ -345,14 +315,16 @@ impl VisaApplicationForm {
                     problems.push(FieldError::new(
                         "travel.departure_date",
                         "stay_too_long",
-                        format!("a stay of {stay_days} days exceeds this visa type's maximum of {} days", ctx.max_stay_days),
+                        format!(
+                            "a stay of {stay_days} days exceeds this visa type's maximum of {} days",
+                            ctx.max_stay_days
+                        ),
                     ));
                 }
             }
         }
         if let (Some(expires), Some(departure)) = (expires, departure) {
-            let needed =
-                departure.checked_add_months(Months::new(PASSPORT_VALIDITY_AFTER_DEPARTURE_MONTHS));
+            let needed = departure.checked_add_months(Months::new(PASSPORT_VALIDITY_AFTER_DEPARTURE_MONTHS));
             if needed.is_none_or(|needed| expires < needed) {
                 problems.push(FieldError::new(
                     "passport.expiry_date",
@@ -387,19 +359,11 @@ mod tests {
     }
 
     fn ctx() -> SubmissionContext {
-        SubmissionContext {
-            today: date("2026-11-26"),
-            max_stay_days: 30,
-            has_photo: true,
-            has_passport_scan: true,
-        }
+        SubmissionContext { today: date("2026-11-26"), max_stay_days: 30, has_photo: true, has_passport_scan: true }
     }
 
     fn codes(problems: &[FieldError]) -> Vec<(&str, &str)> {
-        problems
-            .iter()
-            .map(|p| (p.field.as_str(), p.code.as_str()))
-            .collect()
+        problems.iter().map(|p| (p.field.as_str(), p.code.as_str())).collect()
     }
 
     #[test]
@@ -416,21 +380,14 @@ mod tests {
         });
         assert_eq!(problems.len(), 18);
         assert!(problems.iter().any(|p| p.field == "documents.photo"));
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.field == "contact.phone" && p.code == "required")
-        );
+        assert!(problems.iter().any(|p| p.field == "contact.phone" && p.code == "required"));
     }
 
     #[test]
     fn the_passport_must_outlast_departure_by_three_months() {
         let mut form = complete();
         form.passport.expiry_date = Some(date("2027-06-13"));
-        assert_eq!(
-            codes(&form.submission_problems(&ctx())),
-            vec![("passport.expiry_date", "expires_too_soon")]
-        );
+        assert_eq!(codes(&form.submission_problems(&ctx())), vec![("passport.expiry_date", "expires_too_soon")]);
         form.passport.expiry_date = Some(date("2027-06-14"));
         assert_eq!(form.submission_problems(&ctx()), vec![]);
     }
@@ -442,10 +399,7 @@ mod tests {
         form.travel.departure_date = Some(date("2026-11-20"));
         assert_eq!(
             codes(&form.submission_problems(&ctx())),
-            vec![
-                ("travel.arrival_date", "not_in_future"),
-                ("travel.departure_date", "before_arrival")
-            ]
+            vec![("travel.arrival_date", "not_in_future"), ("travel.departure_date", "before_arrival")]
         );
     }
 
@@ -455,10 +409,7 @@ mod tests {
         form.travel.departure_date = Some(date("2027-03-30"));
         assert_eq!(form.submission_problems(&ctx()), vec![]);
         form.travel.departure_date = Some(date("2027-03-31"));
-        assert_eq!(
-            codes(&form.submission_problems(&ctx())),
-            vec![("travel.departure_date", "stay_too_long")]
-        );
+        assert_eq!(codes(&form.submission_problems(&ctx())), vec![("travel.departure_date", "stay_too_long")]);
     }
 
     #[test]
@@ -468,10 +419,7 @@ mod tests {
         form.applicant.given_names = Some("Ærøskøbing-Åsa".into());
         assert_eq!(form.field_problems(), vec![]);
         form.applicant.surname = Some("Smith2".into());
-        assert_eq!(
-            codes(&form.field_problems()),
-            vec![("applicant.surname", "invalid")]
-        );
+        assert_eq!(codes(&form.field_problems()), vec![("applicant.surname", "invalid")]);
     }
 
     #[test]

@@ -7,36 +7,12 @@ use serde_json::json;
 fn routes(id: &str) -> Vec<(Method, String, Option<serde_json::Value>)> {
     vec![
         (Method::GET, format!("/api/v1/applications/{id}"), None),
-        (
-            Method::PATCH,
-            format!("/api/v1/applications/{id}"),
-            Some(json!({"travel": {"purpose": "hijack"}})),
-        ),
-        (
-            Method::POST,
-            format!("/api/v1/applications/{id}/submit"),
-            None,
-        ),
-        (
-            Method::POST,
-            format!("/api/v1/applications/{id}/withdraw"),
-            None,
-        ),
-        (
-            Method::GET,
-            format!("/api/v1/applications/{id}/events"),
-            None,
-        ),
-        (
-            Method::GET,
-            format!("/api/v1/applications/{id}/documents/photo"),
-            None,
-        ),
-        (
-            Method::PUT,
-            format!("/api/v1/applications/{id}/documents/photo"),
-            None,
-        ),
+        (Method::PATCH, format!("/api/v1/applications/{id}"), Some(json!({"travel": {"purpose": "hijack"}}))),
+        (Method::POST, format!("/api/v1/applications/{id}/submit"), None),
+        (Method::POST, format!("/api/v1/applications/{id}/withdraw"), None),
+        (Method::GET, format!("/api/v1/applications/{id}/events"), None),
+        (Method::GET, format!("/api/v1/applications/{id}/documents/photo"), None),
+        (Method::PUT, format!("/api/v1/applications/{id}/documents/photo"), None),
     ]
 }
 

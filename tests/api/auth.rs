@@ -5,8 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 async fn register(app: &TestApp, body: Value) -> reqwest::Response {
-    app.request(Method::POST, "/api/v1/auth/register", None, Some(&body))
-        .await
+    app.request(Method::POST, "/api/v1/auth/register", None, Some(&body)).await
 }
 
 fn claims(app: &TestApp, overrides: Value) -> Value {
@@ -22,12 +21,7 @@ fn claims(app: &TestApp, overrides: Value) -> Value {
 }
 
 fn token(alg: Algorithm, secret: &str, claims: &Value) -> String {
-    encode(
-        &Header::new(alg),
-        claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
+    encode(&Header::new(alg), claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
 }
 
 backend_tests! {

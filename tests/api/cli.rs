@@ -79,24 +79,13 @@ fn first_start_creates_the_data_dir_secrets_and_prints_the_admin_password_once()
             .unwrap()
     };
     let first = run();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     let stdout = String::from_utf8_lossy(&first.stdout);
-    assert!(
-        stdout.contains("created the administrator admin@evisa.local"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("created the administrator admin@evisa.local"), "{stdout}");
     assert!(data.join("evisa.db").exists());
     let key = data.join("secrets").join("jwt-hs256.key");
-    let mode =
-        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key).unwrap().permissions());
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o600);
     let second = run();
-    assert!(
-        !String::from_utf8_lossy(&second.stdout).contains("administrator"),
-        "printed only once"
-    );
+    assert!(!String::from_utf8_lossy(&second.stdout).contains("administrator"), "printed only once");
 }

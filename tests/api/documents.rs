@@ -7,10 +7,7 @@ fn jpeg(width: u32, height: u32) -> Vec<u8> {
     let image = image::RgbImage::from_pixel(width, height, image::Rgb([200, 180, 160]));
     let mut bytes = Vec::new();
     image::DynamicImage::ImageRgb8(image)
-        .write_to(
-            &mut std::io::Cursor::new(&mut bytes),
-            image::ImageFormat::Jpeg,
-        )
+        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Jpeg)
         .unwrap();
     bytes
 }
@@ -80,14 +77,5 @@ fn walk(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return vec![];
     };
-    entries
-        .flatten()
-        .flat_map(|e| {
-            if e.path().is_dir() {
-                walk(e.path())
-            } else {
-                vec![e.path()]
-            }
-        })
-        .collect()
+    entries.flatten().flat_map(|e| if e.path().is_dir() { walk(e.path()) } else { vec![e.path()] }).collect()
 }

@@ -50,9 +50,7 @@ macro_rules! backend_tests {
 
 /// The PostgreSQL server to test against, if any. In CI it is required.
 pub fn postgres_url() -> Option<String> {
-    let url = std::env::var("EVISA_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
+    let url = std::env::var("EVISA_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
     if url.is_none() && std::env::var("CI").is_ok_and(|v| !v.is_empty()) {
         panic!("CI is set but EVISA_TEST_POSTGRES_URL is not: the PostgreSQL tests must run in CI");
     }
@@ -79,13 +77,8 @@ impl PostgresDb {
     /// Creates a database with a unique name on the server of `server_url`.
     pub fn create(server_url: &str) -> PostgresDb {
         let name = format!("evisa_test_{}", uuid::Uuid::new_v4().simple());
-        let (base, query) = server_url
-            .split_once('?')
-            .map_or((server_url, None), |(b, q)| (b, Some(q)));
-        let prefix = &base[..base
-            .rfind('/')
-            .filter(|&i| i > "postgres://".len())
-            .unwrap_or(base.len())];
+        let (base, query) = server_url.split_once('?').map_or((server_url, None), |(b, q)| (b, Some(q)));
+        let prefix = &base[..base.rfind('/').filter(|&i| i > "postgres://".len()).unwrap_or(base.len())];
         let with_query = |db: &str| match query {
             Some(q) => format!("{prefix}/{db}?{q}"),
             None => format!("{prefix}/{db}"),
@@ -93,23 +86,15 @@ impl PostgresDb {
         let admin_url = with_query("postgres");
         let mut conn = diesel::PgConnection::establish(&admin_url)
             .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is unreachable: {e}"));
-        conn.batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create test database");
-        PostgresDb {
-            url: with_query(&name),
-            admin_url,
-            name,
-        }
+        conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+        PostgresDb { url: with_query(&name), admin_url, name }
     }
 }
 
 impl Drop for PostgresDb {
     fn drop(&mut self) {
         if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin_url) {
-            let _ = conn.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
         }
     }
 }
@@ -161,10 +146,7 @@ impl TestApp {
             Db::Sqlite => None,
             Db::Postgres(server) => Some(PostgresDb::create(&server)),
         };
-        let config = TestApp::config(
-            data_dir.path().to_path_buf(),
-            postgres.as_ref().map(|p| p.url.clone()),
-        );
+        let config = TestApp::config(data_dir.path().to_path_buf(), postgres.as_ref().map(|p| p.url.clone()));
         TestApp::start(config, data_dir, postgres).await
     }
 
@@ -173,30 +155,13 @@ impl TestApp {
         let app = Application::build(config.clone()).expect("the application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.run_until_stopped());
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        TestApp {
-            address,
-            config,
-            client,
-            data_dir,
-            postgres,
-        }
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestApp { address, config, client, data_dir, postgres }
     }
 
     /// Sends a request with an optional bearer token and JSON body.
-    pub async fn request(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-    ) -> Response {
-        let mut request = self
-            .client
-            .request(method, format!("{}{}", self.address, path));
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
+        let mut request = self.client.request(method, format!("{}{}", self.address, path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -213,8 +178,7 @@ impl TestApp {
 
     /// POST JSON with a token.
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
-        self.request(Method::POST, path, Some(token), Some(body))
-            .await
+        self.request(Method::POST, path, Some(token), Some(body)).await
     }
 
     /// POST without a body.
@@ -224,18 +188,11 @@ impl TestApp {
 
     /// PATCH JSON with a token.
     pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
-        self.request(Method::PATCH, path, Some(token), Some(body))
-            .await
+        self.request(Method::PATCH, path, Some(token), Some(body)).await
     }
 
     /// PUT raw bytes with a content type.
-    pub async fn put_bytes(
-        &self,
-        path: &str,
-        token: &str,
-        content_type: &str,
-        bytes: Vec<u8>,
-    ) -> Response {
+    pub async fn put_bytes(&self, path: &str, token: &str, content_type: &str, bytes: Vec<u8>) -> Response {
         self.client
             .put(format!("{}{}", self.address, path))
             .bearer_auth(token)
@@ -249,12 +206,7 @@ impl TestApp {
     /// Logs in and returns the token.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let response = self
-            .request(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(&json!({"email": email, "password": password})),
-            )
+            .request(Method::POST, "/api/v1/auth/login", None, Some(&json!({"email": email, "password": password})))
             .await;
         assert_eq!(response.status(), StatusCode::OK, "login of {email}");
         let body: Value = response.json().await.unwrap();
@@ -265,19 +217,12 @@ impl TestApp {
     pub async fn admin(&self) -> Account {
         let token = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let me: Value = self.get("/api/v1/me", &token).await.json().await.unwrap();
-        Account {
-            id: me["id"].as_str().unwrap().to_owned(),
-            email: ADMIN_EMAIL.into(),
-            token,
-        }
+        Account { id: me["id"].as_str().unwrap().to_owned(), email: ADMIN_EMAIL.into(), token }
     }
 
     /// Registers and logs in a new applicant.
     pub async fn applicant(&self, name: &str) -> Account {
-        let email = format!(
-            "{name}.{}@example.org",
-            &uuid::Uuid::new_v4().simple().to_string()[..8]
-        );
+        let email = format!("{name}.{}@example.org", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let response = self
             .request(
                 Method::POST,
@@ -286,27 +231,16 @@ impl TestApp {
                 Some(&json!({"email": email, "password": PASSWORD, "full_name": name})),
             )
             .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "registration of {email}"
-        );
+        assert_eq!(response.status(), StatusCode::CREATED, "registration of {email}");
         let body: Value = response.json().await.unwrap();
         let token = self.login(&email, PASSWORD).await;
-        Account {
-            id: body["id"].as_str().unwrap().to_owned(),
-            email,
-            token,
-        }
+        Account { id: body["id"].as_str().unwrap().to_owned(), email, token }
     }
 
     /// Creates a staff account through the admin API and logs it in.
     pub async fn staff(&self, role: &str, post: &str) -> Account {
         let admin = self.admin().await;
-        let email = format!(
-            "{role}.{}@consulate.test",
-            &uuid::Uuid::new_v4().simple().to_string()[..8]
-        );
+        let email = format!("{role}.{}@consulate.test", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let response = self
             .post(
                 "/api/v1/admin/users",
@@ -314,34 +248,28 @@ impl TestApp {
                 &json!({"email": email, "password": PASSWORD, "full_name": format!("Test {role}"), "role": role, "post": post}),
             )
             .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "creation of {email}"
-        );
+        assert_eq!(response.status(), StatusCode::CREATED, "creation of {email}");
         let body: Value = response.json().await.unwrap();
         let token = self.login(&email, PASSWORD).await;
-        Account {
-            id: body["id"].as_str().unwrap().to_owned(),
-            email,
-            token,
-        }
+        Account { id: body["id"].as_str().unwrap().to_owned(), email, token }
     }
 
     /// Adds a consular post.
     pub async fn add_post(&self, code: &str) {
         let admin = self.admin().await;
         let response = self
-            .post("/api/v1/admin/posts", &admin.token, &json!({"code": code, "name": format!("Post {code}"), "country": "GBR", "time_zone": "Europe/London"}))
+            .post(
+                "/api/v1/admin/posts",
+                &admin.token,
+                &json!({"code": code, "name": format!("Post {code}"), "country": "GBR", "time_zone": "Europe/London"}),
+            )
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
 
     /// Creates a draft from `body` and returns the application.
     pub async fn draft(&self, applicant: &Account, body: &Value) -> Value {
-        let response = self
-            .post("/api/v1/applications", &applicant.token, body)
-            .await;
+        let response = self.post("/api/v1/applications", &applicant.token, body).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         response.json().await.unwrap()
     }
@@ -374,12 +302,7 @@ impl TestApp {
     /// A submitted application of `applicant`; returns its id.
     pub async fn submitted(&self, applicant: &Account) -> String {
         let id = self.complete_draft(applicant).await;
-        let response = self
-            .post_empty(
-                &format!("/api/v1/applications/{id}/submit"),
-                &applicant.token,
-            )
-            .await;
+        let response = self.post_empty(&format!("/api/v1/applications/{id}/submit"), &applicant.token).await;
         assert_eq!(response.status(), StatusCode::OK);
         id
     }
@@ -404,15 +327,10 @@ pub fn valid_application() -> Value {
 
 /// A PNG photo of the given size.
 pub fn photo_png(width: u32, height: u32) -> Vec<u8> {
-    let image = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
-    });
+    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
     let mut bytes = Vec::new();
     image::DynamicImage::ImageRgb8(image)
-        .write_to(
-            &mut std::io::Cursor::new(&mut bytes),
-            image::ImageFormat::Png,
-        )
+        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
         .unwrap();
     bytes
 }
@@ -425,32 +343,16 @@ pub fn minimal_pdf() -> Vec<u8> {
 /// Reads a problem+json response, checking its media type and status.
 pub async fn problem(response: Response, status: StatusCode) -> Value {
     assert_eq!(response.status(), status);
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
     assert_eq!(content_type, "application/problem+json");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], status.as_u16());
-    assert!(
-        body["type"]
-            .as_str()
-            .unwrap()
-            .starts_with("urn:evisa:problem:")
-    );
+    assert!(body["type"].as_str().unwrap().starts_with("urn:evisa:problem:"));
     assert!(body["title"].is_string() && body["detail"].is_string());
     body
 }
 
 /// The fields named by a validation problem.
 pub fn error_fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .expect("errors list")
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect()
+    problem["errors"].as_array().expect("errors list").iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
 }

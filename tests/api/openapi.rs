@@ -19,20 +19,12 @@ fn every_route_is_documented_and_every_documented_route_exists() {
             }
         }
     }
-    let routed: BTreeSet<(String, String)> = evisa::api::endpoints()
-        .iter()
-        .map(|e| (e.method.to_string(), e.path.to_owned()))
-        .collect();
+    let routed: BTreeSet<(String, String)> =
+        evisa::api::endpoints().iter().map(|e| (e.method.to_string(), e.path.to_owned())).collect();
     let undocumented: Vec<_> = routed.difference(&documented).collect();
     let unrouted: Vec<_> = documented.difference(&routed).collect();
-    assert!(
-        undocumented.is_empty(),
-        "routes missing from openapi.yaml: {undocumented:?}"
-    );
-    assert!(
-        unrouted.is_empty(),
-        "openapi.yaml documents routes that do not exist: {unrouted:?}"
-    );
+    assert!(undocumented.is_empty(), "routes missing from openapi.yaml: {undocumented:?}");
+    assert!(unrouted.is_empty(), "openapi.yaml documents routes that do not exist: {unrouted:?}");
 }
 
 #[test]
@@ -41,35 +33,21 @@ fn every_operation_documents_its_errors_and_path_parameters() {
     assert_eq!(spec["openapi"].as_str().unwrap(), "3.1.0");
     for (path, item) in spec["paths"].as_mapping().unwrap() {
         let path = path.as_str().unwrap();
-        let params: Vec<&str> = path
-            .split('/')
-            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .collect();
+        let params: Vec<&str> =
+            path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect();
         for method in METHODS {
             let Some(operation) = item.get(method) else {
                 continue;
             };
+            assert!(operation.get("operationId").is_some(), "{method} {path}: operationId");
+            let responses = operation["responses"].as_mapping().unwrap_or_else(|| panic!("{method} {path}: responses"));
             assert!(
-                operation.get("operationId").is_some(),
-                "{method} {path}: operationId"
-            );
-            let responses = operation["responses"]
-                .as_mapping()
-                .unwrap_or_else(|| panic!("{method} {path}: responses"));
-            assert!(
-                responses
-                    .keys()
-                    .any(|k| k.as_str().is_some_and(|c| c.starts_with('2'))),
+                responses.keys().any(|k| k.as_str().is_some_and(|c| c.starts_with('2'))),
                 "{method} {path}: a success response"
             );
-            let secured = operation
-                .get("security")
-                .is_none_or(|s| !s.as_sequence().unwrap().is_empty());
+            let secured = operation.get("security").is_none_or(|s| !s.as_sequence().unwrap().is_empty());
             if secured && path.starts_with("/api/v1/") {
-                assert!(
-                    responses.contains_key("401"),
-                    "{method} {path}: documents 401"
-                );
+                assert!(responses.contains_key("401"), "{method} {path}: documents 401");
             }
             let declared = [item.get("parameters"), operation.get("parameters")]
                 .into_iter()
@@ -84,10 +62,7 @@ fn every_operation_documents_its_errors_and_path_parameters() {
                 })
                 .collect::<Vec<_>>();
             for param in &params {
-                assert!(
-                    declared.iter().any(|d| d == param),
-                    "{method} {path}: path parameter {param}"
-                );
+                assert!(declared.iter().any(|d| d == param), "{method} {path}: path parameter {param}");
             }
         }
     }
@@ -108,11 +83,7 @@ fn the_file_validates_with_a_standard_openapi_validator() {
         return;
     }
     let output = std::process::Command::new("python3")
-        .args([
-            "-m",
-            "openapi_spec_validator",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"),
-        ])
+        .args(["-m", "openapi_spec_validator", concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")])
         .output()
         .unwrap();
     assert!(
