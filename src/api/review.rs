@@ -477,7 +477,7 @@ pub async fn extend_deadline(
     path: web::Path<String>,
     body: JsonBody<ExtendDeadlineRequest>,
 ) -> AppResult<HttpResponse> {
-    user.require(&[Role::Supervisor])?;
+    require_staff(&user)?;
     let ExtendDeadlineRequest { days, reason } = body.0;
     let reason = one(text("reason", reason, true, 1000))?;
     if days < 1 {
@@ -485,6 +485,7 @@ pub async fn extend_deadline(
     }
     let audit = Audit::for_request(request_id).with_staff_note(reason).internal();
     act(&state, user, path.into_inner(), move |conn, case, user| {
+        user.require(&[Role::Supervisor])?;
         let status = case.status();
         if !OPEN_STATUSES.contains(&status) {
             return Err(AppError::Conflict(format!("a case that is {status} has no deadline to extend")));
@@ -542,10 +543,11 @@ pub async fn set_priority(
     path: web::Path<String>,
     body: JsonBody<PriorityRequest>,
 ) -> AppResult<HttpResponse> {
-    user.require(&[Role::Supervisor])?;
+    require_staff(&user)?;
     let priority = if body.0.priority == Priority::Urgent { "urgent" } else { "normal" };
     let audit = Audit::for_request(request_id).internal().with_details(serde_json::json!({ "priority": priority }));
     act(&state, user, path.into_inner(), move |conn, case, user| {
+        user.require(&[Role::Supervisor])?;
         if !OPEN_STATUSES.contains(&case.status()) {
             return Err(AppError::Conflict(format!("a case that is {} is no longer queued", case.status())));
         }

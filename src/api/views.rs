@@ -51,11 +51,18 @@ pub struct PostView {
     name: String,
     country: String,
     time_zone: String,
+    four_eyes: bool,
 }
 
 impl From<PostRow> for PostView {
     fn from(row: PostRow) -> Self {
-        PostView { code: row.code, name: row.name, country: row.country, time_zone: row.time_zone }
+        PostView {
+            code: row.code,
+            name: row.name,
+            country: row.country,
+            time_zone: row.time_zone,
+            four_eyes: row.four_eyes,
+        }
     }
 }
 

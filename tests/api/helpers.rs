@@ -111,6 +111,8 @@ pub struct TestApp {
     pub data_dir: TempDir,
     /// The PostgreSQL database, if any (dropped at the end).
     pub postgres: Option<PostgresDb>,
+    /// The administrator, once logged in (logins are throttled per account).
+    admin: std::sync::Mutex<Option<Account>>,
 }
 
 /// An account logged in for a test.
@@ -156,7 +158,7 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp { address, config, client, data_dir, postgres }
+        TestApp { address, config, client, data_dir, postgres, admin: std::sync::Mutex::new(None) }
     }
 
     /// Sends a request with an optional bearer token and JSON body.
@@ -215,9 +217,14 @@ impl TestApp {
 
     /// The first administrator, logged in.
     pub async fn admin(&self) -> Account {
+        if let Some(admin) = self.admin.lock().unwrap().clone() {
+            return admin;
+        }
         let token = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let me: Value = self.get("/api/v1/me", &token).await.json().await.unwrap();
-        Account { id: me["id"].as_str().unwrap().to_owned(), email: ADMIN_EMAIL.into(), token }
+        let admin = Account { id: me["id"].as_str().unwrap().to_owned(), email: ADMIN_EMAIL.into(), token };
+        *self.admin.lock().unwrap() = Some(admin.clone());
+        admin
     }
 
     /// Registers and logs in a new applicant.
@@ -301,7 +308,17 @@ impl TestApp {
 
     /// A submitted application of `applicant`; returns its id.
     pub async fn submitted(&self, applicant: &Account) -> String {
+        self.submitted_for(applicant, "TOURIST").await
+    }
+
+    /// A submitted application of `applicant` for a visa type; returns its id.
+    pub async fn submitted_for(&self, applicant: &Account, visa_type: &str) -> String {
         let id = self.complete_draft(applicant).await;
+        if visa_type != "TOURIST" {
+            let patch = json!({"visa_type": visa_type});
+            let response = self.patch(&format!("/api/v1/applications/{id}"), &applicant.token, &patch).await;
+            assert_eq!(response.status(), StatusCode::OK);
+        }
         let response = self.post_empty(&format!("/api/v1/applications/{id}/submit"), &applicant.token).await;
         assert_eq!(response.status(), StatusCode::OK);
         id
@@ -355,4 +372,37 @@ pub async fn problem(response: Response, status: StatusCode) -> Value {
 /// The fields named by a validation problem.
 pub fn error_fields(problem: &Value) -> Vec<String> {
     problem["errors"].as_array().expect("errors list").iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
+}
+
+impl TestApp {
+    /// Runs SQL directly on the test database, for arranging what the API cannot (such as a
+    /// deadline in the past).
+    pub fn execute_sql(&self, sql: &str) {
+        match &self.postgres {
+            Some(pg) => diesel::PgConnection::establish(&pg.url).unwrap().batch_execute(sql).unwrap(),
+            None => diesel::SqliteConnection::establish(&self.config.database_url).unwrap().batch_execute(sql).unwrap(),
+        }
+    }
+
+    /// A case's current state, as the given account sees it.
+    pub async fn case(&self, id: &str, token: &str) -> Value {
+        let response = self.get(&format!("/api/v1/applications/{id}"), token).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    /// POSTs an action on a case and returns the response.
+    pub async fn act(&self, id: &str, action: &str, token: &str, body: Option<Value>) -> Response {
+        let path = format!("/api/v1/applications/{id}/{action}");
+        match body {
+            Some(body) => self.post(&path, token, &body).await,
+            None => self.post_empty(&path, token).await,
+        }
+    }
+
+    /// The actions of a case's history, as the given account sees them.
+    pub async fn actions(&self, id: &str, token: &str) -> Vec<String> {
+        let history: Value = self.get(&format!("/api/v1/applications/{id}/events"), token).await.json().await.unwrap();
+        history["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect()
+    }
 }

@@ -12,3 +12,5 @@ mod concurrency;
 mod documents;
 mod health;
 mod openapi;
+mod queue;
+mod review;
