@@ -449,11 +449,11 @@ pub fn count_overdue(
         .get_result(conn)
 }
 
+/// A decided case's visa type, submission time and decision time.
+pub type DecisionTime = (String, Option<NaiveDateTime>, Option<NaiveDateTime>);
+
 /// (visa type, submitted at, decided at) of a post's decided cases.
-pub fn decision_times(
-    conn: &mut AnyConnection,
-    post: &str,
-) -> QueryResult<Vec<(String, Option<NaiveDateTime>, Option<NaiveDateTime>)>> {
+pub fn decision_times(conn: &mut AnyConnection, post: &str) -> QueryResult<Vec<DecisionTime>> {
     cases::table
         .filter(cases::post_code.eq(post.to_owned()))
         .filter(cases::decided_at.is_not_null())

@@ -214,19 +214,36 @@ mod role_matrix {
             ("assign", Some(json!({"officer_id": c.colleague.id})), Setup::InReview, Who::Supervisor, StatusCode::OK),
             ("request-info", Some(json!({"message": "More, please."})), Setup::InReview, Who::Assignee, StatusCode::OK),
             ("decision", Some(json!({"decision": "approve"})), Setup::InReview, Who::Assignee, StatusCode::OK),
-            ("decision", Some(json!({"decision": "refuse", "grounds": ["ENTRY_BAN"]})), Setup::InReview, Who::Assignee, StatusCode::OK),
+            (
+                "decision",
+                Some(json!({"decision": "refuse", "grounds": ["ENTRY_BAN"]})),
+                Setup::InReview,
+                Who::Assignee,
+                StatusCode::OK,
+            ),
             ("confirm", None, Setup::PendingApproval, Who::Supervisor, StatusCode::OK),
             ("return", Some(json!({"note": "Again."})), Setup::PendingApproval, Who::Supervisor, StatusCode::OK),
             ("notes", Some(json!({"text": "Seen."})), Setup::InReview, Who::Assignee, StatusCode::CREATED),
-            ("extend-deadline", Some(json!({"days": 3, "reason": "Checks"})), Setup::InReview, Who::Supervisor, StatusCode::OK),
+            (
+                "extend-deadline",
+                Some(json!({"days": 3, "reason": "Checks"})),
+                Setup::InReview,
+                Who::Supervisor,
+                StatusCode::OK,
+            ),
             ("priority", Some(json!({"priority": "urgent"})), Setup::Submitted, Who::Supervisor, StatusCode::OK),
         ];
         for (action, body, setup, who, success) in routes {
             let id = case(&app, &c, setup).await;
             let before = app.case(&id, &c.supervisor.token).await;
-            let anonymous = app.request(Method::POST, &format!("/api/v1/applications/{id}/{action}"), None, body.as_ref()).await;
+            let anonymous =
+                app.request(Method::POST, &format!("/api/v1/applications/{id}/{action}"), None, body.as_ref()).await;
             assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "{action} anonymous");
-            let mut refused = vec![(&c.owner, StatusCode::FORBIDDEN, "owner"), (&c.abroad, StatusCode::NOT_FOUND, "officer of another post"), (&c.admin, StatusCode::FORBIDDEN, "admin")];
+            let mut refused = vec![
+                (&c.owner, StatusCode::FORBIDDEN, "owner"),
+                (&c.abroad, StatusCode::NOT_FOUND, "officer of another post"),
+                (&c.admin, StatusCode::FORBIDDEN, "admin"),
+            ];
             if who != Who::Colleague {
                 refused.push((&c.colleague, StatusCode::FORBIDDEN, "officer of the post, not assigned"));
             }
@@ -255,7 +272,10 @@ mod role_matrix {
         }
         // The applicant's own route: only the owner may respond.
         let id = case(&app, &c, Setup::InReview).await;
-        assert_eq!(app.act(&id, "request-info", &c.assignee.token, Some(json!({"message": "?"}))).await.status(), StatusCode::OK);
+        assert_eq!(
+            app.act(&id, "request-info", &c.assignee.token, Some(json!({"message": "?"}))).await.status(),
+            StatusCode::OK
+        );
         let answer = Some(json!({"message": "Here."}));
         assert_eq!(app.act(&id, "respond", &c.assignee.token, answer.clone()).await.status(), StatusCode::FORBIDDEN);
         assert_eq!(app.act(&id, "respond", &c.admin.token, answer.clone()).await.status(), StatusCode::FORBIDDEN);
@@ -325,10 +345,10 @@ impl SecondProcess {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let address = format!("http://127.0.0.1:{port}");
+        let process = SecondProcess { child, address: format!("http://127.0.0.1:{port}"), _data_dir: data_dir };
         for _ in 0..100 {
-            if reqwest::get(format!("{address}/ready")).await.is_ok_and(|r| r.status().is_success()) {
-                return SecondProcess { child, address, _data_dir: data_dir };
+            if reqwest::get(format!("{}/ready", process.address)).await.is_ok_and(|r| r.status().is_success()) {
+                return process;
             }
             actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
         }
