@@ -106,7 +106,8 @@ async fn main() -> anyhow::Result<()> {
     let mut tokens = Vec::new();
     for i in 0..officers {
         let body = serde_json::json!({"email": format!("bench.officer{i}@consulate.test"), "password": PASSWORD});
-        let token: serde_json::Value = client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await?.json().await?;
+        let token: serde_json::Value =
+            client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await?.json().await?;
         tokens.push(token["access_token"].as_str().unwrap_or_default().to_owned());
     }
 
@@ -124,7 +125,9 @@ async fn main() -> anyhow::Result<()> {
                     let response = client.post(&url).bearer_auth(&token).send().await?;
                     latencies.push(sent.elapsed());
                     match response.status().as_u16() {
-                        200 => claimed.push(response.json::<serde_json::Value>().await?["id"].as_str().unwrap_or_default().to_owned()),
+                        200 => claimed.push(
+                            response.json::<serde_json::Value>().await?["id"].as_str().unwrap_or_default().to_owned(),
+                        ),
                         204 => break,
                         other => anyhow::bail!("unexpected status {other}: {}", response.text().await?),
                     }
@@ -142,7 +145,12 @@ async fn main() -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed();
     let unique: HashSet<&String> = claimed.iter().collect();
-    anyhow::ensure!(unique.len() == claimed.len() && claimed.len() == count, "claimed {} (unique {}) of {count}", claimed.len(), unique.len());
+    anyhow::ensure!(
+        unique.len() == claimed.len() && claimed.len() == count,
+        "claimed {} (unique {}) of {count}",
+        claimed.len(),
+        unique.len()
+    );
     latencies.sort();
     println!(
         "{backend}: {count} cases claimed exactly once by {clients} concurrent clients in {:.2} s: {:.0} claims/s, p50 {:.2} ms, p99 {:.2} ms",
