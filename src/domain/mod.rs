@@ -6,6 +6,7 @@ pub mod decision;
 pub mod document;
 pub mod email;
 pub mod field_error;
+pub mod mrz;
 pub mod password_policy;
 pub mod reference;
 pub mod role;
