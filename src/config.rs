@@ -48,6 +48,18 @@ pub struct Config {
     /// How applicants may appeal a refusal, recorded with every refusal
     /// (`EVISA_APPEAL_INFORMATION`).
     pub appeal_information: String,
+    /// PEM files of the document signer: private key, certificate and the CA certificate
+    /// (`EVISA_SIGNING_KEY_FILE`, `EVISA_SIGNING_CERT_FILE`, `EVISA_SIGNING_CA_FILE`). When absent,
+    /// development keys are generated under the data directory.
+    pub signing_files: Option<(std::path::PathBuf, std::path::PathBuf, std::path::PathBuf)>,
+    /// Seconds an issuance worker holds a job before another may take it over
+    /// (`EVISA_ISSUANCE_LEASE_SECONDS`).
+    pub issuance_lease_secs: u64,
+    /// Milliseconds between polls of the issuance queue (`EVISA_ISSUANCE_POLL_MS`).
+    pub issuance_poll_ms: u64,
+    /// Test-only: exit the process at a named point of issuance (`EVISA_FAULT_INJECTION`), to
+    /// prove that a restart recovers.
+    pub fault_injection: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -105,6 +117,10 @@ impl Config {
                 consular post that decided it, quoting the case reference. The appeal is examined by the Ministry of \
                 Foreign Affairs, which answers within 60 days."
                     .into(),
+            signing_files: None,
+            issuance_lease_secs: 120,
+            issuance_poll_ms: 500,
+            fault_injection: None,
         }
     }
 
@@ -150,6 +166,14 @@ impl Config {
         config.storage_url = var("EVISA_STORAGE_URL");
         config.login_burst = parsed("EVISA_LOGIN_BURST", config.login_burst)?;
         config.login_period_secs = parsed("EVISA_LOGIN_PERIOD_SECONDS", config.login_period_secs)?;
+        match (var("EVISA_SIGNING_KEY_FILE"), var("EVISA_SIGNING_CERT_FILE"), var("EVISA_SIGNING_CA_FILE")) {
+            (Some(key), Some(cert), Some(ca)) => config.signing_files = Some((key.into(), cert.into(), ca.into())),
+            (None, None, None) => {}
+            _ => bail!("EVISA_SIGNING_KEY_FILE, EVISA_SIGNING_CERT_FILE and EVISA_SIGNING_CA_FILE go together"),
+        }
+        config.issuance_lease_secs = parsed("EVISA_ISSUANCE_LEASE_SECONDS", config.issuance_lease_secs)?;
+        config.issuance_poll_ms = parsed("EVISA_ISSUANCE_POLL_MS", config.issuance_poll_ms)?;
+        config.fault_injection = var("EVISA_FAULT_INJECTION");
         if let Some(text) = var("EVISA_APPEAL_INFORMATION") {
             config.appeal_information = text;
         }

@@ -15,6 +15,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod issuance;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -21,6 +21,8 @@ use crate::db::catalog::{self, PostRow};
 use crate::db::{self, Db, users};
 use crate::domain::role::Role;
 use crate::error::AppError;
+use crate::issuance::keyring::{self, KeyRing};
+use crate::issuance::worker::{self, Nudge};
 use crate::storage::DocumentStore;
 
 /// What every request handler shares.
@@ -35,6 +37,10 @@ pub struct AppState {
     pub documents: DocumentStore,
     /// Login attempts per account.
     pub login_throttle: LoginThrottle,
+    /// Document signers.
+    pub keys: KeyRing,
+    /// Wakes the issuance worker.
+    pub issuance: Arc<Nudge>,
 }
 
 /// Prepares everything the service needs on a fresh or existing data directory: creates the
@@ -53,7 +59,16 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
     let tokens = TokenService::new(&secret, &config.jwt_issuer, &config.jwt_audience, config.jwt_ttl_secs);
     let documents = DocumentStore::open(&config)?;
     let login_throttle = LoginThrottle::new(config.login_burst, Duration::from_secs(config.login_period_secs));
-    Ok(AppState { config: Arc::new(config), db, tokens, documents, login_throttle })
+    keyring::ensure_active(&db, &config)?;
+    Ok(AppState {
+        config: Arc::new(config),
+        db,
+        tokens,
+        documents,
+        login_throttle,
+        keys: KeyRing::default(),
+        issuance: Arc::new(Nudge::default()),
+    })
 }
 
 fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
@@ -153,6 +168,8 @@ impl Application {
         let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(bootstrap(config)?);
+        let poll = Duration::from_millis(state.config.issuance_poll_ms);
+        worker::spawn(Arc::downgrade(&state.clone().into_inner()), state.issuance.clone(), poll)?;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())

@@ -9,6 +9,7 @@ mod health;
 mod queue;
 mod review;
 mod views;
+mod visas;
 
 use actix_web::http::Method;
 use actix_web::{Route, web};
@@ -73,6 +74,10 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/api/v1/queue", queue::list),
         endpoint(M::POST, "/api/v1/queue/claim", queue::claim_next),
         endpoint(M::GET, "/api/v1/stats", queue::stats),
+        endpoint(M::GET, "/api/v1/applications/{id}/evisa.pdf", visas::pdf),
+        endpoint(M::GET, "/api/v1/visas/{visa_number}", visas::get),
+        endpoint(M::POST, "/api/v1/visas/{visa_number}/revoke", visas::revoke),
+        endpoint(M::GET, "/.well-known/jwks.json", visas::jwks),
     ]
 }
 

@@ -11,7 +11,7 @@ use super::applications::reload;
 use super::views::ApplicationView;
 use crate::auth::AuthUser;
 use crate::db::cases::{self, CaseRow, TransitionChanges};
-use crate::db::{self, AnyConnection, catalog, users};
+use crate::db::{self, AnyConnection, catalog, users, visas};
 use crate::domain::FieldError;
 use crate::domain::decision::{Decision, Entries, GrantContext, GrantRequest, RecordedGround, decide_grant};
 use crate::domain::role::Role;
@@ -254,7 +254,7 @@ pub async fn decide(
 ) -> AppResult<HttpResponse> {
     require_staff(&user)?;
     let audit = Audit::for_request(request_id);
-    match body.0 {
+    let response = match body.0 {
         DecisionRequest::Approve { entries, valid_from, valid_until, duration_of_stay_days, note } => {
             let note = one(text("note", note, false, 2000))?;
             let request = GrantRequest { entries, valid_from, valid_until, duration_of_stay_days };
@@ -274,7 +274,9 @@ pub async fn decide(
             })
             .await
         }
-    }
+    };
+    state.issuance.wake();
+    response
 }
 
 fn approve(
@@ -326,7 +328,11 @@ fn approve(
             },
         )
     };
-    workflow::transition(conn, case, action, &Actor::from(user), &audit, changes).map(drop)
+    workflow::transition(conn, case, action, &Actor::from(user), &audit, changes)?;
+    if action == Action::Approve {
+        visas::enqueue(conn, &case.id, db::now())?;
+    }
+    Ok(())
 }
 
 fn refuse(
@@ -379,7 +385,7 @@ pub async fn confirm(
 ) -> AppResult<HttpResponse> {
     require_staff(&user)?;
     let audit = Audit::for_request(request_id);
-    act(&state, user, path.into_inner(), move |conn, case, user| {
+    let response = act(&state, user, path.into_inner(), move |conn, case, user| {
         if case.status() == CaseStatus::PendingApproval && case.recommended_by.as_deref() == Some(user.id.as_str()) {
             return Err(AppError::Forbidden(
                 "four-eyes: the person who recommended an approval cannot confirm it".into(),
@@ -398,9 +404,13 @@ pub async fn confirm(
             None => TransitionChanges::default(),
         };
         let audit = audit.with_details(serde_json::json!({"grant": grant, "recommended_by": case.recommended_by}));
-        workflow::transition(conn, case, Action::Confirm, &Actor::from(user), &audit, changes).map(drop)
+        workflow::transition(conn, case, Action::Confirm, &Actor::from(user), &audit, changes)?;
+        visas::enqueue(conn, &case.id, db::now())?;
+        Ok(())
     })
-    .await
+    .await;
+    state.issuance.wake();
+    response
 }
 
 /// Body of `POST /api/v1/applications/{id}/return`.

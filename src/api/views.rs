@@ -143,6 +143,7 @@ pub struct ApplicationView {
     submitted_at: Option<DateTime<Utc>>,
     decision_deadline: Option<DateTime<Utc>>,
     decided_at: Option<DateTime<Utc>>,
+    visa_number: Option<String>,
     /// The decision; applicants see only final ones.
     decision: Option<Decision>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -187,6 +188,7 @@ impl ApplicationView {
             submitted_at: case.submitted_at.map(utc),
             decision_deadline: case.decision_deadline.map(utc),
             decided_at: case.decided_at.map(utc),
+            visa_number: case.visa_number,
             decision,
             assigned_officer_id: if staff { case.assigned_officer_id } else { None },
             recommended_by: if staff { case.recommended_by } else { None },

@@ -53,6 +53,8 @@ pub struct CaseRow {
     pub recommended_by: Option<String>,
     /// When the final decision was taken.
     pub decided_at: Option<NaiveDateTime>,
+    /// The visa issued for the case.
+    pub visa_number: Option<String>,
 }
 
 impl CaseRow {
@@ -133,6 +135,8 @@ pub struct TransitionChanges {
     pub decided_at: Option<Option<NaiveDateTime>>,
     /// New priority.
     pub priority: Option<String>,
+    /// The issued visa.
+    pub visa_number: Option<String>,
 }
 
 impl TransitionChanges {
@@ -144,6 +148,7 @@ impl TransitionChanges {
             && self.recommended_by.is_none()
             && self.decided_at.is_none()
             && self.priority.is_none()
+            && self.visa_number.is_none()
     }
 }
 

@@ -7,9 +7,11 @@
 pub mod cases;
 pub mod catalog;
 pub mod events;
+pub mod keys;
 #[allow(missing_docs)]
 pub mod schema;
 pub mod users;
+pub mod visas;
 
 use anyhow::Context;
 use diesel::connection::SimpleConnection;

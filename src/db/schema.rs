@@ -79,6 +79,7 @@ diesel::table! {
         decision -> Nullable<Text>,
         recommended_by -> Nullable<Text>,
         decided_at -> Nullable<Timestamp>,
+        visa_number -> Nullable<Text>,
     }
 }
 
@@ -123,6 +124,67 @@ diesel::table! {
         description -> Text,
         applies_to -> Text,
         sort_order -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Document-signer keys; the private keys live in files, never in the database.
+    signing_keys (kid) {
+        kid -> Text,
+        certificate_pem -> Nullable<Text>,
+        ca_certificate_pem -> Nullable<Text>,
+        key_file -> Text,
+        status -> Text,
+        development -> Bool,
+        created_at -> Timestamp,
+        activated_at -> Nullable<Timestamp>,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Issued visas, with the holder's data as it was at issue.
+    visas (visa_number) {
+        visa_number -> Text,
+        case_id -> Text,
+        visa_type -> Text,
+        type_letter -> Text,
+        entries -> Text,
+        valid_from -> Date,
+        valid_until -> Date,
+        duration_of_stay_days -> Integer,
+        surname -> Text,
+        given_names -> Text,
+        sex -> Text,
+        date_of_birth -> Date,
+        place_of_birth -> Text,
+        nationality -> Text,
+        passport_number -> Text,
+        passport_expiry -> Date,
+        issuing_state -> Text,
+        issuing_post -> Text,
+        issue_date -> Date,
+        kid -> Text,
+        status -> Text,
+        pdf_key -> Nullable<Text>,
+        pdf_sha256 -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+        revocation_grounds -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The durable queue of issuances to perform.
+    issuance_jobs (case_id) {
+        case_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        run_after -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 

@@ -76,7 +76,7 @@ fn transliterate_char(c: char, out: &mut String) {
             'Ł' => Some("L"),
             'Ħ' => Some("H"),
             'Ŋ' => Some("N"),
-            'I' | 'İ' => Some("I"),
+            'İ' => Some("I"),
             // Cyrillic.
             'А' | 'Ә' => Some("A"),
             'Б' => Some("B"),

@@ -11,6 +11,7 @@ mod cli;
 mod concurrency;
 mod documents;
 mod health;
+mod issuance;
 mod openapi;
 mod queue;
 mod review;

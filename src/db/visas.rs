@@ -1,0 +1,192 @@
+//! Issued visas and the durable queue of issuances.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::AnyConnection;
+use super::schema::{issuance_jobs, visas};
+
+/// A visa record.
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = visas)]
+pub struct VisaRow {
+    /// Visa number (9 characters A-Z 0-9).
+    pub visa_number: String,
+    /// The case it was issued for.
+    pub case_id: String,
+    /// Visa type code.
+    pub visa_type: String,
+    /// MRZ type letter.
+    pub type_letter: String,
+    /// `single`, `double` or `multiple`.
+    pub entries: String,
+    /// First day of validity.
+    pub valid_from: NaiveDate,
+    /// Last day of validity.
+    pub valid_until: NaiveDate,
+    /// Longest stay in days.
+    pub duration_of_stay_days: i32,
+    /// Holder's surname as applied for.
+    pub surname: String,
+    /// Holder's given names as applied for.
+    pub given_names: String,
+    /// `M`, `F` or `X`.
+    pub sex: String,
+    /// Date of birth.
+    pub date_of_birth: NaiveDate,
+    /// Place of birth.
+    pub place_of_birth: String,
+    /// Nationality (ICAO code).
+    pub nationality: String,
+    /// Passport number.
+    pub passport_number: String,
+    /// Passport expiry.
+    pub passport_expiry: NaiveDate,
+    /// Issuing state (ICAO code).
+    pub issuing_state: String,
+    /// Issuing post.
+    pub issuing_post: String,
+    /// Date of issue.
+    pub issue_date: NaiveDate,
+    /// The signing key.
+    pub kid: String,
+    /// `issuing`, `valid` or `revoked`.
+    pub status: String,
+    /// Object-store key of the signed PDF.
+    pub pdf_key: Option<String>,
+    /// SHA-256 of the signed PDF.
+    pub pdf_sha256: Option<String>,
+    /// When it was revoked.
+    pub revoked_at: Option<NaiveDateTime>,
+    /// Revocation grounds (JSON list of codes).
+    pub revocation_grounds: Option<String>,
+    /// When the record was created.
+    pub created_at: NaiveDateTime,
+}
+
+/// Inserts a visa; a taken number or a second visa for the case is a unique violation.
+pub fn insert(conn: &mut AnyConnection, visa: &VisaRow) -> QueryResult<()> {
+    diesel::insert_into(visas::table).values(visa).execute(conn).map(|_| ())
+}
+
+/// The visa issued (or being issued) for a case.
+pub fn for_case(conn: &mut AnyConnection, case_id: &str) -> QueryResult<Option<VisaRow>> {
+    visas::table.filter(visas::case_id.eq(case_id)).first(conn).optional()
+}
+
+/// The visa with this number.
+pub fn find(conn: &mut AnyConnection, number: &str) -> QueryResult<Option<VisaRow>> {
+    visas::table.find(number).first(conn).optional()
+}
+
+/// Records the stored PDF and makes the visa valid.
+pub fn mark_issued(conn: &mut AnyConnection, number: &str, pdf_key: &str, sha256: &str) -> QueryResult<usize> {
+    diesel::update(visas::table.find(number).filter(visas::status.eq("issuing")))
+        .set((visas::status.eq("valid"), visas::pdf_key.eq(pdf_key), visas::pdf_sha256.eq(sha256)))
+        .execute(conn)
+}
+
+/// Revokes a valid visa.
+pub fn revoke(conn: &mut AnyConnection, number: &str, grounds: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(visas::table.find(number).filter(visas::status.eq("valid")))
+        .set((visas::status.eq("revoked"), visas::revoked_at.eq(at), visas::revocation_grounds.eq(grounds)))
+        .execute(conn)
+}
+
+/// Key ids that signed a visa still valid on `today`.
+pub fn kids_of_valid_visas(conn: &mut AnyConnection, today: NaiveDate) -> QueryResult<Vec<String>> {
+    visas::table
+        .filter(visas::status.eq("valid"))
+        .filter(visas::valid_until.ge(today))
+        .select(visas::kid)
+        .distinct()
+        .load(conn)
+}
+
+/// A job of the issuance queue.
+#[derive(Queryable, Debug, Clone)]
+pub struct JobRow {
+    /// The case to issue.
+    pub case_id: String,
+    /// `pending`, `done` or `failed`.
+    pub status: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// Not to be run before.
+    pub run_after: NaiveDateTime,
+    /// A worker holds it until then.
+    pub locked_until: Option<NaiveDateTime>,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// Enqueued at.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}
+
+/// Enqueues the issuance of a case (in the caller's transaction).
+pub fn enqueue(conn: &mut AnyConnection, case_id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::insert_into(issuance_jobs::table)
+        .values((
+            issuance_jobs::case_id.eq(case_id),
+            issuance_jobs::status.eq("pending"),
+            issuance_jobs::attempts.eq(0),
+            issuance_jobs::run_after.eq(at),
+            issuance_jobs::created_at.eq(at),
+            issuance_jobs::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Leases the next due job until `lease_until`: pending, due, and not leased by a live worker.
+/// On PostgreSQL rows locked by other workers are skipped; the lease itself is what survives
+/// the transaction, so a worker that dies loses its job to another once the lease expires.
+pub fn lease_next(conn: &mut AnyConnection, now: NaiveDateTime, lease_until: NaiveDateTime) -> QueryResult<Option<JobRow>> {
+    let due = issuance_jobs::table
+        .filter(issuance_jobs::status.eq("pending"))
+        .filter(issuance_jobs::run_after.le(now))
+        .filter(issuance_jobs::locked_until.is_null().or(issuance_jobs::locked_until.lt(now)))
+        .order(issuance_jobs::run_after)
+        .select(issuance_jobs::case_id)
+        .limit(1);
+    let id: Option<String> = match conn {
+        AnyConnection::Postgresql(pg) => due.for_update().skip_locked().first(pg).optional()?,
+        AnyConnection::Sqlite(lite) => due.first(lite).optional()?,
+    };
+    let Some(id) = id else { return Ok(None) };
+    diesel::update(issuance_jobs::table.find(&id))
+        .set((
+            issuance_jobs::locked_until.eq(lease_until),
+            issuance_jobs::attempts.eq(issuance_jobs::attempts + 1),
+            issuance_jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    issuance_jobs::table.find(&id).first(conn).optional()
+}
+
+/// Marks a job done.
+pub fn finish(conn: &mut AnyConnection, case_id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(issuance_jobs::table.find(case_id))
+        .set((issuance_jobs::status.eq("done"), issuance_jobs::locked_until.eq(None::<NaiveDateTime>), issuance_jobs::updated_at.eq(at)))
+        .execute(conn)
+}
+
+/// Records a failure: retried after `retry_at`, or failed for good when `retry_at` is `None`.
+pub fn fail(conn: &mut AnyConnection, case_id: &str, error: &str, retry_at: Option<NaiveDateTime>, at: NaiveDateTime) -> QueryResult<usize> {
+    let status = if retry_at.is_some() { "pending" } else { "failed" };
+    diesel::update(issuance_jobs::table.find(case_id))
+        .set((
+            issuance_jobs::status.eq(status),
+            issuance_jobs::run_after.eq(retry_at.unwrap_or(at)),
+            issuance_jobs::locked_until.eq(None::<NaiveDateTime>),
+            issuance_jobs::last_error.eq(error),
+            issuance_jobs::updated_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+/// The job of a case.
+pub fn job(conn: &mut AnyConnection, case_id: &str) -> QueryResult<Option<JobRow>> {
+    issuance_jobs::table.find(case_id).first(conn).optional()
+}

@@ -1,0 +1,242 @@
+use crate::backend_tests;
+use crate::helpers::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Command;
+
+/// Whether an external tool can run; in CI a missing tool fails the test instead of skipping it.
+fn tool(name: &str, probe: &[&str]) -> bool {
+    let found = Command::new(name).args(probe).output().is_ok_and(|o| o.status.success() || !o.stderr.is_empty() || !o.stdout.is_empty());
+    if !found {
+        assert!(std::env::var("CI").is_err(), "CI must install {name} (see .ci/run)");
+        eprintln!("{name} is not installed: check skipped outside CI");
+    }
+    found
+}
+
+fn python_module(module: &str) -> bool {
+    let found = Command::new("python3").args(["-c", &format!("import {module}")]).status().is_ok_and(|s| s.success());
+    if !found {
+        assert!(std::env::var("CI").is_err(), "CI must install the Python module {module} (see .ci/run)");
+        eprintln!("Python module {module} is not installed: check skipped outside CI");
+    }
+    found
+}
+
+fn run(command: &mut Command) -> String {
+    let output = command.output().expect("command runs");
+    assert!(output.status.success(), "{command:?}: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Waits until the case is issued and returns it (as the applicant sees it).
+pub async fn wait_issued(app: &TestApp, id: &str, token: &str) -> Value {
+    for _ in 0..200 {
+        let case = app.case(id, token).await;
+        if case["status"] == "issued" {
+            return case;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("case {id} was not issued in time");
+}
+
+/// An applicant's case approved by an officer and issued; returns (applicant, case id, visa number).
+pub async fn issued_visa(app: &TestApp) -> (Account, String, String) {
+    let officer = app.staff("officer", "UTO-HQ").await;
+    let applicant = app.applicant("holder").await;
+    let mut body = valid_application();
+    body["applicant"]["surname"] = json!("Müller-Lüdenscheidt");
+    body["applicant"]["given_names"] = json!("Zoë Anaïs");
+    body["applicant"]["sex"] = json!("F");
+    let draft = app.draft(&applicant, &body).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    app.put_bytes(&format!("/api/v1/applications/{id}/documents/photo"), &applicant.token, "image/png", photo_png(413, 531)).await;
+    app.put_bytes(&format!("/api/v1/applications/{id}/documents/passport"), &applicant.token, "application/pdf", minimal_pdf()).await;
+    assert_eq!(app.act(&id, "submit", &applicant.token, None).await.status(), StatusCode::OK);
+    assert_eq!(app.act(&id, "claim", &officer.token, None).await.status(), StatusCode::OK);
+    assert_eq!(app.act(&id, "decision", &officer.token, Some(json!({"decision": "approve"}))).await.status(), StatusCode::OK);
+    let case = wait_issued(app, &id, &applicant.token).await;
+    let number = case["visa_number"].as_str().unwrap().to_owned();
+    (applicant, id, number)
+}
+
+async fn pdf_bytes(app: &TestApp, id: &str, token: &str) -> Vec<u8> {
+    let response = app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    response.bytes().await.unwrap().to_vec()
+}
+
+fn pdfsig(dir: &Path, pdf: &[u8], name: &str, nss: Option<&Path>) -> String {
+    let file = dir.join(name);
+    std::fs::write(&file, pdf).unwrap();
+    let mut command = Command::new("pdfsig");
+    if let Some(nss) = nss {
+        command.arg("-nssdir").arg(format!("sql:{}", nss.display()));
+    }
+    let output = command.arg(&file).output().unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+backend_tests! {
+    async fn an_approved_case_becomes_an_issued_e_visa(app: TestApp) {
+        let (applicant, id, number) = issued_visa(&app).await;
+        assert_eq!(number.len(), 9);
+        assert!(number.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+        let pdf = pdf_bytes(&app, &id, &applicant.token).await;
+        assert!(pdf.starts_with(b"%PDF-"));
+        let history = app.actions(&id, &applicant.token).await;
+        assert_eq!(history.last().unwrap(), "issue");
+        assert_eq!(history.iter().filter(|a| *a == "issue").count(), 1);
+
+        let supervisor = app.staff("supervisor", "UTO-HQ").await;
+        let visa: Value = app.get(&format!("/api/v1/visas/{number}"), &supervisor.token).await.json().await.unwrap();
+        assert_eq!(visa["status"], "valid");
+        assert_eq!(visa["surname"], "Müller-Lüdenscheidt", "the holder's data as applied for");
+        assert_eq!(visa["entries"], "single");
+        assert_eq!(visa["duration_of_stay_days"], 14);
+        assert_eq!(visa["mrz"][0].as_str().unwrap().len(), 44);
+        assert!(visa["mrz"][0].as_str().unwrap().starts_with("VCUTOMUELLER<LUEDENSCHEIDT<<ZOE<ANAIS<"));
+        assert_eq!(&visa["mrz"][1].as_str().unwrap()[..9], number);
+        // Later edits to the case cannot change the visa: the case is no longer editable, and
+        // the record keeps its copy.
+        let edit = app.patch(&format!("/api/v1/applications/{id}"), &applicant.token, &json!({"applicant": {"surname": "Other"}})).await;
+        problem(edit, StatusCode::CONFLICT).await;
+
+        // Access: applicants and other posts see no visa records.
+        problem(app.get(&format!("/api/v1/visas/{number}"), &applicant.token).await, StatusCode::FORBIDDEN).await;
+        app.add_post("UTO-LON").await;
+        let abroad = app.staff("officer", "UTO-LON").await;
+        problem(app.get(&format!("/api/v1/visas/{number}"), &abroad.token).await, StatusCode::NOT_FOUND).await;
+        problem(app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), &abroad.token).await, StatusCode::NOT_FOUND).await;
+        let intruder = app.applicant("intruder").await;
+        problem(app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), &intruder.token).await, StatusCode::NOT_FOUND).await;
+    }
+
+    async fn a_case_awaiting_four_eyes_is_issued_only_after_confirmation(app: TestApp) {
+        let officer = app.staff("officer", "UTO-HQ").await;
+        let supervisor = app.staff("supervisor", "UTO-HQ").await;
+        let applicant = app.applicant("worker").await;
+        let id = app.submitted_for(&applicant, "WORK").await;
+        assert_eq!(app.act(&id, "claim", &officer.token, None).await.status(), StatusCode::OK);
+        assert_eq!(app.act(&id, "decision", &officer.token, Some(json!({"decision": "approve"}))).await.status(), StatusCode::OK);
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(800)).await;
+        assert_eq!(app.case(&id, &applicant.token).await["status"], "pending_approval");
+        problem(app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), &applicant.token).await, StatusCode::NOT_FOUND).await;
+        assert_eq!(app.act(&id, "confirm", &supervisor.token, None).await.status(), StatusCode::OK);
+        let case = wait_issued(&app, &id, &applicant.token).await;
+        let visa: Value = app.get(&format!("/api/v1/visas/{}", case["visa_number"].as_str().unwrap()), &supervisor.token).await.json().await.unwrap();
+        assert!(visa["mrz"][0].as_str().unwrap().starts_with("VDUTO"), "long stay: type D");
+        assert_eq!(visa["entries"], "multiple");
+    }
+
+    async fn revocation_is_coded_audited_and_final(app: TestApp) {
+        let (applicant, id, number) = issued_visa(&app).await;
+        let officer = app.staff("officer", "UTO-HQ").await;
+        let supervisor = app.staff("supervisor", "UTO-HQ").await;
+        let path = format!("/api/v1/visas/{number}/revoke");
+        problem(app.post(&path, &officer.token, &json!({"grounds": ["CONDITIONS_NO_LONGER_MET"]})).await, StatusCode::FORBIDDEN).await;
+        let no_grounds = app.post(&path, &supervisor.token, &json!({"grounds": []})).await;
+        assert_eq!(error_fields(&problem(no_grounds, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["grounds"]);
+        let refusal_only = app.post(&path, &supervisor.token, &json!({"grounds": ["NO_MEDICAL_INSURANCE"]})).await;
+        assert_eq!(error_fields(&problem(refusal_only, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["grounds[0]"]);
+        let revoked = app.post(&path, &supervisor.token, &json!({"grounds": ["CONDITIONS_NO_LONGER_MET"], "note": "Employer withdrew the invitation."})).await;
+        assert_eq!(revoked.status(), StatusCode::OK);
+        let revoked: Value = revoked.json().await.unwrap();
+        assert_eq!(revoked["status"], "revoked");
+        assert_eq!(revoked["revocation_grounds"], json!(["CONDITIONS_NO_LONGER_MET"]));
+        assert_eq!(app.case(&id, &applicant.token).await["status"], "revoked");
+        let history: Value = app.get(&format!("/api/v1/applications/{id}/events"), &supervisor.token).await.json().await.unwrap();
+        let last = history["items"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!((last["action"].as_str(), last["actor_id"].as_str()), (Some("revoke"), Some(supervisor.id.as_str())));
+        assert_eq!(last["staff_note"], "Employer withdrew the invitation.");
+        let again = app.post(&path, &supervisor.token, &json!({"grounds": ["CONDITIONS_NO_LONGER_MET"]})).await;
+        problem(again, StatusCode::CONFLICT).await;
+        problem(app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), &applicant.token).await, StatusCode::NOT_FOUND).await;
+    }
+
+    async fn independent_tools_accept_the_signature_the_mrz_and_the_qr_token(app: TestApp) {
+        let (applicant, id, number) = issued_visa(&app).await;
+        let pdf = pdf_bytes(&app, &id, &applicant.token).await;
+        let dir = tempfile::tempdir().unwrap();
+
+        if tool("pdfsig", &["-v"]) && tool("certutil", &["-H"]) {
+            let report = pdfsig(dir.path(), &pdf, "evisa.pdf", None);
+            assert!(report.contains("Signature Validation: Signature is Valid."), "{report}");
+            assert!(report.contains("Total document signed"), "{report}");
+            assert!(report.contains("ETSI.CAdES.detached"), "{report}");
+            // Trusted once the CA is in an NSS database.
+            let nss = dir.path().join("nss");
+            std::fs::create_dir(&nss).unwrap();
+            run(Command::new("certutil").arg("-N").arg("-d").arg(format!("sql:{}", nss.display())).arg("--empty-password"));
+            let ca = app.data_dir.path().join("keys").join("dev-csca.cert.pem");
+            run(Command::new("certutil").args(["-A", "-n", "evisa-ca", "-t", "C,C,C", "-i"]).arg(&ca).arg("-d").arg(format!("sql:{}", nss.display())));
+            let trusted = pdfsig(dir.path(), &pdf, "evisa.pdf", Some(&nss));
+            assert!(trusted.contains("Certificate Validation: Certificate is Trusted."), "{trusted}");
+            // Any byte changed in the signed ranges breaks it.
+            let text = String::from_utf8_lossy(&pdf).into_owned();
+            for needle in ["/Producer", "/ByteRange", "startxref"] {
+                let mut tampered = pdf.clone();
+                let at = text.find(needle).unwrap() + 2;
+                tampered[at] ^= 0x20;
+                let report = pdfsig(dir.path(), &tampered, "tampered.pdf", None);
+                assert!(!report.contains("Signature is Valid"), "tampering at {needle} went unnoticed: {report}");
+            }
+        }
+
+        if tool("pdftotext", &["-v"]) && python_module("mrz.checker.mrva") {
+            let file = dir.path().join("evisa.pdf");
+            std::fs::write(&file, &pdf).unwrap();
+            let text = run(Command::new("pdftotext").arg("-layout").arg(&file).arg("-"));
+            let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| l.len() == 44 && l.starts_with('V') || l.starts_with(&number)).collect();
+            assert_eq!(lines.len(), 2, "two MRZ lines in {text}");
+            assert!(lines[0].starts_with("VCUTO") && lines[1].starts_with(&number));
+            let script = "import sys; from mrz.checker.mrva import MRVACodeChecker; c = MRVACodeChecker(sys.argv[1]); print(bool(c)); sys.exit(0 if c else 1)";
+            run(Command::new("python3").args(["-c", script, &format!("{}\n{}", lines[0], lines[1])]));
+            assert!(text.contains("SPECIMEN"), "development keys say SPECIMEN");
+        }
+
+        if tool("pdftoppm", &["-v"]) && tool("zbarimg", &["--version"]) && python_module("jwt") {
+            let file = dir.path().join("evisa.pdf");
+            std::fs::write(&file, &pdf).unwrap();
+            run(Command::new("pdftoppm").args(["-r", "300", "-png", "-singlefile"]).arg(&file).arg(dir.path().join("page")));
+            let decoded = run(Command::new("zbarimg").args(["--quiet", "--raw"]).arg(dir.path().join("page.png")));
+            let token = decoded.trim();
+            assert_eq!(token.split('.').count(), 3, "a compact JWS: {token}");
+            let jwks = app.request(Method::GET, "/.well-known/jwks.json", None, None).await.text().await.unwrap();
+            let jwks_file = dir.path().join("jwks.json");
+            std::fs::write(&jwks_file, &jwks).unwrap();
+            let script = r#"
+import json, sys, jwt
+jwks = json.load(open(sys.argv[1]))
+token = sys.argv[2]
+kid = jwt.get_unverified_header(token)["kid"]
+key = next(k for k in jwks["keys"] if k["kid"] == kid)
+public = jwt.algorithms.ECAlgorithm.from_jwk(json.dumps(key))
+print(json.dumps(jwt.decode(token, public, algorithms=["ES256"])))
+"#;
+            let claims: Value = serde_json::from_str(&run(Command::new("python3").args(["-c", script]).arg(&jwks_file).arg(token))).unwrap();
+            assert_eq!(claims["visa_number"], number.as_str());
+            assert_eq!(claims["passport_number"], "123456789");
+            assert_eq!(claims["name"], "MUELLER<LUEDENSCHEIDT<<ZOE<ANAIS");
+            assert_eq!(claims["nationality"], "GBR");
+            assert_eq!(claims["iss"], "UTO");
+            assert_eq!(claims["entries"], "single");
+            for field in ["date_of_birth", "visa_type", "valid_from", "valid_until", "duration_of_stay_days"] {
+                assert!(!claims[field].is_null(), "{field}");
+            }
+        }
+    }
+
+    async fn jwks_publish_the_signers_with_their_chain(app: TestApp) {
+        let jwks: Value = app.request(Method::GET, "/.well-known/jwks.json", None, None).await.json().await.unwrap();
+        let keys = jwks["keys"].as_array().unwrap();
+        assert_eq!(keys.len(), 1, "the active development signer");
+        assert_eq!(keys[0]["kty"], "EC");
+        assert_eq!(keys[0]["crv"], "P-256");
+        assert_eq!(keys[0]["x5c"].as_array().unwrap().len(), 2);
+        assert!(keys[0].get("d").is_none(), "never the private key");
+    }
+}
