@@ -57,6 +57,8 @@ pub struct Config {
     pub issuance_lease_secs: u64,
     /// Milliseconds between polls of the issuance queue (`EVISA_ISSUANCE_POLL_MS`).
     pub issuance_poll_ms: u64,
+    /// Whether this process runs an issuance worker (`EVISA_ISSUANCE_WORKER`, `on` or `off`).
+    pub issuance_worker: bool,
     /// Test-only: exit the process at a named point of issuance (`EVISA_FAULT_INJECTION`), to
     /// prove that a restart recovers.
     pub fault_injection: Option<String>,
@@ -120,6 +122,7 @@ impl Config {
             signing_files: None,
             issuance_lease_secs: 120,
             issuance_poll_ms: 500,
+            issuance_worker: true,
             fault_injection: None,
         }
     }
@@ -174,6 +177,11 @@ impl Config {
         config.issuance_lease_secs = parsed("EVISA_ISSUANCE_LEASE_SECONDS", config.issuance_lease_secs)?;
         config.issuance_poll_ms = parsed("EVISA_ISSUANCE_POLL_MS", config.issuance_poll_ms)?;
         config.fault_injection = var("EVISA_FAULT_INJECTION");
+        config.issuance_worker = match var("EVISA_ISSUANCE_WORKER").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => bail!("EVISA_ISSUANCE_WORKER: {other:?} is neither on nor off"),
+        };
         if let Some(text) = var("EVISA_APPEAL_INFORMATION") {
             config.appeal_information = text;
         }

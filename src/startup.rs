@@ -168,8 +168,10 @@ impl Application {
         let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(bootstrap(config)?);
-        let poll = Duration::from_millis(state.config.issuance_poll_ms);
-        worker::spawn(Arc::downgrade(&state.clone().into_inner()), state.issuance.clone(), poll)?;
+        if state.config.issuance_worker {
+            let poll = Duration::from_millis(state.config.issuance_poll_ms);
+            worker::spawn(Arc::downgrade(&state.clone().into_inner()), state.issuance.clone(), poll)?;
+        }
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())

@@ -138,17 +138,24 @@ impl TestApp {
         config.jwt_secret = Some(JWT_SECRET.into());
         config.admin_email = ADMIN_EMAIL.into();
         config.admin_password = Some(ADMIN_PASSWORD.into());
+        config.issuance_poll_ms = 100;
         config
     }
 
     /// Starts the service on a fresh database.
     pub async fn spawn(db: Db) -> TestApp {
+        TestApp::spawn_configured(db, |_| {}).await
+    }
+
+    /// Starts the service on a fresh database, with configuration changes.
+    pub async fn spawn_configured(db: Db, change: impl FnOnce(&mut Config)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temporary data directory");
         let postgres = match db {
             Db::Sqlite => None,
             Db::Postgres(server) => Some(PostgresDb::create(&server)),
         };
-        let config = TestApp::config(data_dir.path().to_path_buf(), postgres.as_ref().map(|p| p.url.clone()));
+        let mut config = TestApp::config(data_dir.path().to_path_buf(), postgres.as_ref().map(|p| p.url.clone()));
+        change(&mut config);
         TestApp::start(config, data_dir, postgres).await
     }
 
@@ -404,5 +411,23 @@ impl TestApp {
     pub async fn actions(&self, id: &str, token: &str) -> Vec<String> {
         let history: Value = self.get(&format!("/api/v1/applications/{id}/events"), token).await.json().await.unwrap();
         history["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect()
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Scalar {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+impl TestApp {
+    /// The single text value (aliased `value`) a query returns, read directly from the database.
+    pub fn scalar(&self, sql: &str) -> String {
+        use diesel::RunQueryDsl;
+        let row: Scalar = match &self.postgres {
+            Some(pg) => diesel::sql_query(sql).get_result(&mut diesel::PgConnection::establish(&pg.url).unwrap()).unwrap(),
+            None => diesel::sql_query(sql).get_result(&mut diesel::SqliteConnection::establish(&self.config.database_url).unwrap()).unwrap(),
+        };
+        row.value
     }
 }

@@ -239,3 +239,96 @@ print(json.dumps(jwt.decode(token, public, algorithms=["ES256"])))
         assert!(keys[0].get("d").is_none(), "never the private key");
     }
 }
+
+/// Runs `evisa serve` on the test app's database and data directory until it exits by itself
+/// (a fault injected at `point`) or has issued everything (`point` = None, then killed).
+async fn serve_until(app: &TestApp, point: Option<&str>, id: &str, token: &str) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_evisa"));
+    command
+        .arg("serve")
+        .env_clear()
+        .env("EVISA_DATA_DIR", app.data_dir.path())
+        .env("DATABASE_URL", &app.config.database_url)
+        .env("EVISA_BIND", "127.0.0.1:0")
+        .env("EVISA_JWT_SECRET", JWT_SECRET)
+        .env("EVISA_ISSUANCE_LEASE_SECONDS", "1")
+        .env("EVISA_ISSUANCE_POLL_MS", "100")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    if let Some(point) = point {
+        command.env("EVISA_FAULT_INJECTION", point);
+    }
+    let mut child = command.spawn().unwrap();
+    match point {
+        Some(_) => {
+            let status = tokio_wait(&mut child).await;
+            assert_eq!(status.code(), Some(70), "the process died at the injected fault");
+        }
+        None => {
+            wait_issued(app, id, token).await;
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+}
+
+async fn tokio_wait(child: &mut std::process::Child) -> std::process::ExitStatus {
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    child.kill().unwrap();
+    panic!("the process did not reach the injected fault");
+}
+
+mod crash_recovery {
+    use super::*;
+
+    async fn run(app: TestApp) {
+        let officer = app.staff("officer", "UTO-HQ").await;
+        let applicant = app.applicant("crash").await;
+        let id = app.submitted(&applicant).await;
+        assert_eq!(app.act(&id, "claim", &officer.token, None).await.status(), StatusCode::OK);
+        assert_eq!(app.act(&id, "decision", &officer.token, Some(json!({"decision": "approve"}))).await.status(), StatusCode::OK);
+        let visas_of_case = format!("SELECT CAST(COUNT(*) AS TEXT) AS value FROM visas WHERE case_id = '{id}'");
+
+        // Killed after recording the visa: the case is still approved, with one visa being issued.
+        serve_until(&app, Some("exit_after_visa_record"), &id, &applicant.token).await;
+        assert_eq!(app.case(&id, &applicant.token).await["status"], "approved");
+        assert_eq!(app.scalar(&visas_of_case), "1");
+        let number = app.scalar(&format!("SELECT visa_number AS value FROM visas WHERE case_id = '{id}'"));
+        assert_eq!(app.scalar(&format!("SELECT status AS value FROM visas WHERE case_id = '{id}'")), "issuing");
+
+        // Killed after storing the PDF: still not issued, still one visa.
+        serve_until(&app, Some("exit_after_pdf_stored"), &id, &applicant.token).await;
+        assert_eq!(app.case(&id, &applicant.token).await["status"], "approved");
+        assert!(app.data_dir.path().join("documents").join("visas").join(format!("{number}.pdf")).exists());
+        problem(app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), &applicant.token).await, StatusCode::NOT_FOUND).await;
+
+        // A clean restart finishes the job, with the visa recorded the first time.
+        serve_until(&app, None, &id, &applicant.token).await;
+        let case = app.case(&id, &applicant.token).await;
+        assert_eq!(case["visa_number"], number.as_str());
+        assert_eq!(app.scalar(&visas_of_case), "1");
+        assert_eq!(app.scalar(&format!("SELECT status AS value FROM issuance_jobs WHERE case_id = '{id}'")), "done");
+        assert_eq!(app.scalar(&format!("SELECT CAST(attempts AS TEXT) AS value FROM issuance_jobs WHERE case_id = '{id}'")), "3");
+        let pdf = app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), &applicant.token).await;
+        assert_eq!(pdf.status(), StatusCode::OK);
+        assert_eq!(app.actions(&id, &applicant.token).await.iter().filter(|a| *a == "issue").count(), 1);
+    }
+
+    #[actix_web::test]
+    async fn sqlite() {
+        run(TestApp::spawn_configured(Db::Sqlite, |c| c.issuance_worker = false).await).await;
+    }
+
+    #[actix_web::test]
+    async fn postgres() {
+        if let Some(url) = postgres_url() {
+            run(TestApp::spawn_configured(Db::Postgres(url), |c| c.issuance_worker = false).await).await;
+        }
+    }
+}
