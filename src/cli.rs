@@ -30,6 +30,43 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage document-signer keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// List the keys and their status.
+    List,
+    /// Generate a new signer key: certified by the development CA, or with --csr, a key and a
+    /// certificate signing request for the country signing CA.
+    Generate {
+        /// Write a certificate signing request here instead of using the development CA.
+        #[arg(long)]
+        csr: Option<std::path::PathBuf>,
+        /// Make it the active signer at once (development CA only).
+        #[arg(long)]
+        activate: bool,
+    },
+    /// Make a key the signer of new visas (with --cert and --ca for a key generated with --csr).
+    Activate {
+        /// Key id.
+        kid: String,
+        /// The signer certificate issued for the request (PEM).
+        #[arg(long, requires = "ca")]
+        cert: Option<std::path::PathBuf>,
+        /// The CA certificate that issued it (PEM).
+        #[arg(long, requires = "cert")]
+        ca: Option<std::path::PathBuf>,
+    },
+    /// Stop signing with a key; it stays published while visas it signed are valid.
+    Retire {
+        /// Key id.
+        kid: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -82,6 +119,7 @@ pub fn run() -> anyhow::Result<()> {
             println!("database is up to date");
             Ok(())
         }
+        Command::Keys { command } => keys(config, command),
         Command::User { command: UserCommand::Create { email, full_name, role, post } } => {
             let state = crate::startup::bootstrap(config)?;
             let (password, generated) = match std::env::var("EVISA_NEW_USER_PASSWORD") {
@@ -119,4 +157,77 @@ fn serve(config: Config) -> anyhow::Result<()> {
         app.run_until_stopped().await?;
         Ok(())
     })
+}
+
+fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
+    use crate::db::keys as rows;
+    use crate::issuance::{keyring, keys};
+    std::fs::create_dir_all(&config.data_dir)?;
+    let db = Db::connect(&config.database_url, 1)?;
+    let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = crate::db::now();
+    match command {
+        KeysCommand::List => {
+            println!("{:<44} {:<8} {:<11} created", "kid", "status", "kind");
+            for key in rows::list(&mut conn)? {
+                let kind = if key.development { "development" } else { "production" };
+                println!("{:<44} {:<8} {:<11} {}", key.kid, key.status, kind, key.created_at.format("%Y-%m-%d %H:%M"));
+            }
+        }
+        KeysCommand::Generate { csr: Some(path), .. } => {
+            let key = p256::ecdsa::SigningKey::random(&mut rand_core_06::OsRng);
+            let kid = keys::thumbprint(key.verifying_key());
+            let dir = keys::dev_dir(&config.data_dir);
+            std::fs::create_dir_all(&dir)?;
+            let key_file = dir.join(format!("signer-{kid}.key.pem"));
+            keys::save_key(&key_file, &key)?;
+            let request = keys::make_request(&key, &format!("{} e-visa document signer", config.issuing_state_name))?;
+            std::fs::write(&path, request)?;
+            rows::insert(
+                &mut conn,
+                &rows::KeyRow {
+                    kid: kid.clone(),
+                    certificate_pem: None,
+                    ca_certificate_pem: None,
+                    key_file: key_file.to_string_lossy().into_owned(),
+                    status: "pending".into(),
+                    development: false,
+                    created_at: now,
+                    activated_at: None,
+                    retired_at: None,
+                },
+            )?;
+            println!("generated {kid}; certificate signing request written to {}", path.display());
+            println!("once the CA has signed it: evisa keys activate {kid} --cert signer.pem --ca ca.pem");
+        }
+        KeysCommand::Generate { csr: None, activate } => {
+            let (signer, key_file) = keys::new_dev_signer(&config.data_dir, &config.issuing_state, &config.issuing_state_name)?;
+            keyring::record(&mut conn, &signer, &key_file, if activate { "active" } else { "pending" })?;
+            println!("generated {} (development CA){}", signer.kid, if activate { ", active" } else { "" });
+        }
+        KeysCommand::Activate { kid, cert, ca } => {
+            let row = rows::find(&mut conn, &kid)?.ok_or_else(|| anyhow::anyhow!("no key {kid}"))?;
+            let certificates = match (cert, ca) {
+                (Some(cert), Some(ca)) => Some((std::fs::read_to_string(cert)?, std::fs::read_to_string(ca)?)),
+                _ => None,
+            };
+            let (cert_pem, ca_pem) = match (&certificates, &row.certificate_pem, &row.ca_certificate_pem) {
+                (Some((cert, ca)), _, _) => (cert.clone(), ca.clone()),
+                (None, Some(cert), Some(ca)) => (cert.clone(), ca.clone()),
+                _ => anyhow::bail!("key {kid} has no certificate yet: pass --cert and --ca"),
+            };
+            let signer = keys::load_signer(std::path::Path::new(&row.key_file), &cert_pem, &ca_pem, row.development)?;
+            anyhow::ensure!(signer.kid == kid, "the certificate belongs to another key");
+            rows::set_status(&mut conn, &kid, "active", certificates, now)?;
+            println!("{kid} is active");
+        }
+        KeysCommand::Retire { kid } => {
+            let row = rows::find(&mut conn, &kid)?.ok_or_else(|| anyhow::anyhow!("no key {kid}"))?;
+            let others_active = rows::list(&mut conn)?.iter().any(|k| k.kid != kid && k.status == "active");
+            anyhow::ensure!(row.status != "active" || others_active, "{kid} is the only active key: activate another first");
+            rows::set_status(&mut conn, &kid, "retired", None, now)?;
+            println!("{kid} is retired");
+        }
+    }
+    Ok(())
 }
