@@ -41,11 +41,15 @@ fn issuance(c: &mut Criterion) {
     let (signer, _) = keys::new_dev_signer(dir.path(), "UTO", "Republic of Utopia").unwrap();
     let photo = image::RgbImage::from_fn(413, 531, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
     let mut png = Vec::new();
-    image::DynamicImage::ImageRgb8(photo).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    image::DynamicImage::ImageRgb8(photo)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
     let mut visa = visa();
     visa.kid = signer.kid.clone();
     c.bench_function("issue one signed e-visa (token, QR, MRZ, PDF, CMS signature)", |b| {
-        b.iter(|| issue::signed_pdf(&visa, "Tourist visa", "Headquarters", "Republic of Utopia", &png, &signer).unwrap())
+        b.iter(|| {
+            issue::signed_pdf(&visa, "Tourist visa", "Headquarters", "Republic of Utopia", &png, &signer).unwrap()
+        })
     });
 }
 

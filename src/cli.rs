@@ -201,7 +201,8 @@ fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
             println!("once the CA has signed it: evisa keys activate {kid} --cert signer.pem --ca ca.pem");
         }
         KeysCommand::Generate { csr: None, activate } => {
-            let (signer, key_file) = keys::new_dev_signer(&config.data_dir, &config.issuing_state, &config.issuing_state_name)?;
+            let (signer, key_file) =
+                keys::new_dev_signer(&config.data_dir, &config.issuing_state, &config.issuing_state_name)?;
             keyring::record(&mut conn, &signer, &key_file, if activate { "active" } else { "pending" })?;
             println!("generated {} (development CA){}", signer.kid, if activate { ", active" } else { "" });
         }
@@ -224,7 +225,10 @@ fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::Retire { kid } => {
             let row = rows::find(&mut conn, &kid)?.ok_or_else(|| anyhow::anyhow!("no key {kid}"))?;
             let others_active = rows::list(&mut conn)?.iter().any(|k| k.kid != kid && k.status == "active");
-            anyhow::ensure!(row.status != "active" || others_active, "{kid} is the only active key: activate another first");
+            anyhow::ensure!(
+                row.status != "active" || others_active,
+                "{kid} is the only active key: activate another first"
+            );
             rows::set_status(&mut conn, &kid, "retired", None, now)?;
             println!("{kid} is retired");
         }

@@ -25,7 +25,8 @@ pub async fn pdf(state: web::Data<AppState>, user: AuthUser, path: web::Path<Str
         .db
         .run(move |conn| {
             let case = workflow::visible_case(conn, &id, &user)?;
-            let visible = case.status() == CaseStatus::Issued || (user.role.handles_cases() && case.status() == CaseStatus::Revoked);
+            let visible = case.status() == CaseStatus::Issued
+                || (user.role.handles_cases() && case.status() == CaseStatus::Revoked);
             let visa = visas::for_case(conn, &case.id)?.filter(|_| visible).ok_or(AppError::NotFound)?;
             let key = visa.pdf_key.clone().ok_or(AppError::NotFound)?;
             Ok((visa.visa_number, key))
@@ -153,7 +154,11 @@ pub async fn revoke(
             let mut problems = Vec::new();
             for (index, code) in grounds.iter().enumerate() {
                 if !catalogue.iter().any(|g| &g.code == code && g.applies_to != "refusal") {
-                    problems.push(FieldError::new(format!("grounds[{index}]"), "unknown", format!("{code} is not a revocation ground")));
+                    problems.push(FieldError::new(
+                        format!("grounds[{index}]"),
+                        "unknown",
+                        format!("{code} is not a revocation ground"),
+                    ));
                 }
             }
             if !problems.is_empty() {
@@ -161,7 +166,14 @@ pub async fn revoke(
             }
             let case = cases::find(conn, &visa.case_id)?.ok_or(AppError::NotFound)?;
             let audit = audit.with_details(serde_json::json!({"visa_number": visa.visa_number, "grounds": grounds}));
-            workflow::transition(conn, &case, Action::Revoke, &Actor::from(&user), &audit, cases::TransitionChanges::default())?;
+            workflow::transition(
+                conn,
+                &case,
+                Action::Revoke,
+                &Actor::from(&user),
+                &audit,
+                cases::TransitionChanges::default(),
+            )?;
             let codes = serde_json::to_string(&grounds).map_err(AppError::internal)?;
             if visas::revoke(conn, &visa.visa_number, &codes, db::now())? == 0 {
                 return Err(AppError::Conflict("the visa is no longer valid".into()));

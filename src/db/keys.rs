@@ -67,7 +67,9 @@ pub fn set_status(
         "active" => diesel::update(target)
             .set((signing_keys::status.eq(status), signing_keys::activated_at.eq(at)))
             .execute(conn)?,
-        _ => diesel::update(target).set((signing_keys::status.eq(status), signing_keys::retired_at.eq(at))).execute(conn)?,
+        _ => diesel::update(target)
+            .set((signing_keys::status.eq(status), signing_keys::retired_at.eq(at)))
+            .execute(conn)?,
     };
     if let Some((cert, ca)) = certificates {
         diesel::update(signing_keys::table.find(kid))

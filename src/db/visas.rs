@@ -142,7 +142,11 @@ pub fn enqueue(conn: &mut AnyConnection, case_id: &str, at: NaiveDateTime) -> Qu
 /// Leases the next due job until `lease_until`: pending, due, and not leased by a live worker.
 /// On PostgreSQL rows locked by other workers are skipped; the lease itself is what survives
 /// the transaction, so a worker that dies loses its job to another once the lease expires.
-pub fn lease_next(conn: &mut AnyConnection, now: NaiveDateTime, lease_until: NaiveDateTime) -> QueryResult<Option<JobRow>> {
+pub fn lease_next(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> QueryResult<Option<JobRow>> {
     let due = issuance_jobs::table
         .filter(issuance_jobs::status.eq("pending"))
         .filter(issuance_jobs::run_after.le(now))
@@ -168,12 +172,22 @@ pub fn lease_next(conn: &mut AnyConnection, now: NaiveDateTime, lease_until: Nai
 /// Marks a job done.
 pub fn finish(conn: &mut AnyConnection, case_id: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(issuance_jobs::table.find(case_id))
-        .set((issuance_jobs::status.eq("done"), issuance_jobs::locked_until.eq(None::<NaiveDateTime>), issuance_jobs::updated_at.eq(at)))
+        .set((
+            issuance_jobs::status.eq("done"),
+            issuance_jobs::locked_until.eq(None::<NaiveDateTime>),
+            issuance_jobs::updated_at.eq(at),
+        ))
         .execute(conn)
 }
 
 /// Records a failure: retried after `retry_at`, or failed for good when `retry_at` is `None`.
-pub fn fail(conn: &mut AnyConnection, case_id: &str, error: &str, retry_at: Option<NaiveDateTime>, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn fail(
+    conn: &mut AnyConnection,
+    case_id: &str,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
     let status = if retry_at.is_some() { "pending" } else { "failed" };
     diesel::update(issuance_jobs::table.find(case_id))
         .set((

@@ -184,14 +184,21 @@ fn yymmdd(date: NaiveDate) -> String {
 /// Makes a field of MRZ characters only: upper-case letters and digits kept, anything else a
 /// filler.
 fn sanitise(text: &str) -> String {
-    text.chars().map(|c| c.to_ascii_uppercase()).map(|c| if c.is_ascii_uppercase() || c.is_ascii_digit() { c } else { '<' }).collect()
+    text.chars()
+        .map(|c| c.to_ascii_uppercase())
+        .map(|c| if c.is_ascii_uppercase() || c.is_ascii_digit() { c } else { '<' })
+        .collect()
 }
 
 impl MrvA<'_> {
     /// The two lines.
     pub fn lines(&self) -> [String; 2] {
         let type_letter = if self.type_letter.is_ascii_uppercase() { self.type_letter } else { '<' };
-        let line1 = format!("V{type_letter}{}{}", pad(&sanitise(self.issuing_state), 3), name_field(self.surname, self.given_names));
+        let line1 = format!(
+            "V{type_letter}{}{}",
+            pad(&sanitise(self.issuing_state), 3),
+            name_field(self.surname, self.given_names)
+        );
         let number = pad(&sanitise(self.document_number), 9);
         let birth = yymmdd(self.date_of_birth);
         let until = yymmdd(self.valid_until);

@@ -62,7 +62,11 @@ fn internal(err: AppError) -> anyhow::Error {
 
 /// Step 1: the visa of the case, recorded now if it was not yet. `None` when the case is already
 /// issued (nothing left to do).
-fn record_visa(state: &AppState, conn: &mut AnyConnection, case_id: &str) -> anyhow::Result<Option<(CaseRow, VisaRow)>> {
+fn record_visa(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    case_id: &str,
+) -> anyhow::Result<Option<(CaseRow, VisaRow)>> {
     db::write_transaction(conn, |conn| {
         let case = cases::find(conn, case_id)?.context("case vanished")?;
         match case.status() {
@@ -161,7 +165,14 @@ pub fn claims(visa: &VisaRow) -> VisaClaims {
 }
 
 /// Draws and signs the e-visa PDF of a visa.
-pub fn signed_pdf(visa: &VisaRow, visa_type_name: &str, post_name: &str, state_name: &str, photo: &[u8], signer: &Signer) -> anyhow::Result<Vec<u8>> {
+pub fn signed_pdf(
+    visa: &VisaRow,
+    visa_type_name: &str,
+    post_name: &str,
+    state_name: &str,
+    photo: &[u8],
+    signer: &Signer,
+) -> anyhow::Result<Vec<u8>> {
     let token = token::sign(&claims(visa), signer)?;
     let document = VisaDocument {
         state_name: state_name.to_owned(),
@@ -188,7 +199,12 @@ pub fn signed_pdf(visa: &VisaRow, visa_type_name: &str, post_name: &str, state_n
         specimen: signer.development,
     };
     let unsigned = pdf::render(&document)?;
-    super::pdf_signature::sign_pdf(&unsigned, signer, Utc::now(), &format!("e-visa {} issued by the {state_name}", visa.visa_number))
+    super::pdf_signature::sign_pdf(
+        &unsigned,
+        signer,
+        Utc::now(),
+        &format!("e-visa {} issued by the {state_name}", visa.visa_number),
+    )
 }
 
 /// The object-store key of a visa's PDF.

@@ -49,7 +49,12 @@ fn load(row: &KeyRow) -> anyhow::Result<Signer> {
 }
 
 /// Records a signer; `status` is `active` or `pending`.
-pub fn record(conn: &mut AnyConnection, signer: &Signer, key_file: &std::path::Path, status: &str) -> anyhow::Result<()> {
+pub fn record(
+    conn: &mut AnyConnection,
+    signer: &Signer,
+    key_file: &std::path::Path,
+    status: &str,
+) -> anyhow::Result<()> {
     let now = db::now();
     key_rows::insert(
         conn,

@@ -67,7 +67,6 @@ pub fn jwk(kid: &str, certificate_pem: &str, ca_certificate_pem: &str) -> anyhow
     }))
 }
 
-
 fn serial() -> anyhow::Result<SerialNumber> {
     let mut bytes: [u8; 16] = rand::random();
     bytes[0] &= 0x7f; // positive
@@ -81,7 +80,10 @@ fn spki(key: &SigningKey) -> anyhow::Result<SubjectPublicKeyInfoOwned> {
 
 /// A self-signed country signing CA certificate.
 pub fn make_ca(key: &SigningKey, state: &str, state_name: &str, years: u64) -> anyhow::Result<Certificate> {
-    let subject = Name::from_str(&format!("CN={state_name} Country Signing CA (development),O={state_name},C={}", &state[..2.min(state.len())]))?;
+    let subject = Name::from_str(&format!(
+        "CN={state_name} Country Signing CA (development),O={state_name},C={}",
+        &state[..2.min(state.len())]
+    ))?;
     let validity = Validity::from_now(Duration::from_secs(years * 365 * 86_400))?;
     let builder = CertificateBuilder::new(Profile::Root, serial()?, validity, subject, spki(key)?, key)?;
     Ok(builder.build::<DerSignature>()?)
@@ -151,7 +153,8 @@ pub fn new_dev_signer(data_dir: &Path, state: &str, state_name: &str) -> anyhow:
     let (ca_key, ca) = dev_ca(data_dir, state, state_name)?;
     let key = SigningKey::random(&mut rand_core_06::OsRng);
     let kid = thumbprint(key.verifying_key());
-    let certificate = make_signer_certificate(&key, &ca_key, &ca, &format!("{state_name} e-visa document signer (development)"), 3)?;
+    let certificate =
+        make_signer_certificate(&key, &ca_key, &ca, &format!("{state_name} e-visa document signer (development)"), 3)?;
     let key_path = dev_dir(data_dir).join(format!("signer-{kid}.key.pem"));
     save_key(&key_path, &key)?;
     Ok((Signer { kid, key, certificate, ca_certificate: ca, development: true }, key_path))
@@ -198,7 +201,9 @@ mod tests {
     fn a_dev_signer_chains_to_the_dev_ca_and_reloads() {
         let dir = tempfile::tempdir().unwrap();
         let (signer, key_path) = new_dev_signer(dir.path(), "UTO", "Republic of Utopia").unwrap();
-        let reloaded = load_signer(&key_path, &signer.certificate_pem().unwrap(), &signer.ca_certificate_pem().unwrap(), true).unwrap();
+        let reloaded =
+            load_signer(&key_path, &signer.certificate_pem().unwrap(), &signer.ca_certificate_pem().unwrap(), true)
+                .unwrap();
         assert_eq!(reloaded.kid, signer.kid);
         assert_eq!(signer.certificate.tbs_certificate.issuer, signer.ca_certificate.tbs_certificate.subject);
         let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key_path).unwrap().permissions());
@@ -207,7 +212,8 @@ mod tests {
         let (other, _) = new_dev_signer(dir.path(), "UTO", "Republic of Utopia").unwrap();
         assert_ne!(other.kid, signer.kid);
         assert_eq!(other.ca_certificate, signer.ca_certificate);
-        let mismatched = load_signer(&key_path, &other.certificate_pem().unwrap(), &other.ca_certificate_pem().unwrap(), true);
+        let mismatched =
+            load_signer(&key_path, &other.certificate_pem().unwrap(), &other.ca_certificate_pem().unwrap(), true);
         assert!(mismatched.is_err());
     }
 

@@ -4,8 +4,8 @@
 use anyhow::Context;
 use chrono::NaiveDate;
 use printpdf::{
-    BuiltinFont, Color, Line, LinePoint, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, RawImage, Rgb,
-    TextItem, TextMatrix, XObjectTransform,
+    BuiltinFont, Color, Line, LinePoint, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
+    Point, Pt, RawImage, Rgb, TextItem, TextMatrix, XObjectTransform,
 };
 
 use crate::domain::mrz;
@@ -115,8 +115,8 @@ pub fn render(visa: &VisaDocument) -> anyhow::Result<Vec<u8>> {
     let mut warnings = Vec::new();
     let mut doc = PdfDocument::new(&format!("e-Visa {}", visa.visa_number));
     let now = printpdf::OffsetDateTime::now();
-    doc.metadata.info.creation_date = now.clone();
-    doc.metadata.info.modification_date = now.clone();
+    doc.metadata.info.creation_date = now;
+    doc.metadata.info.modification_date = now;
     doc.metadata.info.metadata_date = now;
     doc.metadata.info.author = visa.state_name.clone();
     doc.metadata.info.creator = "evisa".into();
@@ -136,7 +136,14 @@ pub fn render(visa: &VisaDocument) -> anyhow::Result<Vec<u8>> {
     text(&mut ops, bold(), 20.0, 20.0, 272.0, &visa.state_name.to_uppercase());
     text(&mut ops, bold(), 14.0, 20.0, 263.0, "ELECTRONIC VISA  /  E-VISA");
     ops.push(Op::SetFillColor { col: rgb(0.0, 0.0, 0.0) });
-    text(&mut ops, regular(), 9.0, 20.0, 256.0, &format!("Issued by the Ministry of Foreign Affairs of the {}", visa.state_name));
+    text(
+        &mut ops,
+        regular(),
+        9.0,
+        20.0,
+        256.0,
+        &format!("Issued by the Ministry of Foreign Affairs of the {}", visa.state_name),
+    );
     ops.push(Op::SetOutlineColor { col: rgb(0.08, 0.22, 0.42) });
     ops.push(Op::SetOutlineThickness { pt: Pt(1.2) });
     rule(&mut ops, 20.0, 252.0, 190.0, 252.0);
@@ -217,7 +224,9 @@ mod tests {
     pub(crate) fn sample() -> VisaDocument {
         let photo = image::RgbImage::from_pixel(413, 531, image::Rgb([200, 190, 180]));
         let mut png = Vec::new();
-        image::DynamicImage::ImageRgb8(photo).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        image::DynamicImage::ImageRgb8(photo)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
         let mrz = mrz::MrvA {
             type_letter: 'C',

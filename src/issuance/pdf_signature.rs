@@ -29,7 +29,8 @@ const SIGNATURE_SPACE: usize = 8192;
 const RANGE_PLACEHOLDER: i64 = 9_999_999_999;
 
 /// `id-aa-signingCertificateV2` (RFC 5035).
-const SIGNING_CERTIFICATE_V2: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+const SIGNING_CERTIFICATE_V2: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 /// `id-data`.
 const ID_DATA: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 /// `id-sha256`.
@@ -48,7 +49,12 @@ struct SigningCertificateV2 {
 }
 
 /// Signs a finished PDF: returns the PDF with the signature appended.
-pub fn sign_pdf(pdf: &[u8], signer: &Signer, signed_at: chrono::DateTime<chrono::Utc>, reason: &str) -> anyhow::Result<Vec<u8>> {
+pub fn sign_pdf(
+    pdf: &[u8],
+    signer: &Signer,
+    signed_at: chrono::DateTime<chrono::Utc>,
+    reason: &str,
+) -> anyhow::Result<Vec<u8>> {
     let prepared = append_signature_placeholder(pdf, signed_at, reason)?;
     fill_signature(prepared, signer)
 }
@@ -57,7 +63,11 @@ fn pdf_date(at: chrono::DateTime<chrono::Utc>) -> String {
     format!("D:{}Z", at.format("%Y%m%d%H%M%S"))
 }
 
-fn append_signature_placeholder(pdf: &[u8], signed_at: chrono::DateTime<chrono::Utc>, reason: &str) -> anyhow::Result<Vec<u8>> {
+fn append_signature_placeholder(
+    pdf: &[u8],
+    signed_at: chrono::DateTime<chrono::Utc>,
+    reason: &str,
+) -> anyhow::Result<Vec<u8>> {
     let previous = lopdf::Document::load_mem(pdf).context("reading the PDF to sign")?;
     let root_id = previous.trailer.get(b"Root").and_then(Object::as_reference).context("PDF without a catalogue")?;
     let page_id = *previous.get_pages().values().next().context("PDF without pages")?;
@@ -67,7 +77,15 @@ fn append_signature_placeholder(pdf: &[u8], signed_at: chrono::DateTime<chrono::
     signature.set("Type", Object::Name(b"Sig".to_vec()));
     signature.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
     signature.set("SubFilter", Object::Name(b"ETSI.CAdES.detached".to_vec()));
-    signature.set("ByteRange", Object::Array(vec![Object::Integer(0), Object::Integer(RANGE_PLACEHOLDER), Object::Integer(RANGE_PLACEHOLDER), Object::Integer(RANGE_PLACEHOLDER)]));
+    signature.set(
+        "ByteRange",
+        Object::Array(vec![
+            Object::Integer(0),
+            Object::Integer(RANGE_PLACEHOLDER),
+            Object::Integer(RANGE_PLACEHOLDER),
+            Object::Integer(RANGE_PLACEHOLDER),
+        ]),
+    );
     signature.set("Contents", Object::String(vec![0; SIGNATURE_SPACE], StringFormat::Hexadecimal));
     signature.set("M", Object::string_literal(pdf_date(signed_at)));
     signature.set("Reason", Object::string_literal(reason));
@@ -197,7 +215,8 @@ mod tests {
         let text = String::from_utf8_lossy(&signed);
         let at = text.find("/ByteRange").unwrap();
         let at = at + text[at..].find('[').unwrap() + 1;
-        let numbers: Vec<usize> = text[at..].split(']').next().unwrap().split_whitespace().map(|n| n.parse().unwrap()).collect();
+        let numbers: Vec<usize> =
+            text[at..].split(']').next().unwrap().split_whitespace().map(|n| n.parse().unwrap()).collect();
         assert_eq!(numbers[0], 0);
         assert_eq!(numbers[2] + numbers[3], signed.len());
         assert_eq!(signed[numbers[1]], b'<');

@@ -76,7 +76,8 @@ mod tests {
         let mut validation = Validation::new(Algorithm::ES256);
         validation.set_required_spec_claims(&["iss"]);
         validation.validate_exp = false;
-        let decoded = decode::<VisaClaims>(&token, &DecodingKey::from_ec_pem(public.as_bytes()).unwrap(), &validation).unwrap();
+        let decoded =
+            decode::<VisaClaims>(&token, &DecodingKey::from_ec_pem(public.as_bytes()).unwrap(), &validation).unwrap();
         assert_eq!(decoded.claims, claims);
     }
 }

@@ -67,7 +67,11 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<bool> {
 }
 
 /// Starts the worker thread. It stops by itself once the application state is gone.
-pub fn spawn(state: Weak<AppState>, nudge: Arc<Nudge>, poll: std::time::Duration) -> std::io::Result<std::thread::JoinHandle<()>> {
+pub fn spawn(
+    state: Weak<AppState>,
+    nudge: Arc<Nudge>,
+    poll: std::time::Duration,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("issuance".into()).spawn(move || {
         let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Ok(runtime) => runtime,

@@ -425,8 +425,12 @@ impl TestApp {
     pub fn scalar(&self, sql: &str) -> String {
         use diesel::RunQueryDsl;
         let row: Scalar = match &self.postgres {
-            Some(pg) => diesel::sql_query(sql).get_result(&mut diesel::PgConnection::establish(&pg.url).unwrap()).unwrap(),
-            None => diesel::sql_query(sql).get_result(&mut diesel::SqliteConnection::establish(&self.config.database_url).unwrap()).unwrap(),
+            Some(pg) => {
+                diesel::sql_query(sql).get_result(&mut diesel::PgConnection::establish(&pg.url).unwrap()).unwrap()
+            }
+            None => diesel::sql_query(sql)
+                .get_result(&mut diesel::SqliteConnection::establish(&self.config.database_url).unwrap())
+                .unwrap(),
         };
         row.value
     }

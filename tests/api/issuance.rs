@@ -7,7 +7,10 @@ use std::process::Command;
 
 /// Whether an external tool can run; in CI a missing tool fails the test instead of skipping it.
 fn tool(name: &str, probe: &[&str]) -> bool {
-    let found = Command::new(name).args(probe).output().is_ok_and(|o| o.status.success() || !o.stderr.is_empty() || !o.stdout.is_empty());
+    let found = Command::new(name)
+        .args(probe)
+        .output()
+        .is_ok_and(|o| o.status.success() || !o.stderr.is_empty() || !o.stdout.is_empty());
     if !found {
         assert!(std::env::var("CI").is_err(), "CI must install {name} (see .ci/run)");
         eprintln!("{name} is not installed: check skipped outside CI");
@@ -26,7 +29,12 @@ fn python_module(module: &str) -> bool {
 
 fn run(command: &mut Command) -> String {
     let output = command.output().expect("command runs");
-    assert!(output.status.success(), "{command:?}: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{command:?}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -52,11 +60,26 @@ pub async fn issued_visa(app: &TestApp) -> (Account, String, String) {
     body["applicant"]["sex"] = json!("F");
     let draft = app.draft(&applicant, &body).await;
     let id = draft["id"].as_str().unwrap().to_owned();
-    app.put_bytes(&format!("/api/v1/applications/{id}/documents/photo"), &applicant.token, "image/png", photo_png(413, 531)).await;
-    app.put_bytes(&format!("/api/v1/applications/{id}/documents/passport"), &applicant.token, "application/pdf", minimal_pdf()).await;
+    app.put_bytes(
+        &format!("/api/v1/applications/{id}/documents/photo"),
+        &applicant.token,
+        "image/png",
+        photo_png(413, 531),
+    )
+    .await;
+    app.put_bytes(
+        &format!("/api/v1/applications/{id}/documents/passport"),
+        &applicant.token,
+        "application/pdf",
+        minimal_pdf(),
+    )
+    .await;
     assert_eq!(app.act(&id, "submit", &applicant.token, None).await.status(), StatusCode::OK);
     assert_eq!(app.act(&id, "claim", &officer.token, None).await.status(), StatusCode::OK);
-    assert_eq!(app.act(&id, "decision", &officer.token, Some(json!({"decision": "approve"}))).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.act(&id, "decision", &officer.token, Some(json!({"decision": "approve"}))).await.status(),
+        StatusCode::OK
+    );
     let case = wait_issued(app, &id, &applicant.token).await;
     let number = case["visa_number"].as_str().unwrap().to_owned();
     (applicant, id, number)
@@ -292,7 +315,10 @@ mod crash_recovery {
         let applicant = app.applicant("crash").await;
         let id = app.submitted(&applicant).await;
         assert_eq!(app.act(&id, "claim", &officer.token, None).await.status(), StatusCode::OK);
-        assert_eq!(app.act(&id, "decision", &officer.token, Some(json!({"decision": "approve"}))).await.status(), StatusCode::OK);
+        assert_eq!(
+            app.act(&id, "decision", &officer.token, Some(json!({"decision": "approve"}))).await.status(),
+            StatusCode::OK
+        );
         let visas_of_case = format!("SELECT CAST(COUNT(*) AS TEXT) AS value FROM visas WHERE case_id = '{id}'");
 
         // Killed after recording the visa: the case is still approved, with one visa being issued.
@@ -306,7 +332,11 @@ mod crash_recovery {
         serve_until(&app, Some("exit_after_pdf_stored"), &id, &applicant.token).await;
         assert_eq!(app.case(&id, &applicant.token).await["status"], "approved");
         assert!(app.data_dir.path().join("documents").join("visas").join(format!("{number}.pdf")).exists());
-        problem(app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), &applicant.token).await, StatusCode::NOT_FOUND).await;
+        problem(
+            app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), &applicant.token).await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
 
         // A clean restart finishes the job, with the visa recorded the first time.
         serve_until(&app, None, &id, &applicant.token).await;
@@ -314,7 +344,10 @@ mod crash_recovery {
         assert_eq!(case["visa_number"], number.as_str());
         assert_eq!(app.scalar(&visas_of_case), "1");
         assert_eq!(app.scalar(&format!("SELECT status AS value FROM issuance_jobs WHERE case_id = '{id}'")), "done");
-        assert_eq!(app.scalar(&format!("SELECT CAST(attempts AS TEXT) AS value FROM issuance_jobs WHERE case_id = '{id}'")), "3");
+        assert_eq!(
+            app.scalar(&format!("SELECT CAST(attempts AS TEXT) AS value FROM issuance_jobs WHERE case_id = '{id}'")),
+            "3"
+        );
         let pdf = app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), &applicant.token).await;
         assert_eq!(pdf.status(), StatusCode::OK);
         assert_eq!(app.actions(&id, &applicant.token).await.iter().filter(|a| *a == "issue").count(), 1);
