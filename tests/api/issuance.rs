@@ -365,3 +365,57 @@ mod crash_recovery {
         }
     }
 }
+
+mod configured_keys {
+    use super::*;
+
+    /// A signer made outside the service (here with the library's own CA helpers), handed to it
+    /// as PEM files.
+    fn pem_files(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf, String) {
+        let (signer, key_file) = evisa::issuance::keys::new_dev_signer(dir, "UTO", "Republic of Utopia").unwrap();
+        let cert = dir.join("signer.pem");
+        let ca = dir.join("csca.pem");
+        std::fs::write(&cert, signer.certificate_pem().unwrap()).unwrap();
+        std::fs::write(&ca, signer.ca_certificate_pem().unwrap()).unwrap();
+        (key_file, cert, ca, signer.kid.clone())
+    }
+
+    async fn run(db: Db) {
+        let keys_dir = tempfile::tempdir().unwrap();
+        let (key, cert, ca, kid) = pem_files(keys_dir.path());
+        let app = TestApp::spawn_configured(db, |c| c.signing_files = Some((key, cert, ca))).await;
+        let jwks: Value = app.request(Method::GET, "/.well-known/jwks.json", None, None).await.json().await.unwrap();
+        let published: Vec<&str> =
+            jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+        assert_eq!(published, vec![kid.as_str()], "the configured signer, and no development key");
+        assert!(!app.data_dir.path().join("keys").exists(), "no development CA was generated");
+        let (applicant, id, number) = issued_visa(&app).await;
+        let supervisor = app.staff("supervisor", "UTO-HQ").await;
+        let visa: Value = app.get(&format!("/api/v1/visas/{number}"), &supervisor.token).await.json().await.unwrap();
+        assert_eq!(visa["kid"], kid.as_str());
+        let pdf = pdf_bytes(&app, &id, &applicant.token).await;
+        if tool("pdftotext", &["-v"]) {
+            let file = keys_dir.path().join("evisa.pdf");
+            std::fs::write(&file, &pdf).unwrap();
+            let text = run_command(Command::new("pdftotext").arg(&file).arg("-"));
+            assert!(!text.contains("SPECIMEN"), "production keys make no specimen");
+            assert!(text.contains(&number));
+        }
+    }
+
+    fn run_command(command: &mut Command) -> String {
+        super::run(command)
+    }
+
+    #[actix_web::test]
+    async fn sqlite() {
+        run(Db::Sqlite).await;
+    }
+
+    #[actix_web::test]
+    async fn postgres() {
+        if let Some(url) = postgres_url() {
+            run(Db::Postgres(url)).await;
+        }
+    }
+}
