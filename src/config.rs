@@ -59,6 +59,23 @@ pub struct Config {
     pub issuance_poll_ms: u64,
     /// Whether this process runs an issuance worker (`EVISA_ISSUANCE_WORKER`, `on` or `off`).
     pub issuance_worker: bool,
+    /// SMTP server (`EVISA_SMTP_URL`: `smtp://host:port`, `smtp://host:587?tls=required` for
+    /// STARTTLS, `smtps://user:pass@host`); without it e-mails are written as `.eml` files under
+    /// `<data dir>/mail`.
+    pub smtp_url: Option<String>,
+    /// Sender of e-mails (`EVISA_MAIL_FROM`).
+    pub mail_from: String,
+    /// Where applicants' links point (`EVISA_PORTAL_URL`, default the public URL).
+    pub portal_url: String,
+    /// First retry delay of a failed e-mail, in seconds; doubles with each attempt
+    /// (`EVISA_MAIL_RETRY_SECONDS`).
+    pub mail_retry_secs: f64,
+    /// Attempts before an e-mail is marked failed (`EVISA_MAIL_MAX_ATTEMPTS`).
+    pub mail_max_attempts: i32,
+    /// Milliseconds between polls of the outbox (`EVISA_MAIL_POLL_MS`).
+    pub mail_poll_ms: u64,
+    /// Whether this process sends e-mails (`EVISA_MAIL_WORKER`, `on` or `off`).
+    pub mail_worker: bool,
     /// Test-only: exit the process at a named point of issuance (`EVISA_FAULT_INJECTION`), to
     /// prove that a restart recovers.
     pub fault_injection: Option<String>,
@@ -89,6 +106,14 @@ where
     match var(name) {
         Some(raw) => raw.trim().parse().map_err(|e| anyhow::anyhow!("{name}: {e}")),
         None => Ok(default),
+    }
+}
+
+fn switch(name: &str) -> anyhow::Result<bool> {
+    match var(name).as_deref() {
+        None | Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => bail!("{name}: {other:?} is neither on nor off"),
     }
 }
 
@@ -123,6 +148,13 @@ impl Config {
             issuance_lease_secs: 120,
             issuance_poll_ms: 500,
             issuance_worker: true,
+            smtp_url: None,
+            mail_from: "e-Visa service <noreply@evisa.local>".into(),
+            portal_url: "http://127.0.0.1:8080".into(),
+            mail_retry_secs: 5.0,
+            mail_max_attempts: 10,
+            mail_poll_ms: 500,
+            mail_worker: true,
             fault_injection: None,
         }
     }
@@ -143,6 +175,15 @@ impl Config {
             config.public_url = format!("http://{}", config.bind);
         }
         config.jwt_issuer = var("EVISA_JWT_ISSUER").unwrap_or_else(|| config.public_url.clone());
+        config.portal_url =
+            var("EVISA_PORTAL_URL").unwrap_or_else(|| config.public_url.clone()).trim_end_matches('/').to_owned();
+        config.smtp_url = var("EVISA_SMTP_URL");
+        if let Some(from) = var("EVISA_MAIL_FROM") {
+            config.mail_from = from;
+        }
+        config.mail_retry_secs = parsed("EVISA_MAIL_RETRY_SECONDS", config.mail_retry_secs)?;
+        config.mail_max_attempts = parsed("EVISA_MAIL_MAX_ATTEMPTS", config.mail_max_attempts)?;
+        config.mail_poll_ms = parsed("EVISA_MAIL_POLL_MS", config.mail_poll_ms)?;
         if let Some(state) = var("EVISA_ISSUING_STATE") {
             if state.parse::<crate::domain::country::CountryCode>().is_err() {
                 bail!("EVISA_ISSUING_STATE: {state:?} is not an ICAO state code");
@@ -177,11 +218,8 @@ impl Config {
         config.issuance_lease_secs = parsed("EVISA_ISSUANCE_LEASE_SECONDS", config.issuance_lease_secs)?;
         config.issuance_poll_ms = parsed("EVISA_ISSUANCE_POLL_MS", config.issuance_poll_ms)?;
         config.fault_injection = var("EVISA_FAULT_INJECTION");
-        config.issuance_worker = match var("EVISA_ISSUANCE_WORKER").as_deref() {
-            None | Some("on") => true,
-            Some("off") => false,
-            Some(other) => bail!("EVISA_ISSUANCE_WORKER: {other:?} is neither on nor off"),
-        };
+        config.issuance_worker = switch("EVISA_ISSUANCE_WORKER")?;
+        config.mail_worker = switch("EVISA_MAIL_WORKER")?;
         if let Some(text) = var("EVISA_APPEAL_INFORMATION") {
             config.appeal_information = text;
         }
@@ -202,6 +240,7 @@ impl Config {
             );
         }
         self.admin_email.parse::<crate::domain::email::Email>().context("EVISA_ADMIN_EMAIL")?;
+        self.mail_from.parse::<lettre::message::Mailbox>().context("EVISA_MAIL_FROM")?;
         Ok(())
     }
 }

@@ -16,6 +16,8 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod issuance;
+pub mod jobs;
+pub mod notify;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -22,7 +22,9 @@ use crate::db::{self, Db, users};
 use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::issuance::keyring::{self, KeyRing};
-use crate::issuance::worker::{self, Nudge};
+use crate::issuance::worker as issuance_worker;
+use crate::jobs::{self, Nudge};
+use crate::notify::mailer::{self, Transport};
 use crate::storage::DocumentStore;
 
 /// What every request handler shares.
@@ -41,6 +43,10 @@ pub struct AppState {
     pub keys: KeyRing,
     /// Wakes the issuance worker.
     pub issuance: Arc<Nudge>,
+    /// Where e-mails go.
+    pub mailer: Transport,
+    /// Wakes the mailer.
+    pub mail: Arc<Nudge>,
 }
 
 /// Prepares everything the service needs on a fresh or existing data directory: creates the
@@ -60,7 +66,11 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
     let documents = DocumentStore::open(&config)?;
     let login_throttle = LoginThrottle::new(config.login_burst, Duration::from_secs(config.login_period_secs));
     keyring::ensure_active(&db, &config)?;
+    let mailer = Transport::from_config(&config)?;
+    tracing::info!(transport = %mailer.describe(), "e-mail");
     Ok(AppState {
+        mailer,
+        mail: Arc::new(Nudge::default()),
         config: Arc::new(config),
         db,
         tokens,
@@ -168,9 +178,25 @@ impl Application {
         let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(bootstrap(config)?);
+        if state.config.mail_worker {
+            let poll = Duration::from_millis(state.config.mail_poll_ms);
+            jobs::spawn(
+                "mailer",
+                Arc::downgrade(&state.clone().into_inner()),
+                state.mail.clone(),
+                poll,
+                mailer::run_once,
+            )?;
+        }
         if state.config.issuance_worker {
             let poll = Duration::from_millis(state.config.issuance_poll_ms);
-            worker::spawn(Arc::downgrade(&state.clone().into_inner()), state.issuance.clone(), poll)?;
+            jobs::spawn(
+                "issuance",
+                Arc::downgrade(&state.clone().into_inner()),
+                state.issuance.clone(),
+                poll,
+                issuance_worker::run_once,
+            )?;
         }
         let server = HttpServer::new(move || {
             App::new()

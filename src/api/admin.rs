@@ -198,3 +198,98 @@ pub async fn list_users(
         total,
     }))
 }
+
+/// Query of `GET /api/v1/admin/outbox`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListOutbox {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    page: Option<u32>,
+    #[serde(default)]
+    per_page: Option<u32>,
+}
+
+/// An outbox e-mail as administrators see it (without its bodies).
+#[derive(serde::Serialize)]
+pub struct EmailView {
+    id: String,
+    message_id: String,
+    event: String,
+    case_id: Option<String>,
+    recipient: String,
+    subject: String,
+    status: String,
+    attempts: i32,
+    last_error: Option<String>,
+    has_attachment: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
+    next_attempt_at: Option<chrono::DateTime<chrono::Utc>>,
+    sent_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<db::outbox::EmailRow> for EmailView {
+    fn from(row: db::outbox::EmailRow) -> Self {
+        EmailView {
+            next_attempt_at: (row.status == "pending").then(|| row.run_after.and_utc()),
+            id: row.id,
+            message_id: row.message_id,
+            event: row.event,
+            case_id: row.case_id,
+            recipient: row.recipient,
+            subject: row.subject,
+            status: row.status,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            has_attachment: row.attachment_key.is_some(),
+            created_at: row.created_at.and_utc(),
+            sent_at: row.sent_at.map(|at| at.and_utc()),
+        }
+    }
+}
+
+/// `GET /api/v1/admin/outbox`: pending, sent and failed e-mails with attempts and last error.
+pub async fn list_outbox(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<ListOutbox>,
+) -> AppResult<HttpResponse> {
+    user.require(&[Role::Admin])?;
+    let ListOutbox { status, page, per_page } = query.into_inner();
+    if status.as_deref().is_some_and(|s| !matches!(s, "pending" | "sent" | "failed")) {
+        return Err(AppError::invalid_field("status", "invalid", "one of pending, sent, failed"));
+    }
+    let page = PageQuery::new(page, per_page);
+    let (limit, offset) = page.limit_offset()?;
+    let (rows, total) = state.db.run(move |conn| Ok(db::outbox::list(conn, status.as_deref(), limit, offset)?)).await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows.into_iter().map(EmailView::from).collect::<Vec<_>>(),
+        page: page.page,
+        per_page: page.per_page,
+        total,
+    }))
+}
+
+/// `POST /api/v1/admin/outbox/{id}/retry`: sends a pending or failed e-mail again now.
+pub async fn retry_email(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    user.require(&[Role::Admin])?;
+    let id = path.into_inner();
+    let row = state
+        .db
+        .write(move |conn| {
+            let email = db::outbox::find(conn, &id)?.ok_or(AppError::NotFound)?;
+            if email.status == "sent" {
+                return Err(AppError::Conflict("the e-mail was already sent".into()));
+            }
+            db::outbox::retry_now(conn, &id, db::now())?;
+            db::outbox::find(conn, &id)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    state.mail.wake();
+    Ok(HttpResponse::Ok().json(EmailView::from(row)))
+}

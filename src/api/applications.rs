@@ -9,7 +9,7 @@ use super::views::{ApplicationView, EventView};
 use crate::auth::AuthUser;
 use crate::db::cases::{self, CaseRow, FormChanges, NewCase, TransitionChanges};
 use crate::db::catalog::{self, VisaTypeRow};
-use crate::db::{self, AnyConnection, events};
+use crate::db::{self, AnyConnection, events, users};
 use crate::domain::FieldError;
 use crate::domain::reference::{counter_scope, format_reference};
 use crate::domain::role::Role;
@@ -19,6 +19,7 @@ use crate::domain::visa_application::{
 };
 use crate::error::{AppError, AppResult};
 use crate::extract::{JsonBody, OptionalJsonBody, Page, PageQuery, from_value};
+use crate::notify;
 use crate::startup::AppState;
 use crate::workflow::{self, Actor, Audit};
 
@@ -278,11 +279,18 @@ pub async fn submit(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let audit = Audit::for_request(request_id);
+    let config = state.config.clone();
     let submitted = state
         .db
         .write(move |conn| {
             let case = workflow::visible_case(conn, &id, &user)?;
             require_owner(&user, &case)?;
+            let account = users::find(conn, &user.id)?.ok_or(AppError::NotFound)?;
+            if account.email_verified_at.is_none() {
+                return Err(AppError::Forbidden(
+                    "confirm your e-mail address before submitting: follow the link we sent you".into(),
+                ));
+            }
             if case.status() != CaseStatus::Draft {
                 return Err(AppError::Conflict(format!(
                     "an application that is {} cannot be submitted",
@@ -317,10 +325,14 @@ pub async fn submit(
                 decision_deadline: Some(now + Duration::days(i64::from(processing_days))),
                 ..TransitionChanges::default()
             };
+            let deadline = changes.decision_deadline;
             workflow::transition(conn, &case, Action::Submit, &Actor::from(&user), &audit, changes)?;
+            let deadline = deadline.map(|d| d.format("%d %B %Y").to_string());
+            notify::case_event(conn, &config, &case, "submitted", serde_json::json!({ "deadline": deadline }), None)?;
             reload(conn, &case.id, user.role)
         })
         .await?;
+    state.mail.wake();
     Ok(HttpResponse::Ok().json(submitted))
 }
 
@@ -346,6 +358,7 @@ pub async fn withdraw(
         return Err(AppError::invalid_field("reason", "too_long", "at most 1000 characters"));
     }
     let audit = Audit::for_request(request_id).with_note(reason);
+    let config = state.config.clone();
     let withdrawn = state
         .db
         .write(move |conn| {
@@ -359,9 +372,11 @@ pub async fn withdraw(
                 &audit,
                 TransitionChanges::default(),
             )?;
+            notify::case_event(conn, &config, &case, "withdrawn", serde_json::json!({}), None)?;
             reload(conn, &case.id, user.role)
         })
         .await?;
+    state.mail.wake();
     Ok(HttpResponse::Ok().json(withdrawn))
 }
 

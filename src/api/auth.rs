@@ -6,10 +6,11 @@ use serde::Deserialize;
 use super::views::UserView;
 use crate::accounts::{self, AccountInput};
 use crate::auth::{AuthUser, password};
-use crate::db::users;
+use crate::db::{self, outbox, users};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::extract::JsonBody;
+use crate::notify;
 use crate::startup::AppState;
 
 /// Body of `POST /api/v1/auth/register`.
@@ -38,15 +39,142 @@ pub async fn register(state: web::Data<AppState>, body: JsonBody<RegisterRequest
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }
 
-/// Hashes the password off the async workers, then stores the account.
+/// Hours an e-mail verification link stays valid.
+const VERIFY_HOURS: i64 = 48;
+/// Hours a password reset link stays valid.
+const RESET_HOURS: i64 = 1;
+
+async fn hash_off_workers(password: String) -> AppResult<String> {
+    web::block(move || password::hash(&password)).await?.map_err(AppError::internal)
+}
+
+/// Hashes the password off the async workers, then stores the account; an applicant is sent
+/// the verification e-mail in the same transaction.
 pub(super) async fn create(state: &AppState, account: accounts::ValidAccount) -> AppResult<users::UserRow> {
-    let (account, hash) = web::block(move || {
-        let hash = password::hash(account.password());
-        (account, hash)
-    })
-    .await?;
-    let hash = hash?;
-    state.db.write(move |conn| accounts::insert(conn, &account, &hash)).await
+    let hash = hash_off_workers(account.password().to_owned()).await?;
+    let config = state.config.clone();
+    let user = state
+        .db
+        .write(move |conn| {
+            let user = accounts::insert(conn, &account, &hash)?;
+            if account.role() == Role::Applicant {
+                notify::send_token(conn, &config, &user, "verify_email", VERIFY_HOURS)?;
+            }
+            Ok(user)
+        })
+        .await?;
+    state.mail.wake();
+    Ok(user)
+}
+
+/// Body of the token endpoints.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    token: String,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+fn invalid_token() -> AppError {
+    AppError::invalid_field("token", "invalid", "the link is invalid, expired or already used")
+}
+
+/// `POST /api/v1/auth/verify-email`: confirms the address with the single-use token e-mailed at
+/// registration.
+pub async fn verify_email(state: web::Data<AppState>, body: JsonBody<TokenRequest>) -> AppResult<HttpResponse> {
+    let TokenRequest { token, password } = body.0;
+    if password.is_some() {
+        return Err(AppError::invalid_field("password", "not_allowed", "not part of e-mail verification"));
+    }
+    let hash = notify::token_hash(token.trim());
+    state
+        .db
+        .write(move |conn| {
+            let user = outbox::consume_token(conn, &hash, "verify_email", db::now())?.ok_or_else(invalid_token)?;
+            users::mark_verified(conn, &user, db::now())?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "verified"})))
+}
+
+/// `POST /api/v1/auth/resend-verification`: a fresh verification e-mail for the caller.
+pub async fn resend_verification(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
+    user.require(&[Role::Applicant])?;
+    state
+        .login_throttle
+        .attempt(&format!("verify:{}", user.id))
+        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
+    let config = state.config.clone();
+    state
+        .db
+        .write(move |conn| {
+            let account = users::find(conn, &user.id)?.ok_or(AppError::NotFound)?;
+            if account.email_verified_at.is_some() {
+                return Err(AppError::Conflict("the e-mail address is already verified".into()));
+            }
+            notify::send_token(conn, &config, &account, "verify_email", VERIFY_HOURS)
+        })
+        .await?;
+    state.mail.wake();
+    Ok(HttpResponse::Accepted().json(serde_json::json!({"status": "sent"})))
+}
+
+/// Body of `POST /api/v1/auth/password-reset`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    email: String,
+}
+
+/// `POST /api/v1/auth/password-reset`: e-mails a reset link if the address has an account. The
+/// answer is the same either way, so it tells nobody whether an address is registered.
+pub async fn password_reset(state: web::Data<AppState>, body: JsonBody<ResetRequest>) -> AppResult<HttpResponse> {
+    let email = body.0.email.trim().to_lowercase();
+    state
+        .login_throttle
+        .attempt(&format!("reset:{email}"))
+        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
+    let config = state.config.clone();
+    state
+        .db
+        .write(move |conn| {
+            if let Some(user) = users::find_by_email(conn, &email)?.filter(|u| !u.disabled) {
+                notify::send_token(conn, &config, &user, "password_reset", RESET_HOURS)?;
+            }
+            Ok(())
+        })
+        .await?;
+    state.mail.wake();
+    Ok(HttpResponse::Accepted()
+        .json(serde_json::json!({"status": "if the address belongs to an account, a reset link has been sent to it"})))
+}
+
+/// `POST /api/v1/auth/password-reset/confirm`: sets a new password with the e-mailed token.
+pub async fn password_reset_confirm(
+    state: web::Data<AppState>,
+    body: JsonBody<TokenRequest>,
+) -> AppResult<HttpResponse> {
+    let TokenRequest { token, password } = body.0;
+    let password =
+        password.ok_or_else(|| AppError::Validation(vec![crate::domain::FieldError::required("password")]))?;
+    // The password is checked before the token is spent, so a weak choice can be corrected.
+    crate::domain::password_policy::check(&password, &[]).map_err(|p| AppError::Validation(vec![p]))?;
+    let hash = hash_off_workers(password).await?;
+    let token_hash = notify::token_hash(token.trim());
+    state
+        .db
+        .write(move |conn| {
+            let user =
+                outbox::consume_token(conn, &token_hash, "password_reset", db::now())?.ok_or_else(invalid_token)?;
+            users::set_password(conn, &user, &hash)?;
+            // Whoever reads the mailbox owns the address.
+            users::mark_verified(conn, &user, db::now())?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "password changed"})))
 }
 
 /// Body of `POST /api/v1/auth/login`.

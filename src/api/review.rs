@@ -10,6 +10,7 @@ use tracing_actix_web::RequestId;
 use super::applications::reload;
 use super::views::ApplicationView;
 use crate::auth::AuthUser;
+use crate::config::Config;
 use crate::db::cases::{self, CaseRow, TransitionChanges};
 use crate::db::{self, AnyConnection, catalog, users, visas};
 use crate::domain::FieldError;
@@ -19,6 +20,7 @@ use crate::domain::status::{Action, CaseStatus};
 use crate::domain::visa_application::VisaApplicationForm;
 use crate::error::{AppError, AppResult};
 use crate::extract::JsonBody;
+use crate::notify;
 use crate::startup::AppState;
 use crate::workflow::{self, Actor, Audit};
 
@@ -183,13 +185,24 @@ pub async fn request_info(
     if !problems.is_empty() {
         return Err(AppError::Validation(problems));
     }
+    let context = serde_json::json!({ "message": message, "items": items });
     let audit = Audit::for_request(request_id).with_note(message).with_details(serde_json::json!({ "items": items }));
-    act(&state, user, path.into_inner(), move |conn, case, user| {
+    let config = state.config.clone();
+    let response = act(&state, user, path.into_inner(), move |conn, case, user| {
         require_handler(user, case)?;
-        workflow::transition(conn, case, Action::RequestInfo, &Actor::from(user), &audit, TransitionChanges::default())
-            .map(drop)
+        workflow::transition(
+            conn,
+            case,
+            Action::RequestInfo,
+            &Actor::from(user),
+            &audit,
+            TransitionChanges::default(),
+        )?;
+        notify::case_event(conn, &config, case, "info_requested", context, None)
     })
-    .await
+    .await;
+    state.mail.wake();
+    response
 }
 
 /// Body of `POST /api/v1/applications/{id}/respond`.
@@ -258,8 +271,9 @@ pub async fn decide(
         DecisionRequest::Approve { entries, valid_from, valid_until, duration_of_stay_days, note } => {
             let note = one(text("note", note, false, 2000))?;
             let request = GrantRequest { entries, valid_from, valid_until, duration_of_stay_days };
+            let config = state.config.clone();
             act(&state, user, path.into_inner(), move |conn, case, user| {
-                approve(conn, case, user, &request, audit.with_staff_note(note))
+                approve(conn, &config, case, user, &request, audit.with_staff_note(note))
             })
             .await
         }
@@ -268,19 +282,21 @@ pub async fn decide(
             if grounds.is_empty() {
                 return Err(AppError::invalid_field("grounds", "required", "at least one refusal ground is required"));
             }
-            let appeal = state.config.appeal_information.clone();
+            let config = state.config.clone();
             act(&state, user, path.into_inner(), move |conn, case, user| {
-                refuse(conn, case, user, &grounds, appeal, audit.with_staff_note(note))
+                refuse(conn, &config, case, user, &grounds, audit.with_staff_note(note))
             })
             .await
         }
     };
     state.issuance.wake();
+    state.mail.wake();
     response
 }
 
 fn approve(
     conn: &mut AnyConnection,
+    config: &Config,
     case: &CaseRow,
     user: &AuthUser,
     request: &GrantRequest,
@@ -331,16 +347,17 @@ fn approve(
     workflow::transition(conn, case, action, &Actor::from(user), &audit, changes)?;
     if action == Action::Approve {
         visas::enqueue(conn, &case.id, db::now())?;
+        notify::case_event(conn, config, case, "approved", serde_json::json!({}), None)?;
     }
     Ok(())
 }
 
 fn refuse(
     conn: &mut AnyConnection,
+    config: &Config,
     case: &CaseRow,
     user: &AuthUser,
     codes: &[String],
-    appeal: String,
     audit: Audit,
 ) -> AppResult<()> {
     require_handler(user, case)?;
@@ -367,13 +384,15 @@ fn refuse(
     }
     let codes: Vec<&str> = grounds.iter().map(|g| g.code.as_str()).collect();
     let audit = audit.with_details(serde_json::json!({ "grounds": codes }));
-    let decision = Decision::Refused { grounds, appeal_information: appeal };
+    let context = serde_json::json!({"grounds": grounds, "appeal_information": config.appeal_information});
+    let decision = Decision::Refused { grounds, appeal_information: config.appeal_information.clone() };
     let changes = TransitionChanges {
         decision: Some(Some(decision_json(&decision)?)),
         decided_at: Some(Some(db::now())),
         ..TransitionChanges::default()
     };
-    workflow::transition(conn, case, Action::Refuse, &Actor::from(user), &audit, changes).map(drop)
+    workflow::transition(conn, case, Action::Refuse, &Actor::from(user), &audit, changes)?;
+    notify::case_event(conn, config, case, "refused", context, None)
 }
 
 /// `POST /api/v1/applications/{id}/confirm`: a second person confirms a recommended approval.
@@ -385,6 +404,7 @@ pub async fn confirm(
 ) -> AppResult<HttpResponse> {
     require_staff(&user)?;
     let audit = Audit::for_request(request_id);
+    let config = state.config.clone();
     let response = act(&state, user, path.into_inner(), move |conn, case, user| {
         if case.status() == CaseStatus::PendingApproval && case.recommended_by.as_deref() == Some(user.id.as_str()) {
             return Err(AppError::Forbidden(
@@ -406,10 +426,11 @@ pub async fn confirm(
         let audit = audit.with_details(serde_json::json!({"grant": grant, "recommended_by": case.recommended_by}));
         workflow::transition(conn, case, Action::Confirm, &Actor::from(user), &audit, changes)?;
         visas::enqueue(conn, &case.id, db::now())?;
-        Ok(())
+        notify::case_event(conn, &config, case, "approved", serde_json::json!({}), None)
     })
     .await;
     state.issuance.wake();
+    state.mail.wake();
     response
 }
 

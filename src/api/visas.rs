@@ -15,6 +15,7 @@ use crate::domain::status::{Action, CaseStatus};
 use crate::error::{AppError, AppResult};
 use crate::extract::JsonBody;
 use crate::issuance;
+use crate::notify;
 use crate::startup::AppState;
 use crate::workflow::{self, Actor, Audit};
 
@@ -145,6 +146,7 @@ pub async fn revoke(
         return Err(AppError::invalid_field("note", "too_long", "at most 2000 characters"));
     }
     let audit = Audit::for_request(request_id).with_staff_note(note);
+    let config = state.config.clone();
     let visa = state
         .db
         .write(move |conn| {
@@ -165,6 +167,12 @@ pub async fn revoke(
                 return Err(AppError::Validation(problems));
             }
             let case = cases::find(conn, &visa.case_id)?.ok_or(AppError::NotFound)?;
+            let described: Vec<serde_json::Value> = catalogue
+                .iter()
+                .filter(|g| grounds.contains(&g.code))
+                .map(|g| serde_json::json!({"code": g.code, "title": g.title, "description": g.description}))
+                .collect();
+            let context = serde_json::json!({"visa_number": visa.visa_number, "grounds": described, "appeal_information": config.appeal_information});
             let audit = audit.with_details(serde_json::json!({"visa_number": visa.visa_number, "grounds": grounds}));
             workflow::transition(
                 conn,
@@ -178,9 +186,11 @@ pub async fn revoke(
             if visas::revoke(conn, &visa.visa_number, &codes, db::now())? == 0 {
                 return Err(AppError::Conflict("the visa is no longer valid".into()));
             }
+            notify::case_event(conn, &config, &case, "revoked", context, None)?;
             visas::find(conn, &visa.visa_number)?.ok_or(AppError::NotFound)
         })
         .await?;
+    state.mail.wake();
     Ok(HttpResponse::Ok().json(VisaView::from(visa)))
 }
 

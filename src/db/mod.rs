@@ -8,6 +8,7 @@ pub mod cases;
 pub mod catalog;
 pub mod events;
 pub mod keys;
+pub mod outbox;
 #[allow(missing_docs)]
 pub mod schema;
 pub mod users;

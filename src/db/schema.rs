@@ -25,6 +25,7 @@ diesel::table! {
         preferred_language -> Text,
         disabled -> Bool,
         created_at -> Timestamp,
+        email_verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -185,6 +186,41 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Single-use tokens sent by e-mail (stored hashed).
+    email_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// E-mails to send, written in the same transaction as what caused them.
+    outbox (id) {
+        id -> Text,
+        message_id -> Text,
+        event -> Text,
+        case_id -> Nullable<Text>,
+        recipient -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        attachment_key -> Nullable<Text>,
+        attachment_name -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        run_after -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
     }
 }
 

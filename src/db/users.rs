@@ -28,6 +28,8 @@ pub struct UserRow {
     pub disabled: bool,
     /// Creation time (UTC).
     pub created_at: NaiveDateTime,
+    /// When the e-mail address was verified.
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 impl UserRow {
@@ -58,6 +60,8 @@ pub struct NewUser<'a> {
     pub preferred_language: &'a str,
     /// Creation time.
     pub created_at: NaiveDateTime,
+    /// When the e-mail address was verified (staff accounts are verified by their creator).
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 /// Inserts an account. A taken e-mail is a unique violation.
@@ -97,4 +101,16 @@ pub fn list_staff(
     let total = filtered().count().get_result(conn)?;
     let rows = filtered().order((users::created_at.desc(), users::id)).limit(limit).offset(offset).load(conn)?;
     Ok((rows, total))
+}
+
+/// Marks the account's e-mail address verified.
+pub fn mark_verified(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id).filter(users::email_verified_at.is_null()))
+        .set(users::email_verified_at.eq(at))
+        .execute(conn)
+}
+
+/// Replaces the account's password hash.
+pub fn set_password(conn: &mut AnyConnection, id: &str, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn)
 }

@@ -28,6 +28,7 @@ use crate::domain::role::Role;
 use crate::domain::status::{Action, CaseStatus};
 use crate::domain::visa_application::{Sex, VisaApplicationForm};
 use crate::error::AppError;
+use crate::notify;
 use crate::startup::AppState;
 use crate::workflow::{self, Actor, Audit};
 
@@ -250,9 +251,18 @@ pub async fn issue(state: &AppState, case_id: &str) -> anyhow::Result<()> {
         }));
         let changes = TransitionChanges { visa_number: Some(visa.visa_number.clone()), ..TransitionChanges::default() };
         workflow::transition(conn, &case, Action::Issue, &actor, &audit, changes).map_err(internal)?;
+        let context = serde_json::json!({
+            "visa_number": visa.visa_number, "valid_from": visa.valid_from.format("%d %B %Y").to_string(),
+            "valid_until": visa.valid_until.format("%d %B %Y").to_string(), "entries": visa.entries,
+            "duration": visa.duration_of_stay_days,
+            "link": format!("{}/api/v1/applications/{}/evisa.pdf", state.config.public_url, case.id),
+        });
+        let attachment = notify::Attachment { key: key.clone(), name: format!("e-visa-{}.pdf", visa.visa_number) };
+        notify::case_event(conn, &state.config, &case, "issued", context, Some(attachment)).map_err(internal)?;
         visas::finish(conn, case_id, db::now())?;
         Ok::<_, anyhow::Error>(())
     })?;
+    state.mail.wake();
     tracing::info!(case = %case.reference, visa = %visa.visa_number, year = visa.issue_date.year(), "e-visa issued");
     Ok(())
 }

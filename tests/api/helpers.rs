@@ -139,6 +139,8 @@ impl TestApp {
         config.admin_email = ADMIN_EMAIL.into();
         config.admin_password = Some(ADMIN_PASSWORD.into());
         config.issuance_poll_ms = 100;
+        config.mail_poll_ms = 100;
+        config.mail_retry_secs = 0.2;
         config
     }
 
@@ -247,8 +249,23 @@ impl TestApp {
             .await;
         assert_eq!(response.status(), StatusCode::CREATED, "registration of {email}");
         let body: Value = response.json().await.unwrap();
+        let code = self.emailed_token(&email, "verify_email");
+        let verified =
+            self.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"token": code}))).await;
+        assert_eq!(verified.status(), StatusCode::OK, "verification of {email}");
         let token = self.login(&email, PASSWORD).await;
         Account { id: body["id"].as_str().unwrap().to_owned(), email, token }
+    }
+
+    /// The code of the latest `event` e-mail (verification, password reset) sent to `email`, read
+    /// from the outbox.
+    pub fn emailed_token(&self, email: &str, event: &str) -> String {
+        let body = self.scalar(&format!(
+            "SELECT text_body AS value FROM outbox WHERE recipient = '{email}' AND event = '{event}' ORDER BY id DESC LIMIT 1"
+        ));
+        let marker = "enter this code: ";
+        let at = body.find(marker).expect("a code in the e-mail") + marker.len();
+        body[at..].split_whitespace().next().unwrap().to_owned()
     }
 
     /// Creates a staff account through the admin API and logs it in.

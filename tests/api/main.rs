@@ -12,6 +12,8 @@ mod concurrency;
 mod documents;
 mod health;
 mod issuance;
+mod notifications;
 mod openapi;
 mod queue;
 mod review;
+mod smtp;

@@ -1,0 +1,177 @@
+//! The e-mail outbox and the single-use e-mail tokens.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::AnyConnection;
+use super::schema::{email_tokens, outbox};
+
+/// An e-mail of the outbox.
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = outbox)]
+pub struct EmailRow {
+    /// Id (UUIDv7).
+    pub id: String,
+    /// The stable Message-ID, the same on every attempt.
+    pub message_id: String,
+    /// What it is about (`submitted`, `issued`, ...).
+    pub event: String,
+    /// The case it is about.
+    pub case_id: Option<String>,
+    /// Recipient address.
+    pub recipient: String,
+    /// Subject.
+    pub subject: String,
+    /// Plain-text body.
+    pub text_body: String,
+    /// HTML body.
+    pub html_body: String,
+    /// Object-store key of an attachment.
+    pub attachment_key: Option<String>,
+    /// File name of the attachment.
+    pub attachment_name: Option<String>,
+    /// `pending`, `sent` or `failed`.
+    pub status: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// Not before.
+    pub run_after: NaiveDateTime,
+    /// A sender holds it until then.
+    pub locked_until: Option<NaiveDateTime>,
+    /// Last failure.
+    pub last_error: Option<String>,
+    /// Enqueued at.
+    pub created_at: NaiveDateTime,
+    /// Sent at.
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// Enqueues an e-mail (in the caller's transaction).
+pub fn insert(conn: &mut AnyConnection, email: &EmailRow) -> QueryResult<()> {
+    diesel::insert_into(outbox::table).values(email).execute(conn).map(|_| ())
+}
+
+/// Leases the next due e-mail until `lease_until` (see `visas::lease_next` for the scheme).
+pub fn lease_next(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> QueryResult<Option<EmailRow>> {
+    let due = outbox::table
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::run_after.le(now))
+        .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now)))
+        .order((outbox::run_after, outbox::id))
+        .select(outbox::id)
+        .limit(1);
+    let id: Option<String> = match conn {
+        AnyConnection::Postgresql(pg) => due.for_update().skip_locked().first(pg).optional()?,
+        AnyConnection::Sqlite(lite) => due.first(lite).optional()?,
+    };
+    let Some(id) = id else { return Ok(None) };
+    diesel::update(outbox::table.find(&id))
+        .set((outbox::locked_until.eq(lease_until), outbox::attempts.eq(outbox::attempts + 1)))
+        .execute(conn)?;
+    outbox::table.find(&id).first(conn).optional()
+}
+
+/// Marks an e-mail sent.
+pub fn mark_sent(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id))
+        .set((outbox::status.eq("sent"), outbox::sent_at.eq(at), outbox::locked_until.eq(None::<NaiveDateTime>)))
+        .execute(conn)
+}
+
+/// Records a failed attempt: retried after `retry_at`, or failed for good.
+pub fn mark_failed(
+    conn: &mut AnyConnection,
+    id: &str,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq(if retry_at.is_some() { "pending" } else { "failed" }),
+            outbox::run_after.eq(retry_at.unwrap_or(at)),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)
+}
+
+/// Puts a failed or pending e-mail back in line for an immediate attempt.
+pub fn retry_now(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id).filter(outbox::status.ne("sent")))
+        .set((outbox::status.eq("pending"), outbox::run_after.eq(at), outbox::locked_until.eq(None::<NaiveDateTime>)))
+        .execute(conn)
+}
+
+/// One page of the outbox, newest first, optionally of one status, with the total.
+pub fn list(
+    conn: &mut AnyConnection,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<EmailRow>, i64)> {
+    let filtered = || {
+        let mut query = outbox::table.into_boxed();
+        if let Some(status) = status {
+            query = query.filter(outbox::status.eq(status.to_owned()));
+        }
+        query
+    };
+    let total = filtered().count().get_result(conn)?;
+    let rows =
+        filtered().order((outbox::created_at.desc(), outbox::id.desc())).limit(limit).offset(offset).load(conn)?;
+    Ok((rows, total))
+}
+
+/// The e-mail with this id.
+pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<EmailRow>> {
+    outbox::table.find(id).first(conn).optional()
+}
+
+/// Stores a token (hashed).
+pub fn insert_token(
+    conn: &mut AnyConnection,
+    hash: &str,
+    user_id: &str,
+    purpose: &str,
+    expires_at: NaiveDateTime,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(email_tokens::table)
+        .values((
+            email_tokens::token_hash.eq(hash),
+            email_tokens::user_id.eq(user_id),
+            email_tokens::purpose.eq(purpose),
+            email_tokens::expires_at.eq(expires_at),
+            email_tokens::created_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Uses a token: returns its account if the token exists for `purpose`, is unused and unexpired,
+/// and marks it used (a concurrent second use finds it used).
+pub fn consume_token(
+    conn: &mut AnyConnection,
+    hash: &str,
+    purpose: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    let user: Option<String> = email_tokens::table
+        .filter(email_tokens::token_hash.eq(hash))
+        .filter(email_tokens::purpose.eq(purpose))
+        .filter(email_tokens::used_at.is_null())
+        .filter(email_tokens::expires_at.gt(now))
+        .select(email_tokens::user_id)
+        .first(conn)
+        .optional()?;
+    let Some(user) = user else { return Ok(None) };
+    let used = diesel::update(email_tokens::table.find(hash).filter(email_tokens::used_at.is_null()))
+        .set(email_tokens::used_at.eq(now))
+        .execute(conn)?;
+    Ok((used == 1).then_some(user))
+}

@@ -1,0 +1,119 @@
+//! E-mail notifications: what each event says (templates), the outbox rows written in the same
+//! transaction as the change that causes them, and the mailer that sends them.
+
+pub mod mailer;
+pub mod templates;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::db::cases::CaseRow;
+use crate::db::outbox::{self, EmailRow};
+use crate::db::users::UserRow;
+use crate::db::{self, AnyConnection, catalog, users};
+use crate::error::{AppError, AppResult};
+
+/// An attachment stored in the document store.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// Object-store key.
+    pub key: String,
+    /// File name shown to the recipient.
+    pub name: String,
+}
+
+fn domain_of(config: &Config) -> String {
+    config.mail_from.rsplit('@').next().unwrap_or("evisa.local").trim_end_matches('>').to_owned()
+}
+
+/// Renders `event` for `user` and writes it to the outbox, in the caller's transaction.
+pub fn enqueue(
+    conn: &mut AnyConnection,
+    config: &Config,
+    user: &UserRow,
+    event: &str,
+    case_id: Option<&str>,
+    mut context: Value,
+    attachment: Option<Attachment>,
+) -> AppResult<()> {
+    if let Some(fields) = context.as_object_mut() {
+        fields.entry("name").or_insert_with(|| json!(user.full_name));
+        fields.entry("state_name").or_insert_with(|| json!(config.issuing_state_name));
+    }
+    let rendered = templates::render(event, &user.preferred_language, &context).map_err(AppError::internal)?;
+    let id = uuid::Uuid::now_v7();
+    let now = db::now();
+    outbox::insert(
+        conn,
+        &EmailRow {
+            id: id.to_string(),
+            message_id: format!("<{}@{}>", id.simple(), domain_of(config)),
+            event: event.to_owned(),
+            case_id: case_id.map(str::to_owned),
+            recipient: user.email.clone(),
+            subject: rendered.subject,
+            text_body: rendered.text,
+            html_body: rendered.html,
+            attachment_key: attachment.as_ref().map(|a| a.key.clone()),
+            attachment_name: attachment.map(|a| a.name),
+            status: "pending".into(),
+            attempts: 0,
+            run_after: now,
+            locked_until: None,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        },
+    )?;
+    Ok(())
+}
+
+/// Writes the applicant's e-mail about a case event (`submitted`, `issued`, ...) to the outbox.
+pub fn case_event(
+    conn: &mut AnyConnection,
+    config: &Config,
+    case: &CaseRow,
+    event: &str,
+    extra: Value,
+    attachment: Option<Attachment>,
+) -> AppResult<()> {
+    let applicant = users::find(conn, &case.applicant_id)?.ok_or(AppError::NotFound)?;
+    let visa_type =
+        catalog::find_visa_type(conn, &case.service_code)?.map_or_else(|| case.service_code.clone(), |t| t.name);
+    let mut context = json!({
+        "reference": case.reference,
+        "visa_type": visa_type,
+        "link": format!("{}/applications/{}", config.portal_url, case.id),
+    });
+    if let (Some(fields), Value::Object(extra)) = (context.as_object_mut(), extra) {
+        fields.extend(extra);
+    }
+    enqueue(conn, config, &applicant, event, Some(&case.id), context, attachment)
+}
+
+/// Hashes an e-mail token for storage.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Creates a single-use token for `purpose`, valid for `hours`, and e-mails it to the account.
+pub fn send_token(
+    conn: &mut AnyConnection,
+    config: &Config,
+    user: &UserRow,
+    purpose: &str,
+    hours: i64,
+) -> AppResult<()> {
+    let token: String = {
+        use rand::Rng;
+        let bytes: [u8; 24] = rand::rng().random();
+        hex::encode(bytes)
+    };
+    let now = db::now();
+    outbox::insert_token(conn, &token_hash(&token), &user.id, purpose, now + chrono::Duration::hours(hours), now)?;
+    let page = if purpose == "verify_email" { "verify-email" } else { "reset-password" };
+    let context =
+        json!({"token": token, "valid_hours": hours, "link": format!("{}/{page}?token={token}", config.portal_url)});
+    enqueue(conn, config, user, purpose, None, context, None)
+}

@@ -1,0 +1,148 @@
+//! E-mail templates: `templates/email/<event>/<language>/{subject.txt,body.txt,body.html}`,
+//! embedded in the binary and rendered with minijinja. English is the fallback language.
+
+use minijinja::Environment;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+macro_rules! template {
+    ($path:literal) => {
+        ($path, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/email/", $path)))
+    };
+}
+
+/// Every template, by its path under `templates/email/`.
+const TEMPLATES: &[(&str, &str)] = &[
+    template!("approved/en/body.html"),
+    template!("approved/en/body.txt"),
+    template!("approved/en/subject.txt"),
+    template!("info_requested/en/body.html"),
+    template!("info_requested/en/body.txt"),
+    template!("info_requested/en/subject.txt"),
+    template!("issued/en/body.html"),
+    template!("issued/en/body.txt"),
+    template!("issued/en/subject.txt"),
+    template!("issued/kk/body.html"),
+    template!("issued/kk/body.txt"),
+    template!("issued/kk/subject.txt"),
+    template!("issued/ru/body.html"),
+    template!("issued/ru/body.txt"),
+    template!("issued/ru/subject.txt"),
+    template!("password_reset/en/body.html"),
+    template!("password_reset/en/body.txt"),
+    template!("password_reset/en/subject.txt"),
+    template!("refused/en/body.html"),
+    template!("refused/en/body.txt"),
+    template!("refused/en/subject.txt"),
+    template!("revoked/en/body.html"),
+    template!("revoked/en/body.txt"),
+    template!("revoked/en/subject.txt"),
+    template!("submitted/en/body.html"),
+    template!("submitted/en/body.txt"),
+    template!("submitted/en/subject.txt"),
+    template!("submitted/kk/body.html"),
+    template!("submitted/kk/body.txt"),
+    template!("submitted/kk/subject.txt"),
+    template!("submitted/ru/body.html"),
+    template!("submitted/ru/body.txt"),
+    template!("submitted/ru/subject.txt"),
+    template!("verify_email/en/body.html"),
+    template!("verify_email/en/body.txt"),
+    template!("verify_email/en/subject.txt"),
+    template!("withdrawn/en/body.html"),
+    template!("withdrawn/en/body.txt"),
+    template!("withdrawn/en/subject.txt"),
+];
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            // The templates are part of the binary and checked by the tests below.
+            if let Err(err) = env.add_template(name, source) {
+                tracing::error!(template = name, error = %err, "e-mail template does not parse");
+            }
+        }
+        env
+    })
+}
+
+/// A rendered e-mail.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub text: String,
+    /// HTML body.
+    pub html: String,
+}
+
+/// The language `event` is written in for someone preferring `language`: theirs when a
+/// template exists, English otherwise.
+pub fn language_for(event: &str, language: &str) -> &'static str {
+    const LANGUAGES: &[&str] = &["en", "ru", "kk"];
+    LANGUAGES
+        .iter()
+        .find(|l| **l == language && TEMPLATES.iter().any(|(name, _)| *name == format!("{event}/{l}/subject.txt")))
+        .copied()
+        .unwrap_or("en")
+}
+
+/// Renders an event's e-mail in the recipient's language (or English).
+pub fn render(event: &str, language: &str, context: &impl Serialize) -> anyhow::Result<Rendered> {
+    let env = environment();
+    let language = language_for(event, language);
+    let part = |name: &str| -> anyhow::Result<String> {
+        let template = env.get_template(&format!("{event}/{language}/{name}"))?;
+        Ok(template.render(context)?)
+    };
+    Ok(Rendered { subject: part("subject.txt")?.trim().to_owned(), text: part("body.txt")?, html: part("body.html")? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses_and_every_event_has_english() {
+        let env = environment();
+        for (name, _) in TEMPLATES {
+            assert!(env.get_template(name).is_ok(), "{name}");
+        }
+        for event in [
+            "verify_email",
+            "password_reset",
+            "submitted",
+            "info_requested",
+            "approved",
+            "issued",
+            "refused",
+            "withdrawn",
+            "revoked",
+        ] {
+            for part in ["subject.txt", "body.txt", "body.html"] {
+                assert!(TEMPLATES.iter().any(|(n, _)| *n == format!("{event}/en/{part}")), "{event}/en/{part}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_preferred_language_is_used_where_a_template_exists() {
+        let context = serde_json::json!({"name": "Aigerim", "reference": "UTO-2026-000001", "visa_type": "Tourist visa",
+            "deadline": "11 Dec 2026", "link": "http://x", "state_name": "Utopia"});
+        assert!(render("submitted", "kk", &context).unwrap().subject.contains("өтініші қабылданды"));
+        assert!(render("submitted", "ru", &context).unwrap().subject.contains("получено"));
+        assert_eq!(language_for("withdrawn", "ru"), "en");
+        assert!(render("withdrawn", "ru", &context).unwrap().subject.contains("withdrawn"));
+    }
+
+    #[test]
+    fn html_is_escaped_and_text_is_not() {
+        let context = serde_json::json!({"name": "<b>Eve</b>", "reference": "R", "state_name": "Utopia"});
+        let rendered = render("withdrawn", "en", &context).unwrap();
+        assert!(rendered.html.contains("&lt;b&gt;Eve&lt;/b&gt;"));
+        assert!(rendered.text.contains("<b>Eve</b>"));
+    }
+}
