@@ -197,13 +197,20 @@ fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
                     retired_at: None,
                 },
             )?;
+            let details = serde_json::json!({"development": false, "csr": path.display().to_string()});
+            crate::db::admin_events::record(&mut conn, "generate_key", &kid, (None, "system"), details, None)?;
             println!("generated {kid}; certificate signing request written to {}", path.display());
             println!("once the CA has signed it: evisa keys activate {kid} --cert signer.pem --ca ca.pem");
         }
         KeysCommand::Generate { csr: None, activate } => {
             let (signer, key_file) =
                 keys::new_dev_signer(&config.data_dir, &config.issuing_state, &config.issuing_state_name)?;
-            keyring::record(&mut conn, &signer, &key_file, if activate { "active" } else { "pending" })?;
+            let details = serde_json::json!({"development": true, "activated": activate});
+            crate::db::write_transaction(&mut conn, |conn| {
+                keyring::record(conn, &signer, &key_file, if activate { "active" } else { "pending" })?;
+                crate::db::admin_events::record(conn, "generate_key", &signer.kid, (None, "system"), details, None)?;
+                Ok::<_, anyhow::Error>(())
+            })?;
             println!("generated {} (development CA){}", signer.kid, if activate { ", active" } else { "" });
         }
         KeysCommand::Activate { kid, cert, ca } => {
@@ -219,7 +226,18 @@ fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
             };
             let signer = keys::load_signer(std::path::Path::new(&row.key_file), &cert_pem, &ca_pem, row.development)?;
             anyhow::ensure!(signer.kid == kid, "the certificate belongs to another key");
-            rows::set_status(&mut conn, &kid, "active", certificates, now)?;
+            crate::db::write_transaction(&mut conn, |conn| {
+                rows::set_status(conn, &kid, "active", certificates, now)?;
+                crate::db::admin_events::record(
+                    conn,
+                    "activate_key",
+                    &kid,
+                    (None, "system"),
+                    serde_json::json!({}),
+                    None,
+                )?;
+                Ok::<_, anyhow::Error>(())
+            })?;
             println!("{kid} is active");
         }
         KeysCommand::Retire { kid } => {
@@ -229,7 +247,18 @@ fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
                 row.status != "active" || others_active,
                 "{kid} is the only active key: activate another first"
             );
-            rows::set_status(&mut conn, &kid, "retired", None, now)?;
+            crate::db::write_transaction(&mut conn, |conn| {
+                rows::set_status(conn, &kid, "retired", None, now)?;
+                crate::db::admin_events::record(
+                    conn,
+                    "retire_key",
+                    &kid,
+                    (None, "system"),
+                    serde_json::json!({}),
+                    None,
+                )?;
+                Ok::<_, anyhow::Error>(())
+            })?;
             println!("{kid} is retired");
         }
     }

@@ -7,13 +7,14 @@ use super::views::{PostView, UserView};
 use crate::accounts::{self, AccountInput};
 use crate::auth::AuthUser;
 use crate::db::catalog::{self, PostRow};
-use crate::db::{self, users};
+use crate::db::{self, admin_events, users};
 use crate::domain::FieldError;
 use crate::domain::country::CountryCode;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::extract::{JsonBody, Page, PageQuery};
 use crate::startup::AppState;
+use tracing_actix_web::RequestId;
 
 /// Body of `POST /api/v1/admin/posts`.
 #[derive(Deserialize)]
@@ -38,6 +39,7 @@ fn is_post_code(code: &str) -> bool {
 pub async fn create_post(
     state: web::Data<AppState>,
     user: AuthUser,
+    request_id: RequestId,
     body: JsonBody<CreatePost>,
 ) -> AppResult<HttpResponse> {
     user.require(&[Role::Admin])?;
@@ -68,10 +70,16 @@ pub async fn create_post(
         created_at: db::now(),
         four_eyes: request.four_eyes,
     };
+    let actor = user.id.clone();
+    let request = request_id.to_string();
     let row = state
         .db
         .write(move |conn| match catalog::insert_post(conn, &row) {
-            Ok(()) => Ok(row),
+            Ok(()) => {
+                let details = serde_json::json!({"name": row.name, "country": row.country, "time_zone": row.time_zone, "four_eyes": row.four_eyes});
+                admin_events::record(conn, "create_post", &row.code, (Some(&actor), "admin"), details, Some(&request))?;
+                Ok(row)
+            }
             Err(err) if db::is_unique_violation(&err) => {
                 Err(AppError::Conflict(format!("a post with code {} exists", row.code)))
             }
@@ -100,6 +108,7 @@ pub struct UpdatePost {
 pub async fn update_post(
     state: web::Data<AppState>,
     user: AuthUser,
+    request_id: RequestId,
     path: web::Path<String>,
     body: JsonBody<UpdatePost>,
 ) -> AppResult<HttpResponse> {
@@ -117,13 +126,17 @@ pub async fn update_post(
     if !problems.is_empty() {
         return Err(AppError::Validation(problems));
     }
+    let details = serde_json::json!({"name": name, "time_zone": request.time_zone, "four_eyes": request.four_eyes});
     let changes = catalog::PostChanges { name, time_zone: request.time_zone, four_eyes: request.four_eyes };
+    let actor = user.id.clone();
+    let request = request_id.to_string();
     let row = state
         .db
         .write(move |conn| {
             if catalog::update_post(conn, &code, &changes)? == 0 {
                 return Err(AppError::NotFound);
             }
+            admin_events::record(conn, "update_post", &code, (Some(&actor), "admin"), details, Some(&request))?;
             catalog::find_post(conn, &code)?.ok_or(AppError::NotFound)
         })
         .await?;
@@ -148,6 +161,7 @@ pub struct CreateUser {
 pub async fn create_user(
     state: web::Data<AppState>,
     user: AuthUser,
+    request_id: RequestId,
     body: JsonBody<CreateUser>,
 ) -> AppResult<HttpResponse> {
     user.require(&[Role::Admin])?;
@@ -163,7 +177,8 @@ pub async fn create_user(
         post: Some(request.post),
         preferred_language: request.preferred_language,
     })?;
-    let created = super::auth::create(&state, account).await?;
+    let audit = super::auth::CreatedBy { actor_id: user.id.clone(), request_id: request_id.to_string() };
+    let created = super::auth::create(&state, account, Some(audit)).await?;
     tracing::info!(admin = %user.id, account = %created.id, role = %created.role, "staff account created");
     Ok(HttpResponse::Created().json(UserView::from(created)))
 }
@@ -275,10 +290,13 @@ pub async fn list_outbox(
 pub async fn retry_email(
     state: web::Data<AppState>,
     user: AuthUser,
+    request_id: RequestId,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     user.require(&[Role::Admin])?;
     let id = path.into_inner();
+    let actor = user.id.clone();
+    let request = request_id.to_string();
     let row = state
         .db
         .write(move |conn| {
@@ -287,9 +305,51 @@ pub async fn retry_email(
                 return Err(AppError::Conflict("the e-mail was already sent".into()));
             }
             db::outbox::retry_now(conn, &id, db::now())?;
+            let details =
+                serde_json::json!({"recipient": email.recipient, "event": email.event, "attempts": email.attempts});
+            admin_events::record(conn, "retry_email", &id, (Some(&actor), "admin"), details, Some(&request))?;
             db::outbox::find(conn, &id)?.ok_or(AppError::NotFound)
         })
         .await?;
     state.mail.wake();
     Ok(HttpResponse::Ok().json(EmailView::from(row)))
+}
+
+/// An administrative action of the audit trail.
+#[derive(serde::Serialize)]
+pub struct AdminEventView {
+    id: String,
+    action: String,
+    target: String,
+    actor_id: Option<String>,
+    actor_role: String,
+    details: Option<serde_json::Value>,
+    request_id: Option<String>,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// `GET /api/v1/admin/audit`: the audit trail of administration, newest first (admin).
+pub async fn audit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    user.require(&[Role::Admin])?;
+    let page = query.into_inner();
+    let (limit, offset) = page.limit_offset()?;
+    let (rows, total) = state.db.run(move |conn| Ok(admin_events::list(conn, limit, offset)?)).await?;
+    let items: Vec<AdminEventView> = rows
+        .into_iter()
+        .map(|row| AdminEventView {
+            id: row.id,
+            action: row.action,
+            target: row.target,
+            actor_id: row.actor_id,
+            actor_role: row.actor_role,
+            details: row.details.and_then(|d| serde_json::from_str(&d).ok()),
+            request_id: row.request_id,
+            created_at: row.created_at.and_utc(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Page { items, page: page.page, per_page: page.per_page, total }))
 }

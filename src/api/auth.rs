@@ -35,7 +35,7 @@ pub async fn register(state: web::Data<AppState>, body: JsonBody<RegisterRequest
         post: None,
         preferred_language: request.preferred_language,
     })?;
-    let user = create(&state, account).await?;
+    let user = create(&state, account, None).await?;
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }
 
@@ -48,9 +48,20 @@ async fn hash_off_workers(password: String) -> AppResult<String> {
     web::block(move || password::hash(&password)).await?.map_err(AppError::internal)
 }
 
+/// The administrator creating an account, for the audit trail.
+pub(super) struct CreatedBy {
+    pub(super) actor_id: String,
+    pub(super) request_id: String,
+}
+
 /// Hashes the password off the async workers, then stores the account; an applicant is sent
-/// the verification e-mail in the same transaction.
-pub(super) async fn create(state: &AppState, account: accounts::ValidAccount) -> AppResult<users::UserRow> {
+/// the verification e-mail, and an account made by an administrator is audited, in the same
+/// transaction.
+pub(super) async fn create(
+    state: &AppState,
+    account: accounts::ValidAccount,
+    created_by: Option<CreatedBy>,
+) -> AppResult<users::UserRow> {
     let hash = hash_off_workers(account.password().to_owned()).await?;
     let config = state.config.clone();
     let user = state
@@ -59,6 +70,17 @@ pub(super) async fn create(state: &AppState, account: accounts::ValidAccount) ->
             let user = accounts::insert(conn, &account, &hash)?;
             if account.role() == Role::Applicant {
                 notify::send_token(conn, &config, &user, "verify_email", VERIFY_HOURS)?;
+            }
+            if let Some(by) = created_by {
+                let details = serde_json::json!({"email": user.email, "role": user.role, "post": user.post_code});
+                db::admin_events::record(
+                    conn,
+                    "create_user",
+                    &user.id,
+                    (Some(&by.actor_id), "admin"),
+                    details,
+                    Some(&by.request_id),
+                )?;
             }
             Ok(user)
         })

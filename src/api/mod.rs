@@ -49,6 +49,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::POST, "/api/v1/auth/password-reset", auth::password_reset),
         endpoint(M::POST, "/api/v1/auth/password-reset/confirm", auth::password_reset_confirm),
         endpoint(M::GET, "/api/v1/admin/outbox", admin::list_outbox),
+        endpoint(M::GET, "/api/v1/admin/audit", admin::audit),
         endpoint(M::POST, "/api/v1/admin/outbox/{id}/retry", admin::retry_email),
         endpoint(M::GET, "/api/v1/visa-types", catalog::visa_types),
         endpoint(M::GET, "/api/v1/posts", catalog::posts),

@@ -4,6 +4,7 @@
 //! Diesel is blocking; [`Db::run`] and [`Db::write`] run work on actix's blocking pool so the
 //! HTTP workers never wait on the database.
 
+pub mod admin_events;
 pub mod cases;
 pub mod catalog;
 pub mod events;

@@ -224,6 +224,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The audit trail of administration.
+    admin_events (id) {
+        id -> Text,
+        action -> Text,
+        target -> Text,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        details -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(cases -> posts (post_code));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_documents -> cases (case_id));

@@ -51,3 +51,28 @@ backend_tests! {
         problem(anonymous, StatusCode::UNAUTHORIZED).await;
     }
 }
+
+backend_tests! {
+    async fn administration_is_audited_with_who_what_and_when(app: TestApp) {
+        let admin = app.admin().await;
+        let post = json!({"code": "UTO-PAR", "name": "Embassy in Paris", "country": "FRA", "time_zone": "Europe/Paris"});
+        assert_eq!(app.post("/api/v1/admin/posts", &admin.token, &post).await.status(), StatusCode::CREATED);
+        assert_eq!(app.patch("/api/v1/admin/posts/UTO-PAR", &admin.token, &json!({"four_eyes": true})).await.status(), StatusCode::OK);
+        let officer = app.staff("officer", "UTO-PAR").await;
+        let trail: Value = app.get("/api/v1/admin/audit", &admin.token).await.json().await.unwrap();
+        let actions: Vec<(String, String)> = trail["items"].as_array().unwrap().iter()
+            .map(|e| (e["action"].as_str().unwrap().to_owned(), e["target"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(actions, vec![
+            ("create_user".to_owned(), officer.id.clone()),
+            ("update_post".to_owned(), "UTO-PAR".to_owned()),
+            ("create_post".to_owned(), "UTO-PAR".to_owned()),
+        ]);
+        let first = &trail["items"][0];
+        assert_eq!(first["actor_id"], admin.id.as_str());
+        assert_eq!(first["details"]["role"], "officer");
+        assert!(first["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+        assert!(!trail.to_string().contains(PASSWORD), "never a password");
+        problem(app.get("/api/v1/admin/audit", &officer.token).await, StatusCode::FORBIDDEN).await;
+    }
+}

@@ -117,6 +117,13 @@ backend_tests! {
         assert_eq!(second["kid"], new_kid.as_str(), "new visas are signed with the active key");
 
         stdout(evisa(&app).args(["keys", "retire", &old_kid]).output().unwrap());
+        let admin = app.admin().await;
+        let trail: serde_json::Value = app.get("/api/v1/admin/audit", &admin.token).await.json().await.unwrap();
+        let audited: Vec<(String, String)> = trail["items"].as_array().unwrap().iter()
+            .map(|e| (e["action"].as_str().unwrap().to_owned(), e["target"].as_str().unwrap().to_owned()))
+            .collect();
+        assert!(audited.contains(&("retire_key".to_owned(), old_kid.clone())), "{audited:?}");
+        assert!(audited.contains(&("generate_key".to_owned(), new_kid.clone())), "{audited:?}");
         let jwks: serde_json::Value = app.request(reqwest::Method::GET, "/.well-known/jwks.json", None, None).await.json().await.unwrap();
         let published = kids(&jwks);
         assert!(published.contains(&old_kid) && published.contains(&new_kid), "a retired key stays while its visa is valid: {published:?}");
