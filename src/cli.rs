@@ -35,6 +35,27 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Manage machine clients of the verification API.
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Register a client; its API key is printed once.
+    Create {
+        /// Name of the system, such as "Border control, Astana airport".
+        #[arg(long)]
+        name: String,
+        /// Organisation operating it.
+        #[arg(long)]
+        organisation: String,
+        /// Comma-separated scopes: verify, revocations.
+        #[arg(long, value_delimiter = ',', default_value = "verify")]
+        scopes: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -120,6 +141,18 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys { command } => keys(config, command),
+        Command::Client { command: ClientCommand::Create { name, organisation, scopes } } => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            let db = Db::connect(&config.database_url, 1)?;
+            let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (client, key) = crate::db::write_transaction(&mut conn, |conn| {
+                crate::api::clients::create(conn, &name, &organisation, &scopes, (None, "system"), None)
+            })
+            .map_err(|e| anyhow::anyhow!("{}", crate::startup::describe(&e)))?;
+            println!("created API client {} ({}) with scopes {}", client.id, client.name, client.scopes);
+            println!("api key (shown once): {key}");
+            Ok(())
+        }
         Command::User { command: UserCommand::Create { email, full_name, role, post } } => {
             let state = crate::startup::bootstrap(config)?;
             let (password, generated) = match std::env::var("EVISA_NEW_USER_PASSWORD") {

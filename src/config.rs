@@ -76,6 +76,12 @@ pub struct Config {
     pub mail_poll_ms: u64,
     /// Whether this process sends e-mails (`EVISA_MAIL_WORKER`, `on` or `off`).
     pub mail_worker: bool,
+    /// Verification requests per second per API client, bursts of twice that
+    /// (`EVISA_VERIFY_RATE_LIMIT`, 0: no limit).
+    pub verify_rate_limit: u32,
+    /// Requests per second per IP address on unauthenticated, login and verification routes
+    /// (`EVISA_IP_RATE_LIMIT`, 0: no limit).
+    pub ip_rate_limit: u32,
     /// Test-only: exit the process at a named point of issuance (`EVISA_FAULT_INJECTION`), to
     /// prove that a restart recovers.
     pub fault_injection: Option<String>,
@@ -155,6 +161,8 @@ impl Config {
             mail_max_attempts: 10,
             mail_poll_ms: 500,
             mail_worker: true,
+            verify_rate_limit: 50,
+            ip_rate_limit: 100,
             fault_injection: None,
         }
     }
@@ -218,6 +226,8 @@ impl Config {
         config.issuance_lease_secs = parsed("EVISA_ISSUANCE_LEASE_SECONDS", config.issuance_lease_secs)?;
         config.issuance_poll_ms = parsed("EVISA_ISSUANCE_POLL_MS", config.issuance_poll_ms)?;
         config.fault_injection = var("EVISA_FAULT_INJECTION");
+        config.verify_rate_limit = parsed("EVISA_VERIFY_RATE_LIMIT", config.verify_rate_limit)?;
+        config.ip_rate_limit = parsed("EVISA_IP_RATE_LIMIT", config.ip_rate_limit)?;
         config.issuance_worker = switch("EVISA_ISSUANCE_WORKER")?;
         config.mail_worker = switch("EVISA_MAIL_WORKER")?;
         if let Some(text) = var("EVISA_APPEAL_INFORMATION") {

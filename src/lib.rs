@@ -18,6 +18,7 @@ pub mod extract;
 pub mod issuance;
 pub mod jobs;
 pub mod notify;
+pub mod ratelimit;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -25,6 +25,7 @@ use crate::issuance::keyring::{self, KeyRing};
 use crate::issuance::worker as issuance_worker;
 use crate::jobs::{self, Nudge};
 use crate::notify::mailer::{self, Transport};
+use crate::ratelimit::RateLimits;
 use crate::storage::DocumentStore;
 
 /// What every request handler shares.
@@ -47,6 +48,8 @@ pub struct AppState {
     pub mailer: Transport,
     /// Wakes the mailer.
     pub mail: Arc<Nudge>,
+    /// Rate limits of clients and addresses.
+    pub limits: RateLimits,
 }
 
 /// Prepares everything the service needs on a fresh or existing data directory: creates the
@@ -71,6 +74,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
     Ok(AppState {
         mailer,
         mail: Arc::new(Nudge::default()),
+        limits: RateLimits::new(config.verify_rate_limit, config.ip_rate_limit),
         config: Arc::new(config),
         db,
         tokens,

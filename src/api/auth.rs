@@ -1,6 +1,6 @@
 //! Registration, login and the caller's own account.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::views::UserView;
@@ -25,7 +25,12 @@ pub struct RegisterRequest {
 }
 
 /// `POST /api/v1/auth/register`: a new applicant account.
-pub async fn register(state: web::Data<AppState>, body: JsonBody<RegisterRequest>) -> AppResult<HttpResponse> {
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonBody<RegisterRequest>,
+) -> AppResult<HttpResponse> {
+    state.limits.ip(&req)?;
     let request = body.0;
     let account = accounts::validate(AccountInput {
         email: request.email,
@@ -152,7 +157,12 @@ pub struct ResetRequest {
 
 /// `POST /api/v1/auth/password-reset`: e-mails a reset link if the address has an account. The
 /// answer is the same either way, so it tells nobody whether an address is registered.
-pub async fn password_reset(state: web::Data<AppState>, body: JsonBody<ResetRequest>) -> AppResult<HttpResponse> {
+pub async fn password_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonBody<ResetRequest>,
+) -> AppResult<HttpResponse> {
+    state.limits.ip(&req)?;
     let email = body.0.email.trim().to_lowercase();
     state
         .login_throttle
@@ -208,7 +218,12 @@ pub struct LoginRequest {
 }
 
 /// `POST /api/v1/auth/login`: exchanges credentials for an access token.
-pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginRequest>) -> AppResult<HttpResponse> {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonBody<LoginRequest>,
+) -> AppResult<HttpResponse> {
+    state.limits.ip(&req)?;
     let LoginRequest { email, password: given } = body.0;
     let email = email.trim().to_lowercase();
     state.login_throttle.attempt(&email).map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;

@@ -4,10 +4,12 @@ mod admin;
 mod applications;
 mod auth;
 mod catalog;
+pub mod clients;
 mod documents;
 mod health;
 mod queue;
 mod review;
+mod verify;
 mod views;
 mod visas;
 
@@ -85,6 +87,14 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/api/v1/visas/{visa_number}", visas::get),
         endpoint(M::POST, "/api/v1/visas/{visa_number}/revoke", visas::revoke),
         endpoint(M::GET, "/.well-known/jwks.json", visas::jwks),
+        endpoint(M::POST, "/api/v1/verify", verify::by_number),
+        endpoint(M::POST, "/api/v1/verify/token", verify::by_token),
+        endpoint(M::GET, "/api/v1/revocations", verify::revocations),
+        endpoint(M::POST, "/api/v1/admin/api-clients", clients::create_client),
+        endpoint(M::GET, "/api/v1/admin/api-clients", clients::list_clients),
+        endpoint(M::POST, "/api/v1/admin/api-clients/{id}/rotate", clients::rotate_client),
+        endpoint(M::POST, "/api/v1/admin/api-clients/{id}/disable", clients::disable_client),
+        endpoint(M::GET, "/api/v1/admin/verification-log", clients::verification_log),
     ]
 }
 

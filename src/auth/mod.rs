@@ -1,6 +1,7 @@
 //! Authentication: password hashing, access tokens, the request extractor that turns a bearer
 //! token into an [`AuthUser`], and login throttling.
 
+pub mod api_keys;
 pub mod jwt;
 pub mod password;
 pub mod throttle;

@@ -7,6 +7,7 @@
 pub mod admin_events;
 pub mod cases;
 pub mod catalog;
+pub mod clients;
 pub mod events;
 pub mod keys;
 pub mod outbox;

@@ -238,6 +238,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Machine clients of the verification API; keys stored only as hashes.
+    api_clients (id) {
+        id -> Text,
+        name -> Text,
+        organisation -> Text,
+        scopes -> Text,
+        key_prefix -> Text,
+        key_hash -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Every verification check.
+    verification_log (id) {
+        id -> Text,
+        client_id -> Text,
+        method -> Text,
+        visa_number -> Nullable<Text>,
+        passport_hash -> Nullable<Text>,
+        result -> Text,
+        ip -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(cases -> posts (post_code));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_documents -> cases (case_id));

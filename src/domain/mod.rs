@@ -11,6 +11,7 @@ pub mod password_policy;
 pub mod reference;
 pub mod role;
 pub mod status;
+pub mod verification;
 pub mod visa_application;
 
 pub use field_error::FieldError;

@@ -17,3 +17,4 @@ mod openapi;
 mod queue;
 mod review;
 mod smtp;
+mod verification;

@@ -1,0 +1,79 @@
+//! API keys of machine clients: `evk_<prefix>_<secret>`, shown once, stored only as a SHA-256
+//! hash (the secret is random and long, so a fast hash is enough) found by its public prefix.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::db::clients::{self, ClientRow};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// A new key: (the key to hand out once, its prefix, its hash).
+pub fn generate() -> (String, String, String) {
+    let random = |n| rand::rng().sample_iter(Alphanumeric).take(n).map(char::from).collect::<String>();
+    let prefix = random(10);
+    let key = format!("evk_{prefix}_{}", random(40));
+    let hash = hash(&key);
+    (key, prefix, hash)
+}
+
+/// The stored hash of a key.
+pub fn hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+fn prefix_of(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix("evk_")?;
+    let (prefix, secret) = rest.split_once('_')?;
+    (prefix.len() == 10 && secret.len() == 40).then_some(prefix)
+}
+
+/// The machine client calling, authenticated by its API key.
+#[derive(Debug, Clone)]
+pub struct ApiClient(pub ClientRow);
+
+impl FromRequest for ApiClient {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<ApiClient, AppError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let key = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|k| k.trim().to_owned());
+        Box::pin(async move {
+            let unauthorized = || AppError::Unauthorized("a valid API key is required".into());
+            let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))?;
+            let key = key.ok_or_else(unauthorized)?;
+            let prefix = prefix_of(&key).ok_or_else(unauthorized)?.to_owned();
+            let client = state.db.run(move |conn| Ok(clients::by_prefix(conn, &prefix)?)).await?;
+            let client = client.filter(|c| !c.disabled).ok_or_else(unauthorized)?;
+            let matches: bool = hash(&key).as_bytes().ct_eq(client.key_hash.as_bytes()).into();
+            if matches { Ok(ApiClient(client)) } else { Err(unauthorized()) }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_have_a_findable_prefix_and_a_stored_hash() {
+        let (key, prefix, stored) = generate();
+        assert_eq!(prefix_of(&key), Some(prefix.as_str()));
+        assert_eq!(hash(&key), stored);
+        assert_ne!(generate().0, key);
+        assert_eq!(prefix_of("evk_short_x"), None);
+        assert_eq!(prefix_of("Bearer something"), None);
+    }
+}

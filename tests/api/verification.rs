@@ -1,0 +1,242 @@
+use crate::backend_tests;
+use crate::helpers::*;
+use chrono::Utc;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::process::Command;
+
+/// A client with the given scopes; returns (id, api key).
+async fn client(app: &TestApp, scopes: &[&str]) -> (String, String) {
+    let admin = app.admin().await;
+    let response = app
+        .post(
+            "/api/v1/admin/api-clients",
+            &admin.token,
+            &json!({"name": "Border post 7", "organisation": "Border Guard", "scopes": scopes}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.unwrap();
+    (body["id"].as_str().unwrap().to_owned(), body["api_key"].as_str().unwrap().to_owned())
+}
+
+/// An issued visa valid from today; returns (holder, case id, visa number).
+async fn valid_visa(app: &TestApp) -> (Account, String, String) {
+    let officer = app.staff("officer", "UTO-HQ").await;
+    let holder = app.applicant("traveller").await;
+    let id = app.submitted(&holder).await;
+    assert_eq!(app.act(&id, "claim", &officer.token, None).await.status(), StatusCode::OK);
+    let today = Utc::now().date_naive().to_string();
+    let approve = json!({"decision": "approve", "valid_from": today});
+    assert_eq!(app.act(&id, "decision", &officer.token, Some(approve)).await.status(), StatusCode::OK);
+    let case = crate::issuance::wait_issued(app, &id, &holder.token).await;
+    (holder, id, case["visa_number"].as_str().unwrap().to_owned())
+}
+
+async fn check(app: &TestApp, key: &str, number: &str, passport: &str) -> (StatusCode, Value) {
+    let response = app.post("/api/v1/verify", key, &json!({"visa_number": number, "passport_number": passport})).await;
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+fn without_time(mut body: Value) -> Value {
+    body.as_object_mut().unwrap().remove("checked_at");
+    body
+}
+
+/// The QR token printed on a case's e-visa, read back from a 300 dpi rendering.
+async fn printed_token(app: &TestApp, id: &str, token: &str) -> Option<String> {
+    let found = Command::new("pdftoppm").arg("-v").output().is_ok();
+    if !found {
+        assert!(std::env::var("CI").is_err(), "CI must install poppler-utils");
+        return None;
+    }
+    let pdf = app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), token).await.bytes().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("evisa.pdf"), &pdf).unwrap();
+    let status = Command::new("pdftoppm")
+        .args(["-r", "300", "-png", "-singlefile"])
+        .arg(dir.path().join("evisa.pdf"))
+        .arg(dir.path().join("page"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let image = image::open(dir.path().join("page.png")).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    Some(grids[0].decode().unwrap().1)
+}
+
+backend_tests! {
+    async fn api_keys_are_shown_once_rotated_and_disabled(app: TestApp) {
+        let admin = app.admin().await;
+        let (id, key) = client(&app, &["verify"]).await;
+        assert!(key.starts_with("evk_"));
+        let listed: Value = app.get("/api/v1/admin/api-clients", &admin.token).await.json().await.unwrap();
+        assert!(listed["items"][0].get("api_key").is_none(), "the key is never shown again");
+        assert!(!listed.to_string().contains(&key));
+        let stored = app.scalar(&format!("SELECT key_hash AS value FROM api_clients WHERE id = '{id}'"));
+        assert_ne!(stored, key, "stored as a hash");
+        assert_eq!(check(&app, &key, "AAAAAAAAA", "X1").await.0, StatusCode::OK);
+
+        let rotated: Value = app.post_empty(&format!("/api/v1/admin/api-clients/{id}/rotate"), &admin.token).await.json().await.unwrap();
+        let new_key = rotated["api_key"].as_str().unwrap().to_owned();
+        assert_eq!(check(&app, &key, "AAAAAAAAA", "X1").await.0, StatusCode::UNAUTHORIZED, "the old key is dead");
+        assert_eq!(check(&app, &new_key, "AAAAAAAAA", "X1").await.0, StatusCode::OK);
+        assert_eq!(app.post_empty(&format!("/api/v1/admin/api-clients/{id}/disable"), &admin.token).await.status(), StatusCode::OK);
+        assert_eq!(check(&app, &new_key, "AAAAAAAAA", "X1").await.0, StatusCode::UNAUTHORIZED, "disabled");
+        assert_eq!(check(&app, "evk_0123456789_0123456789012345678901234567890123456789", "A", "B").await.0, StatusCode::UNAUTHORIZED);
+        let user_token = app.applicant("curious").await.token;
+        assert_eq!(check(&app, &user_token, "A", "B").await.0, StatusCode::UNAUTHORIZED, "a user token is no API key");
+        problem(app.post("/api/v1/admin/api-clients", &user_token, &json!({"name": "x", "organisation": "y", "scopes": ["verify"]})).await, StatusCode::FORBIDDEN).await;
+        let bad = app.post("/api/v1/admin/api-clients", &admin.token, &json!({"name": "", "organisation": "y", "scopes": ["everything"]})).await;
+        assert_eq!(error_fields(&problem(bad, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["name", "scopes"]);
+        let (_, feed_only) = client(&app, &["revocations"]).await;
+        problem(app.post("/api/v1/verify", &feed_only, &json!({"visa_number": "A", "passport_number": "B"})).await, StatusCode::FORBIDDEN).await;
+    }
+
+    async fn checks_disclose_the_minimum_and_a_wrong_passport_looks_unknown(app: TestApp) {
+        let (_, key) = client(&app, &["verify", "revocations"]).await;
+        let (_, _, number) = valid_visa(&app).await;
+        let (status, valid) = check(&app, &key, &number.to_lowercase(), " 123456789 ").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(valid["result"], "valid");
+        let visa = valid["visa"].as_object().unwrap();
+        let mut fields: Vec<&str> = visa.keys().map(String::as_str).collect();
+        fields.sort();
+        assert_eq!(fields, ["date_of_birth", "duration_of_stay_days", "entries", "given_names", "nationality", "surname", "valid_from", "valid_until", "visa_type"]);
+        assert_eq!(visa["surname"], "SMITH");
+        assert_eq!(visa["given_names"], "JOHN PAUL");
+        assert!(!valid.to_string().contains("Leeds") && !valid.to_string().contains("123456789"), "no more than needed");
+
+        let (status, wrong) = check(&app, &key, &number, "987654321").await;
+        let (unknown_status, unknown) = check(&app, &key, "ZZZZZZZZ9", "987654321").await;
+        assert_eq!((status, unknown_status), (StatusCode::OK, StatusCode::OK));
+        assert_eq!(without_time(wrong), without_time(unknown.clone()));
+        assert_eq!(unknown["result"], "not_found");
+
+        app.execute_sql(&format!("UPDATE visas SET valid_until = '2020-01-01' WHERE visa_number = '{number}'"));
+        assert_eq!(check(&app, &key, &number, "123456789").await.1["result"], "expired");
+        app.execute_sql(&format!("UPDATE visas SET valid_from = '2099-01-01', valid_until = '2099-02-01' WHERE visa_number = '{number}'"));
+        assert_eq!(check(&app, &key, &number, "123456789").await.1["result"], "not_yet_valid");
+    }
+
+    async fn revoked_visas_answer_revoked_and_feed_the_deny_list(app: TestApp) {
+        let (_, key) = client(&app, &["verify", "revocations"]).await;
+        let (holder, id, number) = valid_visa(&app).await;
+        let before = Utc::now() - chrono::Duration::seconds(1);
+        let token = printed_token(&app, &id, &holder.token).await;
+        if let Some(token) = &token {
+            let answer: Value = app.post("/api/v1/verify/token", &key, &json!({"token": token})).await.json().await.unwrap();
+            assert_eq!(answer["result"], "valid");
+            assert_eq!(answer["visa_number"], number.as_str());
+            let mut forged = token.clone();
+            let middle = forged.len() / 2;
+            forged.replace_range(middle..middle + 1, if &token[middle..middle + 1] == "A" { "B" } else { "A" });
+            let refused = app.post("/api/v1/verify/token", &key, &json!({"token": forged})).await;
+            assert_eq!(error_fields(&problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["token"]);
+        }
+        let supervisor = app.staff("supervisor", "UTO-HQ").await;
+        assert_eq!(app.post(&format!("/api/v1/visas/{number}/revoke"), &supervisor.token, &json!({"grounds": ["FORGED_DOCUMENT"]})).await.status(), StatusCode::OK);
+        assert_eq!(check(&app, &key, &number, "123456789").await.1["result"], "revoked");
+        if let Some(token) = &token {
+            let answer: Value = app.post("/api/v1/verify/token", &key, &json!({"token": token})).await.json().await.unwrap();
+            assert_eq!(answer["result"], "revoked", "a valid token of a revoked visa");
+        }
+        let since = before.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let feed: Value = app.get(&format!("/api/v1/revocations?since={since}"), &key).await.json().await.unwrap();
+        assert_eq!(feed["items"].as_array().unwrap().len(), 1);
+        assert_eq!(feed["items"][0]["visa_number"], number.as_str());
+        assert_eq!(feed["items"][0]["reason_codes"], json!(["FORGED_DOCUMENT"]));
+        let later = (Utc::now() + chrono::Duration::seconds(5)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let empty: Value = app.get(&format!("/api/v1/revocations?since={later}"), &key).await.json().await.unwrap();
+        assert!(empty["items"].as_array().unwrap().is_empty());
+        let (_, verify_only) = client(&app, &["verify"]).await;
+        problem(app.get("/api/v1/revocations", &verify_only).await, StatusCode::FORBIDDEN).await;
+    }
+
+    async fn every_check_is_logged_with_the_passport_number_hashed(app: TestApp) {
+        let (client_id, key) = client(&app, &["verify"]).await;
+        let (other_id, other_key) = client(&app, &["verify"]).await;
+        check(&app, &key, "AB12CD34E", "P1234567").await;
+        check(&app, &key, "ZZ99ZZ99Z", "Q7654321").await;
+        check(&app, &other_key, "AB12CD34E", "P1234567").await;
+        let admin = app.admin().await;
+        let log: Value = app.get(&format!("/api/v1/admin/verification-log?client_id={client_id}"), &admin.token).await.json().await.unwrap();
+        assert_eq!(log["total"], 2);
+        let entry = &log["items"][1];
+        assert_eq!(entry["visa_number"], "AB12CD34E");
+        assert_eq!(entry["result"], "not_found");
+        assert_eq!(entry["method"], "number");
+        assert_eq!(entry["ip"], "127.0.0.1");
+        let expected = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(b"P1234567"))
+        };
+        assert_eq!(entry["passport_hash"], expected.as_str());
+        assert!(!log.to_string().contains("P1234567"), "never the passport number itself");
+        let other: Value = app.get(&format!("/api/v1/admin/verification-log?client_id={other_id}"), &admin.token).await.json().await.unwrap();
+        assert_eq!(other["total"], 1);
+        let future = (Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let none: Value = app.get(&format!("/api/v1/admin/verification-log?from={future}"), &admin.token).await.json().await.unwrap();
+        assert_eq!(none["total"], 0);
+    }
+
+    async fn floods_get_429_with_retry_after(app: TestApp) {
+        let app = TestApp::spawn_configured(
+            match &app.postgres { Some(_) => Db::Postgres(postgres_url().unwrap()), None => Db::Sqlite },
+            |c| {
+                c.verify_rate_limit = 5;
+                c.ip_rate_limit = 40;
+            },
+        )
+        .await;
+        let (_, key) = client(&app, &["verify"]).await;
+        let mut limited = None;
+        for _ in 0..30 {
+            let response = app.post("/api/v1/verify", &key, &json!({"visa_number": "A", "passport_number": "B"})).await;
+            if response.status() == StatusCode::TOO_MANY_REQUESTS {
+                limited = Some(response);
+                break;
+            }
+        }
+        let limited = limited.expect("the client is limited");
+        assert!(limited.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+        problem(limited, StatusCode::TOO_MANY_REQUESTS).await;
+        // Per address: unauthenticated routes too.
+        let mut statuses = Vec::new();
+        for _ in 0..100 {
+            let response = app.request(Method::POST, "/api/v1/auth/password-reset", None, Some(&json!({"email": "x@example.org"}))).await;
+            statuses.push(response.status());
+            if response.status() == StatusCode::TOO_MANY_REQUESTS {
+                break;
+            }
+        }
+        assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    }
+
+    async fn the_offline_verifier_checks_a_scanned_qr_against_the_jwks(app: TestApp) {
+        let (holder, id, number) = valid_visa(&app).await;
+        if Command::new("pdftoppm").arg("-v").output().is_err() {
+            assert!(std::env::var("CI").is_err(), "CI must install poppler-utils");
+            return;
+        }
+        let pdf = app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), &holder.token).await.bytes().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("evisa.pdf"), &pdf).unwrap();
+        assert!(Command::new("pdftoppm").args(["-r", "300", "-png", "-singlefile"]).arg(dir.path().join("evisa.pdf")).arg(dir.path().join("page")).status().unwrap().success());
+        let jwks = app.request(Method::GET, "/.well-known/jwks.json", None, None).await.text().await.unwrap();
+        std::fs::write(dir.path().join("jwks.json"), &jwks).unwrap();
+        let example = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("examples").join("verify_qr");
+        let output = Command::new(&example).arg(dir.path().join("page.png")).arg(dir.path().join("jwks.json")).output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+        assert!(stdout.contains(&number) && stdout.contains("result: valid"), "{stdout}");
+        std::fs::write(dir.path().join("revoked.txt"), format!("{number}\n")).unwrap();
+        let denied = Command::new(&example).arg(dir.path().join("page.png")).arg(dir.path().join("jwks.json")).arg(dir.path().join("revoked.txt")).output().unwrap();
+        assert!(String::from_utf8_lossy(&denied.stdout).contains("result: revoked"));
+        std::fs::write(dir.path().join("empty.json"), r#"{"keys": []}"#).unwrap();
+        let unknown = Command::new(&example).arg(dir.path().join("page.png")).arg(dir.path().join("empty.json")).output().unwrap();
+        assert_eq!(unknown.status.code(), Some(2), "no key, no trust");
+    }
+}
