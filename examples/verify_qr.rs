@@ -5,7 +5,8 @@
 //! cargo run --example verify_qr -- <token | page.png> jwks.json [revoked.txt]
 //! ```
 //!
-//! Decodes the QR code (from a PNG, such as a scan or `pdftoppm -r 300 -png evisa.pdf`), takes the
+//! Decodes the QR code (from a PNG of the code: a scan, or the QR corner of a page rendering made
+//! with `pdftoppm -r 300 -png evisa.pdf`; a whole busy page may not decode), takes the
 //! key named by the token's `kid` from the JWKS, verifies the ES256 signature, checks the validity
 //! dates against today, and, if a deny-list of revoked visa numbers (one per line, kept from
 //! `GET /api/v1/revocations`) is given, that the visa is not on it. Prints the claims and one of
@@ -16,12 +17,24 @@ use std::process::ExitCode;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, jwk::JwkSet};
 
 fn qr_from_png(path: &str) -> Result<String, String> {
-    let image = image::open(path).map_err(|e| format!("{path}: {e}"))?.to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(image);
-    let grids = prepared.detect_grids();
-    let grid = grids.first().ok_or("no QR code found in the image")?;
-    let (_, content) = grid.decode().map_err(|e| format!("the QR code does not decode: {e}"))?;
-    Ok(content)
+    let image = image::open(path).map_err(|e| format!("{path}: {e}"))?;
+    // A full page scanned at 300 dpi is large; the detector also gets smaller copies to try.
+    for scale in [1, 2, 3, 4] {
+        let copy = if scale == 1 {
+            image.to_luma8()
+        } else {
+            image
+                .resize(image.width() / scale, image.height() / scale, image::imageops::FilterType::Triangle)
+                .to_luma8()
+        };
+        let mut prepared = rqrr::PreparedImage::prepare(copy);
+        for grid in prepared.detect_grids() {
+            if let Ok((_, content)) = grid.decode() {
+                return Ok(content);
+            }
+        }
+    }
+    Err("no readable QR code found in the image".into())
 }
 
 fn run() -> Result<&'static str, String> {

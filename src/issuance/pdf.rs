@@ -196,7 +196,7 @@ pub fn render(visa: &VisaDocument) -> anyhow::Result<Vec<u8>> {
         ops.push(Op::SetFillColor { col: rgb(0.85, 0.1, 0.1) });
         ops.push(Op::StartTextSection);
         ops.push(Op::SetFont { font: bold(), size: Pt(96.0) });
-        ops.push(Op::SetTextMatrix { matrix: TextMatrix::TranslateRotate(Mm(50.0).into(), Mm(60.0).into(), 35.0) });
+        ops.push(Op::SetTextMatrix { matrix: TextMatrix::TranslateRotate(Mm(35.0).into(), Mm(55.0).into(), 30.0) });
         ops.push(Op::ShowText { items: vec![TextItem::Text("SPECIMEN".into())] });
         ops.push(Op::EndTextSection);
         text(&mut ops, bold(), 9.0, 20.0, 44.0, "SPECIMEN - signed with development keys - not valid for travel");
