@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod api;
 pub mod auth;
+pub mod check_log;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -16,6 +16,7 @@ use crate::accounts::{self, AccountInput};
 use crate::auth::jwt::TokenService;
 use crate::auth::password;
 use crate::auth::throttle::LoginThrottle;
+use crate::check_log::CheckLog;
 use crate::config::Config;
 use crate::db::catalog::{self, PostRow};
 use crate::db::{self, Db, users};
@@ -50,6 +51,11 @@ pub struct AppState {
     pub mail: Arc<Nudge>,
     /// Rate limits of clients and addresses.
     pub limits: RateLimits,
+    /// The verification log writer.
+    pub checks: CheckLog,
+    /// API clients recently authenticated, by key prefix, with when they were loaded.
+    pub client_cache:
+        std::sync::Mutex<std::collections::HashMap<String, (crate::db::clients::ClientRow, std::time::Instant)>>,
 }
 
 /// Prepares everything the service needs on a fresh or existing data directory: creates the
@@ -75,6 +81,8 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         mailer,
         mail: Arc::new(Nudge::default()),
         limits: RateLimits::new(config.verify_rate_limit, config.ip_rate_limit),
+        checks: CheckLog::start(db.clone())?,
+        client_cache: std::sync::Mutex::new(std::collections::HashMap::new()),
         config: Arc::new(config),
         db,
         tokens,

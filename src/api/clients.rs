@@ -155,7 +155,14 @@ pub async fn rotate_client(
             Ok((clients::find(conn, &id)?.ok_or(AppError::NotFound)?, key))
         })
         .await?;
+    forget_clients(&state);
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(ClientView::new(row, Some(key))))
+}
+
+fn forget_clients(state: &AppState) {
+    if let Ok(mut cache) = state.client_cache.lock() {
+        cache.clear();
+    }
 }
 
 /// `POST /api/v1/admin/api-clients/{id}/disable`: the client's key stops working.
@@ -185,6 +192,7 @@ pub async fn disable_client(
             clients::find(conn, &id)?.ok_or(AppError::NotFound)
         })
         .await?;
+    forget_clients(&state);
     Ok(HttpResponse::Ok().json(ClientView::new(row, None)))
 }
 

@@ -102,29 +102,24 @@ fn answer_for(visa: Option<VisaRow>, passport: &str) -> Answer {
     }
 }
 
-fn log(
-    conn: &mut AnyConnection,
+fn entry(
     client: &str,
     method: &str,
     visa: Option<&str>,
     passport: Option<&str>,
     result: &str,
     ip: Option<String>,
-) -> AppResult<()> {
-    clients::log(
-        conn,
-        &CheckRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            client_id: client.to_owned(),
-            method: method.to_owned(),
-            visa_number: visa.map(str::to_owned),
-            passport_hash: passport.map(passport_hash),
-            result: result.to_owned(),
-            ip,
-            created_at: db::now(),
-        },
-    )?;
-    Ok(())
+) -> CheckRow {
+    CheckRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        client_id: client.to_owned(),
+        method: method.to_owned(),
+        visa_number: visa.map(str::to_owned),
+        passport_hash: passport.map(passport_hash),
+        result: result.to_owned(),
+        ip,
+        created_at: db::now(),
+    }
 }
 
 fn peer(req: &HttpRequest) -> Option<String> {
@@ -158,15 +153,13 @@ pub async fn by_number(
             "1 to 20 characters",
         ));
     }
-    let ip = peer(&req);
-    let answer = state
-        .db
-        .write(move |conn| {
-            let visa = visas::find(conn, &number)?;
-            let answer = answer_for(visa, &passport);
-            log(conn, &client.0.id, "number", Some(&number), Some(&passport), answer.result, ip)?;
-            Ok(answer)
-        })
+    let lookup = number.clone();
+    let visa = state.db.run(move |conn| Ok(visas::find(conn, &lookup)?)).await?;
+    let answer = answer_for(visa, &passport);
+    // Logged (committed) before it is answered.
+    state
+        .checks
+        .record(entry(&client.0.id, "number", Some(&number), Some(&passport), answer.result, peer(&req)))
         .await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(answer))
 }
@@ -216,35 +209,37 @@ pub async fn by_token(
     if token.is_empty() || token.len() > 4096 {
         return Err(AppError::invalid_field("token", "invalid", "a compact JWS of at most 4096 characters"));
     }
-    let ip = peer(&req);
-    let answer = state
+    let checked = state
         .db
-        .write(move |conn| {
+        .run(move |conn| {
             let claims = match verify_token(conn, &token) {
                 Ok(claims) => claims,
-                Err(err) => {
-                    log(conn, &client.0.id, "token", None, None, "invalid_token", ip)?;
-                    return Ok(Err(err));
-                }
+                Err(err) => return Ok(Err(err)),
             };
             let visa = visas::find(conn, &claims.visa_number)?;
-            // The token must describe the record: same passport and validity.
-            let visa = visa.filter(|v| v.valid_from == claims.valid_from && v.valid_until == claims.valid_until);
-            let answer = answer_for(visa, &claims.passport_number);
-            log(
-                conn,
-                &client.0.id,
-                "token",
-                Some(&claims.visa_number),
-                Some(&claims.passport_number),
-                answer.result,
-                ip,
-            )?;
-            Ok(Ok(answer))
+            Ok(Ok((claims, visa)))
         })
         .await?;
-    // An invalid token is logged (committed above) and answered as an error.
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(answer?))
+    let (claims, visa) = match checked {
+        Ok(found) => found,
+        Err(err) => {
+            state.checks.record(entry(&client.0.id, "token", None, None, "invalid_token", peer(&req))).await?;
+            return Err(err);
+        }
+    };
+    // The token must describe the record: same passport and validity.
+    let visa = visa.filter(|v| v.valid_from == claims.valid_from && v.valid_until == claims.valid_until);
+    let answer = answer_for(visa, &claims.passport_number);
+    let row = entry(
+        &client.0.id,
+        "token",
+        Some(&claims.visa_number),
+        Some(&claims.passport_number),
+        answer.result,
+        peer(&req),
+    );
+    state.checks.record(row).await?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(answer))
 }
 
 /// Query of `GET /api/v1/revocations`.
@@ -266,15 +261,9 @@ pub async fn revocations(
     state.limits.client(&client.0.id)?;
     require_scope(&client, "revocations")?;
     let since: NaiveDateTime = query.since.map_or(NaiveDateTime::MIN, |s| s.naive_utc());
-    let ip = peer(&req);
-    let items = state
-        .db
-        .write(move |conn| {
-            let rows = clients::revoked_since(conn, since, 1000)?;
-            log(conn, &client.0.id, "revocations", None, None, &format!("{} revoked", rows.len()), ip)?;
-            Ok(rows)
-        })
-        .await?;
+    let items = state.db.run(move |conn| Ok(clients::revoked_since(conn, since, 1000)?)).await?;
+    let result = format!("{} revoked", items.len());
+    state.checks.record(entry(&client.0.id, "revocations", None, None, &result, peer(&req))).await?;
     let items: Vec<serde_json::Value> = items
         .into_iter()
         .map(|(number, at, grounds)| {

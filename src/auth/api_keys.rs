@@ -34,6 +34,10 @@ fn prefix_of(key: &str) -> Option<&str> {
     (prefix.len() == 10 && secret.len() == 40).then_some(prefix)
 }
 
+/// How long an authenticated client is remembered. A key rotated or a client disabled in this
+/// process takes effect at once (the cache is cleared); in another process, within this time.
+pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The machine client calling, authenticated by its API key.
 #[derive(Debug, Clone)]
 pub struct ApiClient(pub ClientRow);
@@ -55,7 +59,23 @@ impl FromRequest for ApiClient {
             let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))?;
             let key = key.ok_or_else(unauthorized)?;
             let prefix = prefix_of(&key).ok_or_else(unauthorized)?.to_owned();
-            let client = state.db.run(move |conn| Ok(clients::by_prefix(conn, &prefix)?)).await?;
+            let cached = state.client_cache.lock().ok().and_then(|cache| {
+                cache.get(&prefix).filter(|(_, at)| at.elapsed() < CACHE_TTL).map(|(client, _)| client.clone())
+            });
+            let client = match cached {
+                Some(client) => Some(client),
+                None => {
+                    let lookup = prefix.clone();
+                    let client = state.db.run(move |conn| Ok(clients::by_prefix(conn, &lookup)?)).await?;
+                    if let (Some(client), Ok(mut cache)) = (&client, state.client_cache.lock()) {
+                        if cache.len() > 10_000 {
+                            cache.clear();
+                        }
+                        cache.insert(prefix, (client.clone(), std::time::Instant::now()));
+                    }
+                    client
+                }
+            };
             let client = client.filter(|c| !c.disabled).ok_or_else(unauthorized)?;
             let matches: bool = hash(&key).as_bytes().ct_eq(client.key_hash.as_bytes()).into();
             if matches { Ok(ApiClient(client)) } else { Err(unauthorized()) }

@@ -127,12 +127,11 @@ pub fn checks(
     Ok((rows, total))
 }
 
-/// Visas revoked after `since`: (number, revoked at, grounds as JSON text), oldest first.
-pub fn revoked_since(
-    conn: &mut AnyConnection,
-    since: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<(String, Option<NaiveDateTime>, Option<String>)>> {
+/// A revoked visa: number, revocation time, grounds as JSON text.
+pub type Revocation = (String, Option<NaiveDateTime>, Option<String>);
+
+/// Visas revoked after `since`, oldest first.
+pub fn revoked_since(conn: &mut AnyConnection, since: NaiveDateTime, limit: i64) -> QueryResult<Vec<Revocation>> {
     visas::table
         .filter(visas::status.eq("revoked"))
         .filter(visas::revoked_at.gt(since))
