@@ -404,7 +404,7 @@ impl TestApp {
     pub fn execute_sql(&self, sql: &str) {
         match &self.postgres {
             Some(pg) => diesel::PgConnection::establish(&pg.url).unwrap().batch_execute(sql).unwrap(),
-            None => diesel::SqliteConnection::establish(&self.config.database_url).unwrap().batch_execute(sql).unwrap(),
+            None => sqlite(&self.config.database_url).batch_execute(sql).unwrap(),
         }
     }
 
@@ -451,4 +451,12 @@ impl TestApp {
         };
         row.value
     }
+}
+
+/// A connection to the test's SQLite file that waits, like the service's own, while another
+/// connection writes.
+fn sqlite(path: &str) -> diesel::SqliteConnection {
+    let mut conn = diesel::SqliteConnection::establish(path).unwrap();
+    conn.batch_execute("PRAGMA busy_timeout = 10000;").unwrap();
+    conn
 }
