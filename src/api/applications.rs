@@ -1,7 +1,7 @@
 //! Visa applications, the applicant's side: create, read, edit, submit, withdraw, history.
 
 use actix_web::{HttpResponse, web};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
 
@@ -302,10 +302,7 @@ pub async fn submit(
             let post = catalog::find_post(conn, &case.post_code)?;
             let documents = cases::documents(conn, &case.id)?;
             let has = |kind: &str| documents.iter().any(|d| d.kind == kind);
-            let today = post
-                .as_ref()
-                .and_then(|p| p.time_zone.parse::<chrono_tz::Tz>().ok())
-                .map_or_else(|| Utc::now().date_naive(), |tz| Utc::now().with_timezone(&tz).date_naive());
+            let today = catalog::today_at(post.as_ref());
             let mut problems = form.submission_problems(&SubmissionContext {
                 today,
                 max_stay_days: visa_type.as_ref().map_or(i32::MAX, |t| t.max_stay_days),

@@ -3,7 +3,7 @@
 //! answer to a request for information is here too, as the other half of that exchange.
 
 use actix_web::{HttpResponse, web};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::Deserialize;
 use tracing_actix_web::RequestId;
 
@@ -307,10 +307,7 @@ fn approve(
     let visa_type = catalog::find_visa_type(conn, &case.service_code)?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("visa type vanished")))?;
     let post = catalog::find_post(conn, &case.post_code)?;
-    let today = post
-        .as_ref()
-        .and_then(|p| p.time_zone.parse::<chrono_tz::Tz>().ok())
-        .map_or_else(|| Utc::now().date_naive(), |tz| Utc::now().with_timezone(&tz).date_naive());
+    let today = catalog::today_at(post.as_ref());
     let ctx = GrantContext {
         today,
         entries: Entries::parse(&visa_type.entries).unwrap_or(Entries::Single),

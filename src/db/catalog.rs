@@ -25,6 +25,13 @@ pub struct PostRow {
     pub four_eyes: bool,
 }
 
+/// Today's date at a post (in its time zone), or in UTC when the post or its zone is unknown.
+pub fn today_at(post: Option<&PostRow>) -> chrono::NaiveDate {
+    let now = chrono::Utc::now();
+    post.and_then(|p| p.time_zone.parse::<chrono_tz::Tz>().ok())
+        .map_or_else(|| now.date_naive(), |tz| now.with_timezone(&tz).date_naive())
+}
+
 /// A visa type of the catalogue.
 #[derive(Queryable, Debug, Clone)]
 pub struct VisaTypeRow {
