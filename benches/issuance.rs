@@ -2,7 +2,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use evisa::db::visas::VisaRow;
-use evisa::issuance::{issue, keys};
+use evisa::outputs::e_visa::{issue, keys};
 
 fn visa() -> VisaRow {
     let d = |s: &str| s.parse().unwrap();

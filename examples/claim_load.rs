@@ -12,7 +12,7 @@ use diesel::ExpressionMethods;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use evisa::accounts::{self, AccountInput};
+use evisa::app::accounts::{self, AccountInput};
 use evisa::auth::password;
 use evisa::config::Config;
 use evisa::db::cases::{self, NewCase};
@@ -61,6 +61,7 @@ fn seed(db: &Db, count: usize, officers: usize) -> anyhow::Result<()> {
                 nationality: Some("GBR"),
                 created_at: now,
                 updated_at: now,
+                form_version: 1,
             };
             cases::insert(conn, &new)?;
         }

@@ -20,7 +20,7 @@ fn main() -> anyhow::Result<()> {
     let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
     let kid = evisa::db::keys::active(&mut conn)?.map(|k| k.kid).unwrap_or_default();
     let applicant = {
-        use evisa::accounts::{self, AccountInput};
+        use evisa::app::accounts::{self, AccountInput};
         let account = accounts::validate(AccountInput {
             email: format!("seed-{}@example.org", uuid::Uuid::new_v4().simple()),
             password: "Seed-account-password-2027".into(),
@@ -53,9 +53,10 @@ fn main() -> anyhow::Result<()> {
                     nationality: None,
                     created_at: now,
                     updated_at: now,
+                    form_version: 1,
                 })
                 .execute(conn)?;
-            let number = evisa::issuance::issue::new_visa_number();
+            let number = evisa::outputs::e_visa::issue::new_visa_number();
             let passport = format!("P{i:08}");
             let visa = VisaRow {
                 visa_number: number.clone(),
@@ -92,7 +93,7 @@ fn main() -> anyhow::Result<()> {
     })?;
     std::fs::write(&out, bodies)?;
     let (_, key) = db::write_transaction(&mut conn, |conn| {
-        evisa::api::clients::create(conn, "Load test", "evisa", &["verify".to_owned()], (None, "system"), None)
+        evisa::app::clients::create(conn, "Load test", "evisa", &["verify".to_owned()], (None, "system"), None)
     })
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("{key}");

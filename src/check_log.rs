@@ -8,7 +8,7 @@ use std::sync::mpsc;
 
 use crate::db::clients::{self, CheckRow};
 use crate::db::{self, Db};
-use crate::error::{AppError, AppResult};
+use crate::web::error::{AppError, AppResult};
 
 type Job = (CheckRow, tokio::sync::oneshot::Sender<Result<(), String>>);
 

@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
-use crate::accounts::{self, AccountInput};
+use crate::app::accounts::{self, AccountInput};
 use crate::auth::password;
 use crate::config::Config;
 use crate::db::Db;
@@ -146,7 +146,7 @@ pub fn run() -> anyhow::Result<()> {
             let db = Db::connect(&config.database_url, 1)?;
             let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
             let (client, key) = crate::db::write_transaction(&mut conn, |conn| {
-                crate::api::clients::create(conn, &name, &organisation, &scopes, (None, "system"), None)
+                crate::app::clients::create(conn, &name, &organisation, &scopes, (None, "system"), None)
             })
             .map_err(|e| anyhow::anyhow!("{}", crate::startup::describe(&e)))?;
             println!("created API client {} ({}) with scopes {}", client.id, client.name, client.scopes);
@@ -194,7 +194,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
 
 fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
     use crate::db::keys as rows;
-    use crate::issuance::{keyring, keys};
+    use crate::outputs::e_visa::{keyring, keys};
     std::fs::create_dir_all(&config.data_dir)?;
     let db = Db::connect(&config.database_url, 1)?;
     let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;

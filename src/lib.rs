@@ -1,26 +1,26 @@
 //! evisa: consular services and e-visas for a foreign ministry.
 //!
-//! Layers: [`domain`] holds pure types and rules; [`db`] stores them; [`workflow`] applies the
-//! state machine to stored cases; [`api`] exposes it all over HTTP; [`startup`] wires it together.
+//! Layers, from the inside out: [`domain`] holds pure types and rules (the state machine, the
+//! effects of each transition, the service catalogue's types, MRZ); [`db`] stores them and holds
+//! the one job queue; [`app`] holds the use cases and the case engine; [`outputs`] produces what
+//! approval gives (the e-visa); [`jobs`] runs background work; [`notify`] renders and sends
+//! e-mail; [`web`] is the HTTP surface; [`startup`] wires it together.
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![warn(missing_docs)]
 
-pub mod accounts;
-pub mod api;
+pub mod app;
 pub mod auth;
 pub mod check_log;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod error;
-pub mod extract;
-pub mod issuance;
 pub mod jobs;
 pub mod notify;
+pub mod outputs;
 pub mod ratelimit;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
-pub mod workflow;
+pub mod web;

@@ -7,7 +7,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
-use crate::error::AppError;
+use crate::web::error::AppError;
 
 /// The service's rate limiters.
 pub struct RateLimits {

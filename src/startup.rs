@@ -12,22 +12,22 @@ use std::sync::Arc;
 use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 
-use crate::accounts::{self, AccountInput};
+use crate::app::accounts::{self, AccountInput};
 use crate::auth::jwt::TokenService;
 use crate::auth::password;
 use crate::auth::throttle::LoginThrottle;
 use crate::check_log::CheckLog;
 use crate::config::Config;
 use crate::db::catalog::{self, PostRow};
+use crate::db::jobs::JobKind;
 use crate::db::{self, Db, users};
 use crate::domain::role::Role;
-use crate::error::AppError;
-use crate::issuance::keyring::{self, KeyRing};
-use crate::issuance::worker as issuance_worker;
-use crate::jobs::{self, Nudge};
-use crate::notify::mailer::{self, Transport};
+use crate::jobs;
+use crate::notify::mailer::Transport;
+use crate::outputs::e_visa::keyring::{self, KeyRing};
 use crate::ratelimit::RateLimits;
 use crate::storage::DocumentStore;
+use crate::web::error::AppError;
 
 /// What every request handler shares.
 pub struct AppState {
@@ -43,12 +43,8 @@ pub struct AppState {
     pub login_throttle: LoginThrottle,
     /// Document signers.
     pub keys: KeyRing,
-    /// Wakes the issuance worker.
-    pub issuance: Arc<Nudge>,
     /// Where e-mails go.
     pub mailer: Transport,
-    /// Wakes the mailer.
-    pub mail: Arc<Nudge>,
     /// Rate limits of clients and addresses.
     pub limits: RateLimits,
     /// The verification log writer.
@@ -79,7 +75,6 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
     tracing::info!(transport = %mailer.describe(), "e-mail");
     Ok(AppState {
         mailer,
-        mail: Arc::new(Nudge::default()),
         limits: RateLimits::new(config.verify_rate_limit, config.ip_rate_limit),
         checks: CheckLog::start(db.clone())?,
         client_cache: std::sync::Mutex::new(std::collections::HashMap::new()),
@@ -89,7 +84,6 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         documents,
         login_throttle,
         keys: KeyRing::default(),
-        issuance: Arc::new(Nudge::default()),
     })
 }
 
@@ -142,9 +136,9 @@ fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
 }
 
 /// A one-line description of an error for the command line.
-pub fn describe(err: &AppError) -> String {
+pub fn describe(err: &crate::app::Error) -> String {
     match err {
-        AppError::Validation(problems) => {
+        crate::app::Error::Invalid(problems) => {
             problems.iter().map(|p| format!("{}: {}", p.field, p.detail)).collect::<Vec<_>>().join("; ")
         }
         other => other.to_string(),
@@ -192,23 +186,11 @@ impl Application {
         let state = web::Data::new(bootstrap(config)?);
         if state.config.mail_worker {
             let poll = Duration::from_millis(state.config.mail_poll_ms);
-            jobs::spawn(
-                "mailer",
-                Arc::downgrade(&state.clone().into_inner()),
-                state.mail.clone(),
-                poll,
-                mailer::run_once,
-            )?;
+            jobs::spawn("mailer", &[JobKind::SendEmail], Arc::downgrade(&state.clone().into_inner()), poll)?;
         }
         if state.config.issuance_worker {
             let poll = Duration::from_millis(state.config.issuance_poll_ms);
-            jobs::spawn(
-                "issuance",
-                Arc::downgrade(&state.clone().into_inner()),
-                state.issuance.clone(),
-                poll,
-                issuance_worker::run_once,
-            )?;
+            jobs::spawn("issuance", &[JobKind::IssueOutput], Arc::downgrade(&state.clone().into_inner()), poll)?;
         }
         let server = HttpServer::new(move || {
             App::new()
@@ -219,8 +201,8 @@ impl Application {
                         .error_handler(|err, _| AppError::BadRequest(format!("invalid query: {err}")).into()),
                 )
                 .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-                .configure(crate::api::configure)
-                .default_service(web::to(crate::api::not_found))
+                .configure(crate::web::api::configure)
+                .default_service(web::to(crate::web::api::not_found))
         })
         .listen(listener)?
         .run();

@@ -11,8 +11,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::db::clients::{self, ClientRow};
-use crate::error::AppError;
 use crate::startup::AppState;
+use crate::web::error::AppError;
 
 /// A new key: (the key to hand out once, its prefix, its hash).
 pub fn generate() -> (String, String, String) {
@@ -66,7 +66,8 @@ impl FromRequest for ApiClient {
                 Some(client) => Some(client),
                 None => {
                     let lookup = prefix.clone();
-                    let client = state.db.run(move |conn| Ok(clients::by_prefix(conn, &lookup)?)).await?;
+                    let client =
+                        crate::web::read(&state.db, move |conn| Ok(clients::by_prefix(conn, &lookup)?)).await?;
                     if let (Some(client), Ok(mut cache)) = (&client, state.client_cache.lock()) {
                         if cache.len() > 10_000 {
                             cache.clear();

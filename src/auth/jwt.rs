@@ -3,8 +3,8 @@
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 
+use crate::app::Error;
 use crate::domain::role::Role;
-use crate::error::AppError;
 
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -71,7 +71,7 @@ impl TokenService {
     }
 
     /// Issues a token for an account.
-    pub fn issue(&self, user_id: &str, role: Role, post: Option<&str>) -> Result<IssuedToken, AppError> {
+    pub fn issue(&self, user_id: &str, role: Role, post: Option<&str>) -> Result<IssuedToken, Error> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -84,20 +84,19 @@ impl TokenService {
             role,
             post: post.map(str::to_owned),
         };
-        let access_token =
-            encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(AppError::internal)?;
+        let access_token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(Error::internal)?;
         Ok(IssuedToken { access_token, token_type: "Bearer", expires_in: self.ttl_secs })
     }
 
     /// Verifies a token: algorithm, signature, issuer, audience, expiry. Never trusts a token
     /// that claims to be the service itself.
-    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
+    pub fn verify(&self, token: &str) -> Result<Claims, Error> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|err| {
             tracing::debug!(error = %err, "access token refused");
-            AppError::Unauthorized("the access token is invalid or expired".into())
+            Error::Unauthenticated("the access token is invalid or expired".into())
         })?;
         if data.claims.role == Role::System {
-            return Err(AppError::Unauthorized("the access token is invalid or expired".into()));
+            return Err(Error::Unauthenticated("the access token is invalid or expired".into()));
         }
         Ok(data.claims)
     }

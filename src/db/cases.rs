@@ -17,14 +17,15 @@ pub struct CaseRow {
     pub reference: String,
     /// The applicant's account.
     pub applicant_id: String,
-    /// Kind of service (`visa`, later consular services).
+    /// The case family: `visa` for e-visas, `consular` for other services.
     pub service: String,
-    /// The service's code within its kind (the visa type).
+    /// The service's code in the catalogue (for visas, the visa type).
     pub service_code: String,
     /// The post handling the case.
     pub post_code: String,
-    /// Current status name.
-    pub status: String,
+    /// Current status; a stored name this code does not know fails the load.
+    #[diesel(deserialize_as = String)]
+    pub status: CaseStatus,
     /// The service's form as JSON text.
     pub form: String,
     /// Surname, copied from the form for searching.
@@ -53,15 +54,8 @@ pub struct CaseRow {
     pub recommended_by: Option<String>,
     /// When the final decision was taken.
     pub decided_at: Option<NaiveDateTime>,
-    /// The visa issued for the case.
-    pub visa_number: Option<String>,
-}
-
-impl CaseRow {
-    /// The current status. Stored statuses are only ever written from [`CaseStatus`].
-    pub fn status(&self) -> CaseStatus {
-        self.status.parse().unwrap_or(CaseStatus::Draft)
-    }
+    /// The version of the service's form the case was created with.
+    pub form_version: i32,
 }
 
 /// A new case.
@@ -94,6 +88,8 @@ pub struct NewCase<'a> {
     pub created_at: NaiveDateTime,
     /// Same as the creation time.
     pub updated_at: NaiveDateTime,
+    /// The version of the service's form.
+    pub form_version: i32,
 }
 
 /// New content for an editable case.
@@ -114,6 +110,8 @@ pub struct FormChanges<'a> {
     pub nationality: Option<&'a str>,
     /// Time of the change.
     pub updated_at: NaiveDateTime,
+    /// The version of the service's form.
+    pub form_version: i32,
 }
 
 /// What a status transition writes besides the status. `None` leaves a column alone;
@@ -135,8 +133,6 @@ pub struct TransitionChanges {
     pub decided_at: Option<Option<NaiveDateTime>>,
     /// New priority.
     pub priority: Option<String>,
-    /// The issued visa.
-    pub visa_number: Option<String>,
 }
 
 impl TransitionChanges {
@@ -148,7 +144,6 @@ impl TransitionChanges {
             && self.recommended_by.is_none()
             && self.decided_at.is_none()
             && self.priority.is_none()
-            && self.visa_number.is_none()
     }
 }
 

@@ -1,10 +1,11 @@
-//! The catalogues: consular posts and visa types.
+//! The catalogues: consular posts, services (visa types among them) and refusal grounds.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::AnyConnection;
-use super::schema::{posts, refusal_grounds, visa_types};
+use super::schema::{posts, refusal_grounds, service_forms, services, visa_services};
+use crate::domain::service::{Fee, OutputKind, Service};
 
 /// A consular post.
 #[derive(Queryable, Insertable, Debug, Clone)]
@@ -32,13 +33,77 @@ pub fn today_at(post: Option<&PostRow>) -> chrono::NaiveDate {
         .map_or_else(|| now.date_naive(), |tz| now.with_timezone(&tz).date_naive())
 }
 
-/// A visa type of the catalogue.
+/// A service of the catalogue, as stored.
 #[derive(Queryable, Debug, Clone)]
-pub struct VisaTypeRow {
-    /// Code, such as `TOURIST`.
+pub struct ServiceRow {
+    /// Code, such as `TOURIST` or `PASSPORT_RENEWAL`.
     pub code: String,
     /// Display name.
     pub name: String,
+    /// What the service is.
+    pub description: String,
+    /// `citizens`, `foreigners` or `both`.
+    pub eligibility: String,
+    /// Current version of the form.
+    pub form_version: i32,
+    /// The documents it asks for, as a JSON list of requirements.
+    pub documents: String,
+    /// Fee in minor units of the currency.
+    pub fee_minor: i64,
+    /// ISO 4217 currency code.
+    pub currency: String,
+    /// Whether the fee is paid before submission.
+    pub prepaid: bool,
+    /// Calendar days within which a decision is due.
+    pub processing_days: i32,
+    /// Whether approvals need a second person (four-eyes).
+    pub four_eyes: bool,
+    /// What approval produces.
+    pub output: String,
+    /// Whether cases may be opened for it.
+    pub active: bool,
+    /// Position in listings.
+    pub sort_order: i32,
+    /// When it was added.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}
+
+impl ServiceRow {
+    /// What approval produces.
+    pub fn output(&self) -> anyhow::Result<OutputKind> {
+        self.output
+            .parse()
+            .map_err(|_| anyhow::anyhow!("service {} has an unknown output {:?}", self.code, self.output))
+    }
+
+    /// The service as the engine uses it.
+    pub fn to_service(&self) -> anyhow::Result<Service> {
+        Ok(Service {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            eligibility: self.eligibility.parse().map_err(|_| {
+                anyhow::anyhow!("service {} has an unknown eligibility {:?}", self.code, self.eligibility)
+            })?,
+            form_version: self.form_version,
+            documents: serde_json::from_str(&self.documents)?,
+            fee: Fee { amount_minor: self.fee_minor, currency: self.currency.clone() },
+            prepaid: self.prepaid,
+            processing_days: self.processing_days,
+            four_eyes: self.four_eyes,
+            output: self.output()?,
+            active: self.active,
+        })
+    }
+}
+
+/// The settings of a visa service.
+#[derive(Queryable, Debug, Clone)]
+pub struct VisaServiceRow {
+    /// The service.
+    pub service_code: String,
     /// What the visa is for.
     pub purpose: String,
     /// `short_stay`, `long_stay` or `transit`.
@@ -49,18 +114,15 @@ pub struct VisaTypeRow {
     pub max_stay_days: i32,
     /// Usual validity of the visa, in days.
     pub validity_days: i32,
-    /// Fee in minor units of the currency.
-    pub fee_minor: i64,
-    /// ISO 4217 currency code.
-    pub currency: String,
-    /// Calendar days within which a decision is due.
-    pub processing_days: i32,
-    /// Whether applications may be made for it.
-    pub active: bool,
-    /// Position in listings.
-    pub sort_order: i32,
-    /// Whether approvals of this type need a second person (four-eyes).
-    pub four_eyes: bool,
+}
+
+/// A visa type: a service whose output is an e-visa, with its visa settings.
+#[derive(Debug, Clone)]
+pub struct VisaType {
+    /// The service.
+    pub service: ServiceRow,
+    /// Its visa settings.
+    pub visa: VisaServiceRow,
 }
 
 /// A coded ground for refusing or revoking.
@@ -101,13 +163,30 @@ pub fn insert_post(conn: &mut AnyConnection, post: &PostRow) -> QueryResult<()> 
 }
 
 /// The active visa types, in catalogue order.
-pub fn list_visa_types(conn: &mut AnyConnection) -> QueryResult<Vec<VisaTypeRow>> {
-    visa_types::table.filter(visa_types::active.eq(true)).order((visa_types::sort_order, visa_types::code)).load(conn)
+pub fn list_visa_types(conn: &mut AnyConnection) -> QueryResult<Vec<VisaType>> {
+    let rows: Vec<(ServiceRow, VisaServiceRow)> = services::table
+        .inner_join(visa_services::table)
+        .filter(services::active.eq(true))
+        .order((services::sort_order, services::code))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(service, visa)| VisaType { service, visa }).collect())
 }
 
 /// The visa type with this code, active or not.
-pub fn find_visa_type(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<VisaTypeRow>> {
-    visa_types::table.find(code).first(conn).optional()
+pub fn find_visa_type(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<VisaType>> {
+    let row: Option<(ServiceRow, VisaServiceRow)> =
+        services::table.inner_join(visa_services::table).filter(services::code.eq(code)).first(conn).optional()?;
+    Ok(row.map(|(service, visa)| VisaType { service, visa }))
+}
+
+/// The service with this code, active or not.
+pub fn find_service(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<ServiceRow>> {
+    services::table.find(code).first(conn).optional()
+}
+
+/// The JSON Schema of a version of a service's form.
+pub fn form_schema(conn: &mut AnyConnection, code: &str, version: i32) -> QueryResult<Option<String>> {
+    service_forms::table.find((code, version)).select(service_forms::schema).first(conn).optional()
 }
 
 /// Changes to a post; `None` leaves a field alone.

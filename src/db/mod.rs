@@ -1,7 +1,7 @@
 //! The database: one connection type over SQLite and PostgreSQL, the pool, migrations, and the
 //! repositories of each table.
 //!
-//! Diesel is blocking; [`Db::run`] and [`Db::write`] run work on actix's blocking pool so the
+//! Diesel is blocking; [`Db::run`] and [`Db::write`] run work on the runtime's blocking pool so the
 //! HTTP workers never wait on the database.
 
 pub mod admin_events;
@@ -9,6 +9,7 @@ pub mod cases;
 pub mod catalog;
 pub mod clients;
 pub mod events;
+pub mod jobs;
 pub mod keys;
 pub mod outbox;
 #[allow(missing_docs)]
@@ -24,7 +25,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
-use crate::error::{AppError, AppResult};
+use crate::app;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -114,8 +115,11 @@ impl ManageConnection for ConnectionManager {
         conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    /// A connection dropped while its thread unwinds, or whose transaction manager lost track
+    /// of its state, may be inside an open transaction: it must never be handed out again, or
+    /// later commits on it would become savepoints and be lost.
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        std::thread::panicking() || transaction_manager_is_broken(conn)
     }
 }
 
@@ -169,36 +173,40 @@ impl Db {
     }
 
     /// A pooled connection for synchronous callers (command-line tools, workers' own threads).
-    pub fn conn(&self) -> AppResult<r2d2::PooledConnection<ConnectionManager>> {
+    pub fn conn(&self) -> app::Result<r2d2::PooledConnection<ConnectionManager>> {
         Ok(self.pool.get()?)
     }
 
     /// Runs `work` with a pooled connection on the blocking thread pool.
-    pub async fn run<T, F>(&self, work: F) -> AppResult<T>
+    pub async fn run<T, F>(&self, work: F) -> app::Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> app::Result<T> + Send + 'static,
     {
         let pool = self.pool.clone();
-        actix_web::web::block(move || {
+        let task = tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
             work(&mut conn)
-        })
-        .await?
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(failed) => Err(app::Error::internal(anyhow::anyhow!("database task failed: {failed}"))),
+        }
     }
 
     /// Runs `work` in a write transaction on the blocking thread pool: committed when it returns
     /// `Ok`, rolled back otherwise.
-    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    pub async fn write<T, F>(&self, work: F) -> app::Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> app::Result<T> + Send + 'static,
     {
         self.run(|conn| write_transaction(conn, work)).await
     }
 }
 
-/// Runs `work` in a transaction meant to write. On SQLite the transaction is `IMMEDIATE`, so it
+/// Runs `work` in a transaction meant to write; once it commits, runners of this process are
+/// signalled about the jobs it enqueued. On SQLite the transaction is `IMMEDIATE`, so it
 /// takes the write lock before its first read: two writers then queue on the busy timeout
 /// instead of one failing when it upgrades a stale read snapshot.
 pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
@@ -206,20 +214,41 @@ where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    jobs::forget_pending();
     if matches!(conn, AnyConnection::Postgresql(_)) {
-        return conn.transaction(work);
+        return match std::panic::catch_unwind(AssertUnwindSafe(|| conn.transaction(work))) {
+            Ok(Ok(value)) => {
+                jobs::signal_committed();
+                Ok(value)
+            }
+            Ok(Err(err)) => {
+                jobs::forget_pending();
+                Err(err)
+            }
+            Err(panic) => {
+                // diesel's transaction does not roll back when its body panics.
+                use diesel::connection::TransactionManager;
+                let _ = <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                std::panic::resume_unwind(panic)
+            }
+        };
     }
     conn.batch_execute("BEGIN IMMEDIATE")?;
     match std::panic::catch_unwind(AssertUnwindSafe(|| work(conn))) {
         Ok(Ok(value)) => match conn.batch_execute("COMMIT") {
-            Ok(()) => Ok(value),
+            Ok(()) => {
+                jobs::signal_committed();
+                Ok(value)
+            }
             Err(err) => {
                 let _ = conn.batch_execute("ROLLBACK");
+                jobs::forget_pending();
                 Err(err.into())
             }
         },
         Ok(Err(err)) => {
             let _ = conn.batch_execute("ROLLBACK");
+            jobs::forget_pending();
             Err(err)
         }
         Err(panic) => {
@@ -229,16 +258,21 @@ where
     }
 }
 
+fn transaction_manager_is_broken(conn: &mut AnyConnection) -> bool {
+    use diesel::connection::TransactionManager;
+    <AnyConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+}
+
 /// Whether a database error is a violated unique constraint.
 pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
     matches!(err, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }
 
-/// Maps "no row" to 404 and everything else to an internal error.
-pub fn not_found_or_internal(err: diesel::result::Error) -> AppError {
+/// Maps "no row" to not found and everything else to an internal error.
+pub fn not_found_or_internal(err: diesel::result::Error) -> app::Error {
     match err {
-        diesel::result::Error::NotFound => AppError::NotFound,
-        other => AppError::from(other),
+        diesel::result::Error::NotFound => app::Error::NotFound,
+        other => app::Error::from(other),
     }
 }
 

@@ -1,4 +1,5 @@
-//! The e-mail outbox and the single-use e-mail tokens.
+//! The e-mail outbox (each message and its delivery record; its sending is a job of
+//! [`super::jobs`]) and the single-use e-mail tokens.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -32,12 +33,8 @@ pub struct EmailRow {
     pub attachment_name: Option<String>,
     /// `pending`, `sent` or `failed`.
     pub status: String,
-    /// Attempts so far.
+    /// Delivery attempts so far.
     pub attempts: i32,
-    /// Not before.
-    pub run_after: NaiveDateTime,
-    /// A sender holds it until then.
-    pub locked_until: Option<NaiveDateTime>,
     /// Last failure.
     pub last_error: Option<String>,
     /// Enqueued at.
@@ -51,59 +48,28 @@ pub fn insert(conn: &mut AnyConnection, email: &EmailRow) -> QueryResult<()> {
     diesel::insert_into(outbox::table).values(email).execute(conn).map(|_| ())
 }
 
-/// Leases the next due e-mail until `lease_until` (see `visas::lease_next` for the scheme).
-pub fn lease_next(
-    conn: &mut AnyConnection,
-    now: NaiveDateTime,
-    lease_until: NaiveDateTime,
-) -> QueryResult<Option<EmailRow>> {
-    let due = outbox::table
-        .filter(outbox::status.eq("pending"))
-        .filter(outbox::run_after.le(now))
-        .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now)))
-        .order((outbox::run_after, outbox::id))
-        .select(outbox::id)
-        .limit(1);
-    let id: Option<String> = match conn {
-        AnyConnection::Postgresql(pg) => due.for_update().skip_locked().first(pg).optional()?,
-        AnyConnection::Sqlite(lite) => due.first(lite).optional()?,
-    };
-    let Some(id) = id else { return Ok(None) };
-    diesel::update(outbox::table.find(&id))
-        .set((outbox::locked_until.eq(lease_until), outbox::attempts.eq(outbox::attempts + 1)))
-        .execute(conn)?;
-    outbox::table.find(&id).first(conn).optional()
-}
-
-/// Marks an e-mail sent.
+/// Records a delivered e-mail.
 pub fn mark_sent(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(outbox::table.find(id))
-        .set((outbox::status.eq("sent"), outbox::sent_at.eq(at), outbox::locked_until.eq(None::<NaiveDateTime>)))
+        .set((outbox::status.eq("sent"), outbox::sent_at.eq(at), outbox::attempts.eq(outbox::attempts + 1)))
         .execute(conn)
 }
 
-/// Records a failed attempt: retried after `retry_at`, or failed for good.
-pub fn mark_failed(
-    conn: &mut AnyConnection,
-    id: &str,
-    error: &str,
-    retry_at: Option<NaiveDateTime>,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
+/// Records a failed delivery attempt; `final_attempt` marks the e-mail failed for good.
+pub fn mark_failed(conn: &mut AnyConnection, id: &str, error: &str, final_attempt: bool) -> QueryResult<usize> {
     diesel::update(outbox::table.find(id))
         .set((
-            outbox::status.eq(if retry_at.is_some() { "pending" } else { "failed" }),
-            outbox::run_after.eq(retry_at.unwrap_or(at)),
-            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::status.eq(if final_attempt { "failed" } else { "pending" }),
+            outbox::attempts.eq(outbox::attempts + 1),
             outbox::last_error.eq(error),
         ))
         .execute(conn)
 }
 
-/// Puts a failed or pending e-mail back in line for an immediate attempt.
-pub fn retry_now(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+/// Puts an e-mail that was not sent back in line; its job is rescheduled by the caller.
+pub fn mark_pending(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
     diesel::update(outbox::table.find(id).filter(outbox::status.ne("sent")))
-        .set((outbox::status.eq("pending"), outbox::run_after.eq(at), outbox::locked_until.eq(None::<NaiveDateTime>)))
+        .set(outbox::status.eq("pending"))
         .execute(conn)
 }
 

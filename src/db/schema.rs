@@ -30,21 +30,46 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// The visa catalogue: one service per visa type.
-    visa_types (code) {
+    /// The catalogue: every service a case can be opened for, visas included.
+    services (code) {
         code -> Text,
         name -> Text,
+        description -> Text,
+        eligibility -> Text,
+        form_version -> Integer,
+        documents -> Text,
+        fee_minor -> BigInt,
+        currency -> Text,
+        prepaid -> Bool,
+        processing_days -> Integer,
+        four_eyes -> Bool,
+        output -> Text,
+        active -> Bool,
+        sort_order -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Every version of every service's form schema.
+    service_forms (service_code, version) {
+        service_code -> Text,
+        version -> Integer,
+        schema -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The settings of services whose output is an e-visa.
+    visa_services (service_code) {
+        service_code -> Text,
         purpose -> Text,
         category -> Text,
         entries -> Text,
         max_stay_days -> Integer,
         validity_days -> Integer,
-        fee_minor -> BigInt,
-        currency -> Text,
-        processing_days -> Integer,
-        active -> Bool,
-        sort_order -> Integer,
-        four_eyes -> Bool,
     }
 }
 
@@ -80,7 +105,7 @@ diesel::table! {
         decision -> Nullable<Text>,
         recommended_by -> Nullable<Text>,
         decided_at -> Nullable<Timestamp>,
-        visa_number -> Nullable<Text>,
+        form_version -> Integer,
     }
 }
 
@@ -176,9 +201,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// The durable queue of issuances to perform.
-    issuance_jobs (case_id) {
-        case_id -> Text,
+    /// The durable queue of background work: one row per (kind, subject).
+    jobs (kind, subject) {
+        kind -> Text,
+        subject -> Text,
         status -> Text,
         attempts -> Integer,
         run_after -> Timestamp,
@@ -216,8 +242,6 @@ diesel::table! {
         attachment_name -> Nullable<Text>,
         status -> Text,
         attempts -> Integer,
-        run_after -> Timestamp,
-        locked_until -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
@@ -268,13 +292,16 @@ diesel::table! {
 }
 
 diesel::joinable!(cases -> posts (post_code));
+diesel::joinable!(visa_services -> services (service_code));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_documents -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     posts,
     users,
-    visa_types,
+    services,
+    service_forms,
+    visa_services,
     reference_counters,
     cases,
     case_events,

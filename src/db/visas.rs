@@ -1,10 +1,10 @@
-//! Issued visas and the durable queue of issuances.
+//! Issued visas.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::AnyConnection;
-use super::schema::{issuance_jobs, visas};
+use super::schema::visas;
 
 /// A visa record.
 #[derive(Queryable, Insertable, Debug, Clone)]
@@ -101,106 +101,4 @@ pub fn kids_of_valid_visas(conn: &mut AnyConnection, today: NaiveDate) -> QueryR
         .select(visas::kid)
         .distinct()
         .load(conn)
-}
-
-/// A job of the issuance queue.
-#[derive(Queryable, Debug, Clone)]
-pub struct JobRow {
-    /// The case to issue.
-    pub case_id: String,
-    /// `pending`, `done` or `failed`.
-    pub status: String,
-    /// Attempts so far.
-    pub attempts: i32,
-    /// Not to be run before.
-    pub run_after: NaiveDateTime,
-    /// A worker holds it until then.
-    pub locked_until: Option<NaiveDateTime>,
-    /// The last failure.
-    pub last_error: Option<String>,
-    /// Enqueued at.
-    pub created_at: NaiveDateTime,
-    /// Last change.
-    pub updated_at: NaiveDateTime,
-}
-
-/// Enqueues the issuance of a case (in the caller's transaction).
-pub fn enqueue(conn: &mut AnyConnection, case_id: &str, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::insert_into(issuance_jobs::table)
-        .values((
-            issuance_jobs::case_id.eq(case_id),
-            issuance_jobs::status.eq("pending"),
-            issuance_jobs::attempts.eq(0),
-            issuance_jobs::run_after.eq(at),
-            issuance_jobs::created_at.eq(at),
-            issuance_jobs::updated_at.eq(at),
-        ))
-        .execute(conn)
-        .map(|_| ())
-}
-
-/// Leases the next due job until `lease_until`: pending, due, and not leased by a live worker.
-/// On PostgreSQL rows locked by other workers are skipped; the lease itself is what survives
-/// the transaction, so a worker that dies loses its job to another once the lease expires.
-pub fn lease_next(
-    conn: &mut AnyConnection,
-    now: NaiveDateTime,
-    lease_until: NaiveDateTime,
-) -> QueryResult<Option<JobRow>> {
-    let due = issuance_jobs::table
-        .filter(issuance_jobs::status.eq("pending"))
-        .filter(issuance_jobs::run_after.le(now))
-        .filter(issuance_jobs::locked_until.is_null().or(issuance_jobs::locked_until.lt(now)))
-        .order(issuance_jobs::run_after)
-        .select(issuance_jobs::case_id)
-        .limit(1);
-    let id: Option<String> = match conn {
-        AnyConnection::Postgresql(pg) => due.for_update().skip_locked().first(pg).optional()?,
-        AnyConnection::Sqlite(lite) => due.first(lite).optional()?,
-    };
-    let Some(id) = id else { return Ok(None) };
-    diesel::update(issuance_jobs::table.find(&id))
-        .set((
-            issuance_jobs::locked_until.eq(lease_until),
-            issuance_jobs::attempts.eq(issuance_jobs::attempts + 1),
-            issuance_jobs::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    issuance_jobs::table.find(&id).first(conn).optional()
-}
-
-/// Marks a job done.
-pub fn finish(conn: &mut AnyConnection, case_id: &str, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(issuance_jobs::table.find(case_id))
-        .set((
-            issuance_jobs::status.eq("done"),
-            issuance_jobs::locked_until.eq(None::<NaiveDateTime>),
-            issuance_jobs::updated_at.eq(at),
-        ))
-        .execute(conn)
-}
-
-/// Records a failure: retried after `retry_at`, or failed for good when `retry_at` is `None`.
-pub fn fail(
-    conn: &mut AnyConnection,
-    case_id: &str,
-    error: &str,
-    retry_at: Option<NaiveDateTime>,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
-    let status = if retry_at.is_some() { "pending" } else { "failed" };
-    diesel::update(issuance_jobs::table.find(case_id))
-        .set((
-            issuance_jobs::status.eq(status),
-            issuance_jobs::run_after.eq(retry_at.unwrap_or(at)),
-            issuance_jobs::locked_until.eq(None::<NaiveDateTime>),
-            issuance_jobs::last_error.eq(error),
-            issuance_jobs::updated_at.eq(at),
-        ))
-        .execute(conn)
-}
-
-/// The job of a case.
-pub fn job(conn: &mut AnyConnection, case_id: &str) -> QueryResult<Option<JobRow>> {
-    issuance_jobs::table.find(case_id).first(conn).optional()
 }

@@ -1,132 +1,8 @@
-//! Decisions on visa applications: what an approval grants, with its defaults and bounds, and
-//! how a refusal is recorded.
+//! Decisions on cases: approval (with the terms of the service's output, such as an e-visa's
+//! grant), recommendation for four-eyes confirmation, and refusal on coded grounds.
 
-use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
-
-use super::FieldError;
-
-/// How many times the holder may enter on one visa.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Entries {
-    /// One entry.
-    Single,
-    /// Two entries.
-    Double,
-    /// Any number of entries.
-    Multiple,
-}
-
-impl Entries {
-    /// Parses the catalogue's name.
-    pub fn parse(name: &str) -> Option<Entries> {
-        match name {
-            "single" => Some(Entries::Single),
-            "double" => Some(Entries::Double),
-            "multiple" => Some(Entries::Multiple),
-            _ => None,
-        }
-    }
-}
-
-/// What an approval grants.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Grant {
-    /// Entries allowed.
-    pub entries: Entries,
-    /// First day of validity.
-    pub valid_from: NaiveDate,
-    /// Last day of validity.
-    pub valid_until: NaiveDate,
-    /// Longest stay allowed, in days.
-    pub duration_of_stay_days: i32,
-}
-
-/// What the officer chose to grant; anything left out takes its default.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct GrantRequest {
-    /// Entries allowed.
-    pub entries: Option<Entries>,
-    /// First day of validity.
-    pub valid_from: Option<NaiveDate>,
-    /// Last day of validity.
-    pub valid_until: Option<NaiveDate>,
-    /// Longest stay allowed, in days.
-    pub duration_of_stay_days: Option<i32>,
-}
-
-/// The facts a grant's defaults and bounds come from.
-#[derive(Debug, Clone, Copy)]
-pub struct GrantContext {
-    /// Today at the post.
-    pub today: NaiveDate,
-    /// The visa type's entries.
-    pub entries: Entries,
-    /// The visa type's longest stay.
-    pub max_stay_days: i32,
-    /// The visa type's usual validity, in days.
-    pub validity_days: i32,
-    /// The requested arrival.
-    pub arrival: Option<NaiveDate>,
-    /// The requested departure.
-    pub departure: Option<NaiveDate>,
-    /// The passport's expiry, which no visa may outlast.
-    pub passport_expiry: Option<NaiveDate>,
-}
-
-/// Decides the grant: the officer's choices where given, defaults from the visa type and the
-/// requested trip otherwise, and every bound checked (each violation named by its field).
-pub fn decide_grant(request: &GrantRequest, ctx: &GrantContext) -> Result<Grant, Vec<FieldError>> {
-    let mut problems = Vec::new();
-    let entries = request.entries.unwrap_or(ctx.entries);
-    let valid_from = request.valid_from.unwrap_or_else(|| ctx.arrival.map_or(ctx.today, |a| a.max(ctx.today)));
-    let usual_end = valid_from + Duration::days(i64::from(ctx.validity_days.max(1)) - 1);
-    let valid_until =
-        request.valid_until.unwrap_or_else(|| ctx.passport_expiry.map_or(usual_end, |expiry| usual_end.min(expiry)));
-    let window_days = (valid_until - valid_from).num_days() + 1;
-    let trip_days = match (ctx.arrival, ctx.departure) {
-        (Some(a), Some(d)) if d >= a => Some((d - a).num_days() + 1),
-        _ => None,
-    };
-    let default_stay =
-        trip_days.unwrap_or(i64::from(ctx.max_stay_days)).min(i64::from(ctx.max_stay_days)).min(window_days.max(1));
-    let duration = request.duration_of_stay_days.map_or(default_stay, i64::from);
-
-    if valid_from < ctx.today {
-        problems.push(FieldError::new("valid_from", "in_past", "the validity cannot start in the past"));
-    }
-    if valid_until < valid_from {
-        problems.push(FieldError::new("valid_until", "before_valid_from", "the validity ends before it starts"));
-    }
-    if let Some(expiry) = ctx.passport_expiry
-        && valid_until > expiry
-    {
-        problems.push(FieldError::new(
-            "valid_until",
-            "beyond_passport_expiry",
-            format!("the visa cannot outlast the passport, which expires on {expiry}"),
-        ));
-    }
-    if duration < 1 || duration > i64::from(ctx.max_stay_days) {
-        problems.push(FieldError::new(
-            "duration_of_stay_days",
-            "out_of_range",
-            format!("between 1 and the visa type's maximum of {} days", ctx.max_stay_days),
-        ));
-    } else if valid_until >= valid_from && duration > window_days {
-        problems.push(FieldError::new(
-            "duration_of_stay_days",
-            "exceeds_validity",
-            format!("a stay of {duration} days does not fit in a validity of {window_days} days"),
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let duration_of_stay_days = i32::try_from(duration).unwrap_or(ctx.max_stay_days);
-    Ok(Grant { entries, valid_from, valid_until, duration_of_stay_days })
-}
+use serde_json::Value;
 
 /// A refusal ground as recorded with the decision, in the words shown to the applicant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,13 +21,16 @@ pub struct RecordedGround {
 pub enum Decision {
     /// An officer recommends approval; a second person must confirm.
     Recommended {
-        /// The proposed grant.
-        grant: Grant,
+        /// The proposed terms of the output (for an e-visa, its grant); none for outputs that
+        /// have no terms.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        grant: Option<Value>,
     },
-    /// Approved with this grant.
+    /// Approved on these terms.
     Approved {
-        /// What is granted.
-        grant: Grant,
+        /// The terms of the output (for an e-visa, its grant).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        grant: Option<Value>,
     },
     /// Refused on these grounds.
     Refused {
@@ -173,78 +52,25 @@ impl Decision {
 mod tests {
     use super::*;
 
-    fn date(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn ctx() -> GrantContext {
-        GrantContext {
-            today: date("2026-11-26"),
-            entries: Entries::Single,
-            max_stay_days: 30,
-            validity_days: 90,
-            arrival: Some(date("2027-03-01")),
-            departure: Some(date("2027-03-14")),
-            passport_expiry: Some(date("2030-01-09")),
-        }
-    }
-
-    #[test]
-    fn defaults_come_from_the_trip_and_the_visa_type() {
-        let grant = decide_grant(&GrantRequest::default(), &ctx()).unwrap();
-        assert_eq!(
-            grant,
-            Grant {
-                entries: Entries::Single,
-                valid_from: date("2027-03-01"),
-                valid_until: date("2027-05-29"),
-                duration_of_stay_days: 14
-            }
-        );
-    }
-
-    #[test]
-    fn the_default_validity_stops_at_the_passport_expiry() {
-        let grant = decide_grant(
-            &GrantRequest::default(),
-            &GrantContext { passport_expiry: Some(date("2027-04-01")), ..ctx() },
-        )
-        .unwrap();
-        assert_eq!(grant.valid_until, date("2027-04-01"));
-    }
-
-    #[test]
-    fn explicit_choices_are_bounded() {
-        let request = GrantRequest {
-            entries: Some(Entries::Multiple),
-            valid_from: Some(date("2026-11-01")),
-            valid_until: Some(date("2031-01-01")),
-            duration_of_stay_days: Some(31),
-        };
-        let fields: Vec<(String, String)> =
-            decide_grant(&request, &ctx()).unwrap_err().into_iter().map(|p| (p.field, p.code)).collect();
-        assert_eq!(
-            fields,
-            vec![
-                ("valid_from".into(), "in_past".into()),
-                ("valid_until".into(), "beyond_passport_expiry".into()),
-                ("duration_of_stay_days".into(), "out_of_range".into()),
-            ]
-        );
-        let short = GrantRequest {
-            valid_until: Some(date("2027-03-05")),
-            duration_of_stay_days: Some(10),
-            ..GrantRequest::default()
-        };
-        assert_eq!(decide_grant(&short, &ctx()).unwrap_err()[0].code, "exceeds_validity");
-    }
-
     #[test]
     fn decisions_serialise_with_their_outcome() {
         let decision = Decision::Refused { grounds: vec![], appeal_information: "Appeal within 30 days.".into() };
         let json = serde_json::to_value(&decision).unwrap();
         assert_eq!(json["outcome"], "refused");
         assert_eq!(serde_json::from_value::<Decision>(json).unwrap(), decision);
-        assert!(!Decision::Recommended { grant: decide_grant(&GrantRequest::default(), &ctx()).unwrap() }.is_final());
+        assert!(!Decision::Recommended { grant: None }.is_final());
+    }
+
+    #[test]
+    fn approvals_without_terms_omit_the_grant_and_old_approvals_still_read() {
+        assert_eq!(
+            serde_json::to_value(Decision::Approved { grant: None }).unwrap(),
+            serde_json::json!({"outcome": "approved"})
+        );
+        let stored = r#"{"outcome":"approved","grant":{"entries":"single","valid_from":"2027-03-01","valid_until":"2027-05-29","duration_of_stay_days":14}}"#;
+        let Decision::Approved { grant: Some(grant) } = serde_json::from_str(stored).unwrap() else {
+            panic!("approved")
+        };
+        assert_eq!(grant["duration_of_stay_days"], 14);
     }
 }

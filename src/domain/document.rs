@@ -1,18 +1,4 @@
-//! What the supporting documents of an application must be.
-
-use std::fmt;
-use std::str::FromStr;
-
-use super::status::UnknownName;
-
-/// A kind of supporting document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocumentKind {
-    /// The applicant's passport-style photo (JPEG or PNG).
-    Photo,
-    /// A scan of the passport's data page (PDF, JPEG or PNG).
-    Passport,
-}
+//! What uploaded documents must be: their media types, and the pixel bounds of images.
 
 /// A media type a document may be uploaded as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,46 +48,17 @@ pub struct ImageBounds {
     pub aspect: Option<(f64, f64)>,
 }
 
-impl DocumentKind {
-    /// The name used in paths.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocumentKind::Photo => "photo",
-            DocumentKind::Passport => "passport",
-        }
-    }
+/// The kind of document that is the holder's portrait, printed on what is issued.
+pub const PORTRAIT: &str = "photo";
 
-    /// Largest accepted upload, in bytes.
-    pub fn max_bytes(self) -> usize {
-        match self {
-            DocumentKind::Photo => 5 * 1024 * 1024,
-            DocumentKind::Passport => 10 * 1024 * 1024,
-        }
-    }
-
-    /// Whether documents of this kind may be of `media_type`.
-    pub fn accepts(self, media_type: MediaType) -> bool {
-        match self {
-            DocumentKind::Photo => matches!(media_type, MediaType::Jpeg | MediaType::Png),
-            DocumentKind::Passport => true,
-        }
-    }
-
-    /// The pixel bounds of images of this kind. Photos follow the ICAO portrait format of
-    /// 35 x 45 mm (height about 1.29 times the width), at a resolution a print needs.
-    pub fn image_bounds(self) -> ImageBounds {
-        match self {
-            DocumentKind::Photo => ImageBounds {
-                min_width: 300,
-                min_height: 400,
-                max_width: 6000,
-                max_height: 8000,
-                aspect: Some((1.15, 1.45)),
-            },
-            DocumentKind::Passport => {
-                ImageBounds { min_width: 600, min_height: 400, max_width: 10000, max_height: 10000, aspect: None }
-            }
-        }
+/// The pixel bounds of images of a document kind. Portraits follow the ICAO format of 35 x 45 mm
+/// (height about 1.29 times the width), at a resolution a print needs; any other image is a scan
+/// of a page, which must be legible.
+pub fn image_bounds(kind: &str) -> ImageBounds {
+    if kind == PORTRAIT {
+        ImageBounds { min_width: 300, min_height: 400, max_width: 6000, max_height: 8000, aspect: Some((1.15, 1.45)) }
+    } else {
+        ImageBounds { min_width: 600, min_height: 400, max_width: 10000, max_height: 10000, aspect: None }
     }
 }
 
@@ -132,31 +89,13 @@ impl ImageBounds {
     }
 }
 
-impl fmt::Display for DocumentKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for DocumentKind {
-    type Err = UnknownName;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "photo" => Ok(DocumentKind::Photo),
-            "passport" => Ok(DocumentKind::Passport),
-            _ => Err(UnknownName),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn photos_must_be_portraits_of_a_printable_size() {
-        let bounds = DocumentKind::Photo.image_bounds();
+        let bounds = image_bounds(PORTRAIT);
         assert_eq!(bounds.problem(413, 531), None);
         assert!(bounds.problem(200, 260).unwrap().contains("at least"));
         assert!(bounds.problem(600, 400).unwrap().contains("portrait"));
@@ -164,9 +103,8 @@ mod tests {
     }
 
     #[test]
-    fn photos_are_images_and_passport_scans_may_be_pdf() {
-        assert!(!DocumentKind::Photo.accepts(MediaType::Pdf));
-        assert!(DocumentKind::Passport.accepts(MediaType::Pdf));
+    fn scans_may_be_landscape_and_media_types_ignore_parameters() {
+        assert_eq!(image_bounds("passport").problem(1200, 800), None);
         assert_eq!(MediaType::from_header("image/png; charset=binary"), Some(MediaType::Png));
         assert_eq!(MediaType::from_header("text/plain"), None);
     }

@@ -4,14 +4,15 @@
 pub mod country;
 pub mod decision;
 pub mod document;
+pub mod effects;
 pub mod email;
 pub mod field_error;
 pub mod mrz;
 pub mod password_policy;
 pub mod reference;
 pub mod role;
+pub mod service;
 pub mod status;
 pub mod verification;
-pub mod visa_application;
 
 pub use field_error::FieldError;

@@ -87,6 +87,19 @@ impl FromStr for CaseStatus {
     }
 }
 
+impl TryFrom<String> for CaseStatus {
+    type Error = UnknownStatus;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        name.parse().map_err(|_| UnknownStatus(name))
+    }
+}
+
+/// A stored status this code does not know: an error, never read as some other status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown case status {0:?}")]
+pub struct UnknownStatus(pub String);
+
 /// A name that is not one of the enumeration's values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("unknown name")]
@@ -124,11 +137,15 @@ pub enum Action {
     Issue,
     /// A supervisor revokes an issued document.
     Revoke,
+    /// A supervisor moves the decision deadline of an open case.
+    ExtendDeadline,
+    /// A supervisor marks an open case urgent or normal.
+    SetPriority,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 16] = [
         Action::Submit,
         Action::Withdraw,
         Action::Claim,
@@ -143,6 +160,8 @@ impl Action {
         Action::Return,
         Action::Issue,
         Action::Revoke,
+        Action::ExtendDeadline,
+        Action::SetPriority,
     ];
 
     /// The stable name used in audit events.
@@ -162,6 +181,8 @@ impl Action {
             Action::Return => "return",
             Action::Issue => "issue",
             Action::Revoke => "revoke",
+            Action::ExtendDeadline => "extend_deadline",
+            Action::SetPriority => "set_priority",
         }
     }
 }
@@ -202,6 +223,14 @@ pub const EDGES: &[(CaseStatus, Action, &[Role], CaseStatus)] = &[
     (S::PendingApproval, A::Return, SUPERVISOR, S::InReview),
     (S::Approved, A::Issue, SERVICE, S::Issued),
     (S::Issued, A::Revoke, SUPERVISOR, S::Revoked),
+    (S::Submitted, A::ExtendDeadline, SUPERVISOR, S::Submitted),
+    (S::InReview, A::ExtendDeadline, SUPERVISOR, S::InReview),
+    (S::InfoRequested, A::ExtendDeadline, SUPERVISOR, S::InfoRequested),
+    (S::PendingApproval, A::ExtendDeadline, SUPERVISOR, S::PendingApproval),
+    (S::Submitted, A::SetPriority, SUPERVISOR, S::Submitted),
+    (S::InReview, A::SetPriority, SUPERVISOR, S::InReview),
+    (S::InfoRequested, A::SetPriority, SUPERVISOR, S::InfoRequested),
+    (S::PendingApproval, A::SetPriority, SUPERVISOR, S::PendingApproval),
 ];
 
 /// Why a transition was refused.
@@ -277,6 +306,14 @@ mod tests {
             (S::PendingApproval, A::Return, R::Supervisor, S::InReview),
             (S::Approved, A::Issue, R::System, S::Issued),
             (S::Issued, A::Revoke, R::Supervisor, S::Revoked),
+            (S::Submitted, A::ExtendDeadline, R::Supervisor, S::Submitted),
+            (S::InReview, A::ExtendDeadline, R::Supervisor, S::InReview),
+            (S::InfoRequested, A::ExtendDeadline, R::Supervisor, S::InfoRequested),
+            (S::PendingApproval, A::ExtendDeadline, R::Supervisor, S::PendingApproval),
+            (S::Submitted, A::SetPriority, R::Supervisor, S::Submitted),
+            (S::InReview, A::SetPriority, R::Supervisor, S::InReview),
+            (S::InfoRequested, A::SetPriority, R::Supervisor, S::InfoRequested),
+            (S::PendingApproval, A::SetPriority, R::Supervisor, S::PendingApproval),
         ];
         rows.into_iter().map(|(f, a, r, t)| ((f, a, r), t)).collect()
     }
@@ -303,7 +340,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(refused, 10 * 14 * 5 - legal.len());
+        assert_eq!(refused, 10 * 16 * 5 - legal.len());
     }
 
     #[test]
@@ -352,5 +389,6 @@ mod tests {
             assert_eq!(serde_json::to_value(status).unwrap(), serde_json::Value::String(status.as_str().to_owned()));
         }
         assert!("approved ".parse::<CaseStatus>().is_err());
+        assert_eq!(CaseStatus::try_from("closed".to_owned()), Err(UnknownStatus("closed".into())));
     }
 }

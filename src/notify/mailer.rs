@@ -7,12 +7,10 @@ use anyhow::Context;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use std::sync::Arc;
 
 use crate::config::Config;
 use crate::db::outbox::{self, EmailRow};
 use crate::db::{self};
-use crate::jobs::backoff;
 use crate::startup::AppState;
 
 /// Where e-mails go.
@@ -79,36 +77,23 @@ pub fn build(config: &Config, email: &EmailRow, attachment: Option<Vec<u8>>) -> 
     Ok(message)
 }
 
-/// Sends one due e-mail, if any; returns whether there was one.
-pub async fn run_once(state: Arc<AppState>) -> anyhow::Result<bool> {
-    let now = db::now();
-    let lease = now + chrono::Duration::seconds(60);
-    let mut conn = state.db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let email = db::write_transaction(&mut conn, |conn| outbox::lease_next(conn, now, lease))?;
+/// Sends the outbox e-mail `id` (the handler of a `send_email` job). An e-mail already recorded
+/// as sent is not sent again; a failure is recorded by the job runner.
+pub async fn deliver(state: &AppState, id: &str) -> anyhow::Result<()> {
+    let mut conn = state.db.conn()?;
+    let email = outbox::find(&mut conn, id)?.ok_or_else(|| anyhow::anyhow!("e-mail {id} vanished"))?;
     drop(conn);
-    let Some(email) = email else { return Ok(false) };
-    let outcome = async {
-        let attachment = match &email.attachment_key {
-            Some(key) => Some(state.documents.get(key).await?.to_vec()),
-            None => None,
-        };
-        let message = build(&state.config, &email, attachment)?;
-        state.mailer.send(message).await
+    if email.status == "sent" {
+        return Ok(());
     }
-    .await;
-    let mut conn = state.db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
-    match outcome {
-        Ok(()) => {
-            outbox::mark_sent(&mut conn, &email.id, db::now())?;
-            tracing::info!(email = %email.id, event = %email.event, "e-mail sent");
-        }
-        Err(err) => {
-            let message = format!("{err:#}");
-            let retry = (email.attempts < state.config.mail_max_attempts)
-                .then(|| db::now() + backoff(state.config.mail_retry_secs, email.attempts));
-            tracing::warn!(email = %email.id, attempt = email.attempts, retry = retry.is_some(), error = %message, "e-mail not sent");
-            outbox::mark_failed(&mut conn, &email.id, &message, retry, db::now())?;
-        }
-    }
-    Ok(true)
+    let attachment = match &email.attachment_key {
+        Some(key) => Some(state.documents.get(key).await?.to_vec()),
+        None => None,
+    };
+    let message = build(&state.config, &email, attachment)?;
+    state.mailer.send(message).await?;
+    let mut conn = state.db.conn()?;
+    outbox::mark_sent(&mut conn, &email.id, db::now())?;
+    tracing::info!(email = %email.id, event = %email.event, "e-mail sent");
+    Ok(())
 }

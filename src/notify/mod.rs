@@ -7,12 +7,13 @@ pub mod templates;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::app::{Error, Result};
 use crate::config::Config;
 use crate::db::cases::CaseRow;
+use crate::db::jobs::{self, JobKind};
 use crate::db::outbox::{self, EmailRow};
 use crate::db::users::UserRow;
 use crate::db::{self, AnyConnection, catalog, users};
-use crate::error::{AppError, AppResult};
 
 /// An attachment stored in the document store.
 #[derive(Debug, Clone)]
@@ -27,7 +28,8 @@ fn domain_of(config: &Config) -> String {
     config.mail_from.rsplit('@').next().unwrap_or("evisa.local").trim_end_matches('>').to_owned()
 }
 
-/// Renders `event` for `user` and writes it to the outbox, in the caller's transaction.
+/// Renders `event` for `user`, writes it to the outbox and queues its sending, in the caller's
+/// write transaction.
 pub fn enqueue(
     conn: &mut AnyConnection,
     config: &Config,
@@ -36,12 +38,12 @@ pub fn enqueue(
     case_id: Option<&str>,
     mut context: Value,
     attachment: Option<Attachment>,
-) -> AppResult<()> {
+) -> Result<()> {
     if let Some(fields) = context.as_object_mut() {
         fields.entry("name").or_insert_with(|| json!(user.full_name));
         fields.entry("state_name").or_insert_with(|| json!(config.issuing_state_name));
     }
-    let rendered = templates::render(event, &user.preferred_language, &context).map_err(AppError::internal)?;
+    let rendered = templates::render(event, &user.preferred_language, &context).map_err(Error::internal)?;
     let id = uuid::Uuid::now_v7();
     let now = db::now();
     outbox::insert(
@@ -59,13 +61,12 @@ pub fn enqueue(
             attachment_name: attachment.map(|a| a.name),
             status: "pending".into(),
             attempts: 0,
-            run_after: now,
-            locked_until: None,
             last_error: None,
             created_at: now,
             sent_at: None,
         },
     )?;
+    jobs::enqueue(conn, JobKind::SendEmail, &id.to_string(), now)?;
     Ok(())
 }
 
@@ -77,13 +78,14 @@ pub fn case_event(
     event: &str,
     extra: Value,
     attachment: Option<Attachment>,
-) -> AppResult<()> {
-    let applicant = users::find(conn, &case.applicant_id)?.ok_or(AppError::NotFound)?;
-    let visa_type =
-        catalog::find_visa_type(conn, &case.service_code)?.map_or_else(|| case.service_code.clone(), |t| t.name);
+) -> Result<()> {
+    let applicant = users::find(conn, &case.applicant_id)?.ok_or(Error::NotFound)?;
+    let service =
+        catalog::find_service(conn, &case.service_code)?.map_or_else(|| case.service_code.clone(), |s| s.name);
     let mut context = json!({
         "reference": case.reference,
-        "visa_type": visa_type,
+        "visa_type": service,
+        "service": service,
         "link": format!("{}/applications/{}", config.portal_url, case.id),
     });
     if let (Some(fields), Value::Object(extra)) = (context.as_object_mut(), extra) {
@@ -98,13 +100,7 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// Creates a single-use token for `purpose`, valid for `hours`, and e-mails it to the account.
-pub fn send_token(
-    conn: &mut AnyConnection,
-    config: &Config,
-    user: &UserRow,
-    purpose: &str,
-    hours: i64,
-) -> AppResult<()> {
+pub fn send_token(conn: &mut AnyConnection, config: &Config, user: &UserRow, purpose: &str, hours: i64) -> Result<()> {
     let token: String = {
         use rand::Rng;
         let bytes: [u8; 24] = rand::rng().random();

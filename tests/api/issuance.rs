@@ -343,9 +343,14 @@ mod crash_recovery {
         let case = app.case(&id, &applicant.token).await;
         assert_eq!(case["visa_number"], number.as_str());
         assert_eq!(app.scalar(&visas_of_case), "1");
-        assert_eq!(app.scalar(&format!("SELECT status AS value FROM issuance_jobs WHERE case_id = '{id}'")), "done");
         assert_eq!(
-            app.scalar(&format!("SELECT CAST(attempts AS TEXT) AS value FROM issuance_jobs WHERE case_id = '{id}'")),
+            app.scalar(&format!("SELECT status AS value FROM jobs WHERE kind = 'issue_output' AND subject = '{id}'")),
+            "done"
+        );
+        assert_eq!(
+            app.scalar(&format!(
+                "SELECT CAST(attempts AS TEXT) AS value FROM jobs WHERE kind = 'issue_output' AND subject = '{id}'"
+            )),
             "3"
         );
         let pdf = app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), &applicant.token).await;
@@ -372,7 +377,8 @@ mod configured_keys {
     /// A signer made outside the service (here with the library's own CA helpers), handed to it
     /// as PEM files.
     fn pem_files(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf, String) {
-        let (signer, key_file) = evisa::issuance::keys::new_dev_signer(dir, "UTO", "Republic of Utopia").unwrap();
+        let (signer, key_file) =
+            evisa::outputs::e_visa::keys::new_dev_signer(dir, "UTO", "Republic of Utopia").unwrap();
         let cert = dir.join("signer.pem");
         let ca = dir.join("csca.pem");
         std::fs::write(&cert, signer.certificate_pem().unwrap()).unwrap();

@@ -9,6 +9,7 @@ mod applications;
 mod auth;
 mod cli;
 mod concurrency;
+mod database;
 mod documents;
 mod health;
 mod issuance;

@@ -20,7 +20,7 @@ fn every_route_is_documented_and_every_documented_route_exists() {
         }
     }
     let routed: BTreeSet<(String, String)> =
-        evisa::api::endpoints().iter().map(|e| (e.method.to_string(), e.path.to_owned())).collect();
+        evisa::web::api::endpoints().iter().map(|e| (e.method.to_string(), e.path.to_owned())).collect();
     let undocumented: Vec<_> = routed.difference(&documented).collect();
     let unrouted: Vec<_> = documented.difference(&routed).collect();
     assert!(undocumented.is_empty(), "routes missing from openapi.yaml: {undocumented:?}");

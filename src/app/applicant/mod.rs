@@ -1,0 +1,42 @@
+//! What applicants do to their own cases: create, edit, upload, submit, withdraw, respond.
+
+pub mod create;
+pub mod edit;
+pub mod respond;
+pub mod submit;
+pub mod upload;
+pub mod withdraw;
+
+use super::engine::visible_case;
+use super::{Applicant, Error, Result, User};
+use crate::db::cases::CaseRow;
+use crate::db::{AnyConnection, Db};
+use crate::domain::role::Role;
+
+/// The case `id` if it is the applicant's own (anyone else's does not exist for them).
+pub(crate) fn own_case(conn: &mut AnyConnection, id: &str, user: &Applicant) -> Result<CaseRow> {
+    visible_case(conn, id, user)
+}
+
+/// The applicant's case `id`, provided its form and documents may still change.
+pub(crate) fn editable_case(conn: &mut AnyConnection, id: &str, user: &Applicant, what: &str) -> Result<CaseRow> {
+    let case = own_case(conn, id, user)?;
+    if !case.status.is_editable_by_applicant() {
+        return Err(Error::Conflict(format!(
+            "{what} of an application that is {} can no longer be changed",
+            case.status
+        )));
+    }
+    Ok(case)
+}
+
+/// The caller as the applicant acting on case `id`. Whoever else can see the case (its post's
+/// staff) is refused; to anyone who cannot, the case does not exist.
+pub async fn as_applicant(db: &Db, user: User, id: &str) -> Result<Applicant> {
+    if user.role == Role::Applicant {
+        return Applicant::new(user);
+    }
+    let id = id.to_owned();
+    db.run(move |conn| visible_case(conn, &id, &user).map(drop)).await?;
+    Err(Error::Forbidden("only the applicant may change the application".into()))
+}

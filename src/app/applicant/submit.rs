@@ -1,0 +1,92 @@
+//! Submit: the applicant hands in a complete draft; every rule is checked and every problem
+//! listed at once.
+
+use chrono::Duration;
+use std::sync::Arc;
+
+use super::create::check_eligibility;
+use super::own_case;
+use crate::app::engine::{self, Actor, Audit, Step};
+use crate::app::{Applicant, CaseFile, Error, Result};
+use crate::config::Config;
+use crate::db::cases::{self, CaseRow, TransitionChanges};
+use crate::db::{self, AnyConnection, Db, catalog, users};
+use crate::domain::FieldError;
+use crate::domain::status::{Action, CaseStatus};
+use crate::outputs::{self, CheckedForm};
+
+/// The applicant fields every service's form must have before submission.
+const IDENTITY: [&str; 4] = ["surname", "given_names", "date_of_birth", "nationality"];
+
+/// Everything that stands in the way of submitting `case`: the applicant's identity, the
+/// service's documents and eligibility, and the rules of its output.
+pub(crate) fn submission_problems(
+    conn: &mut AnyConnection,
+    config: &Config,
+    case: &CaseRow,
+) -> Result<Vec<FieldError>> {
+    let Some(row) = catalog::find_service(conn, &case.service_code)?.filter(|s| s.active) else {
+        return Ok(vec![FieldError::new("service", "unknown", "this service no longer takes applications")]);
+    };
+    let service = row.to_service()?;
+    let form: serde_json::Value = serde_json::from_str(&case.form)?;
+    let mut problems: Vec<FieldError> = IDENTITY
+        .iter()
+        .filter(|field| form["applicant"][**field].as_str().is_none_or(|v| v.trim().is_empty()))
+        .map(|field| FieldError::required(format!("applicant.{field}")))
+        .collect();
+    let documents = cases::documents(conn, &case.id)?;
+    let present: Vec<&str> = documents.iter().map(|d| d.kind.as_str()).collect();
+    problems.extend(service.missing_documents(&present));
+    let identity = CheckedForm {
+        json: String::new(),
+        surname: case.surname.clone(),
+        given_names: case.given_names.clone(),
+        nationality: case.nationality.clone(),
+    };
+    if let Err(Error::Invalid(refused)) = check_eligibility(&service, &identity, &config.issuing_state) {
+        problems.extend(refused);
+    }
+    for problem in outputs::submission_problems(conn, case, service.output)? {
+        if !problems.iter().any(|p| p.field == problem.field) {
+            problems.push(problem);
+        }
+    }
+    Ok(problems)
+}
+
+/// Submits the draft `id`: the decision deadline is set from the service's processing days.
+pub async fn submit(db: &Db, config: Arc<Config>, user: &Applicant, id: String, audit: Audit) -> Result<CaseFile> {
+    let user = user.clone();
+    db.write(move |conn| {
+        let case = own_case(conn, &id, &user)?;
+        let account = users::find(conn, &user.id)?.ok_or(Error::NotFound)?;
+        if account.email_verified_at.is_none() {
+            return Err(Error::Forbidden(
+                "confirm your e-mail address before submitting: follow the link we sent you".into(),
+            ));
+        }
+        if case.status != CaseStatus::Draft {
+            return Err(Error::Conflict(format!("an application that is {} cannot be submitted", case.status)));
+        }
+        let problems = submission_problems(conn, &config, &case)?;
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        let processing_days = catalog::find_service(conn, &case.service_code)?.map_or(15, |s| s.processing_days);
+        let now = db::now();
+        let deadline = now
+            .checked_add_signed(Duration::days(i64::from(processing_days)))
+            .ok_or_else(|| Error::internal(anyhow::anyhow!("deadline out of range")))?;
+        let changes = TransitionChanges {
+            submitted_at: Some(now),
+            decision_deadline: Some(deadline),
+            ..TransitionChanges::default()
+        };
+        let email = serde_json::json!({ "deadline": deadline.format("%d %B %Y").to_string() });
+        let step = Step::new(Action::Submit, audit).changes(changes).email(email);
+        engine::transition(conn, &config, &case, &Actor::from(&*user), step)?;
+        CaseFile::load(conn, &case.id)
+    })
+    .await
+}

@@ -1,0 +1,239 @@
+//! The one durable queue of background work. A job is a (kind, subject) pair: issue the output of
+//! case X, send e-mail Y. Jobs are enqueued in the transaction of the change that causes them,
+//! leased by a runner, retried with backoff, and finished or failed for good.
+//!
+//! Runners in this process are signalled when a transaction that enqueued work commits
+//! ([`super::write_transaction`] calls [`signal_committed`]); runners in other processes find the
+//! work by polling.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::cell::Cell;
+use std::sync::{Condvar, Mutex};
+
+use super::AnyConnection;
+use super::schema::jobs;
+
+/// A kind of background work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    /// Issue the output of an approved case (subject: the case id).
+    IssueOutput,
+    /// Send an e-mail of the outbox (subject: the e-mail id).
+    SendEmail,
+}
+
+impl JobKind {
+    /// Every kind.
+    pub const ALL: [JobKind; 2] = [JobKind::IssueOutput, JobKind::SendEmail];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::IssueOutput => "issue_output",
+            JobKind::SendEmail => "send_email",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            JobKind::IssueOutput => 0,
+            JobKind::SendEmail => 1,
+        }
+    }
+
+    fn parse(name: &str) -> Option<JobKind> {
+        JobKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// A job of the queue.
+#[derive(Queryable, Debug, Clone)]
+pub struct JobRow {
+    /// Its kind, as stored.
+    pub kind: String,
+    /// What it works on (a case or e-mail id).
+    pub subject: String,
+    /// `pending`, `done` or `failed`.
+    pub status: String,
+    /// Attempts so far, counting the current one once leased.
+    pub attempts: i32,
+    /// Not to be run before.
+    pub run_after: NaiveDateTime,
+    /// A runner holds it until then.
+    pub locked_until: Option<NaiveDateTime>,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// Enqueued at.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}
+
+impl JobRow {
+    /// Its kind; `None` for a kind this code does not know (left alone by every runner).
+    pub fn kind(&self) -> Option<JobKind> {
+        JobKind::parse(&self.kind)
+    }
+}
+
+/// Enqueues a job in the caller's write transaction; runners of this process are signalled when
+/// it commits. A job already queued for the same subject is put back in line instead.
+pub fn enqueue(conn: &mut AnyConnection, kind: JobKind, subject: &str, at: NaiveDateTime) -> QueryResult<()> {
+    let existing = find(conn, kind, subject)?;
+    if existing.is_some() {
+        retry_now(conn, kind, subject, at)?;
+    } else {
+        diesel::insert_into(jobs::table)
+            .values((
+                jobs::kind.eq(kind.as_str()),
+                jobs::subject.eq(subject),
+                jobs::status.eq("pending"),
+                jobs::attempts.eq(0),
+                jobs::run_after.eq(at),
+                jobs::created_at.eq(at),
+                jobs::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    PENDING.with(|pending| pending.set(pending.get() | 1 << kind.index()));
+    Ok(())
+}
+
+/// Leases the next due job of one of `kinds` until `lease_until`: pending, due, and not leased by
+/// a live runner. On PostgreSQL rows locked by other runners are skipped; the lease is what
+/// survives the transaction, so a runner that dies loses its job to another once it expires.
+pub fn lease_next(
+    conn: &mut AnyConnection,
+    kinds: &[JobKind],
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> QueryResult<Option<JobRow>> {
+    let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let due = jobs::table
+        .filter(jobs::status.eq("pending"))
+        .filter(jobs::kind.eq_any(names))
+        .filter(jobs::run_after.le(now))
+        .filter(jobs::locked_until.is_null().or(jobs::locked_until.lt(now)))
+        .order((jobs::run_after, jobs::subject))
+        .select((jobs::kind, jobs::subject))
+        .limit(1);
+    let key: Option<(String, String)> = match conn {
+        AnyConnection::Postgresql(pg) => due.for_update().skip_locked().first(pg).optional()?,
+        AnyConnection::Sqlite(lite) => due.first(lite).optional()?,
+    };
+    let Some((kind, subject)) = key else { return Ok(None) };
+    diesel::update(jobs::table.find((&kind, &subject)))
+        .set((jobs::locked_until.eq(lease_until), jobs::attempts.eq(jobs::attempts + 1), jobs::updated_at.eq(now)))
+        .execute(conn)?;
+    jobs::table.find((kind, subject)).first(conn).optional()
+}
+
+/// Marks a job done.
+pub fn finish(conn: &mut AnyConnection, kind: JobKind, subject: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(jobs::table.find((kind.as_str(), subject)))
+        .set((jobs::status.eq("done"), jobs::locked_until.eq(None::<NaiveDateTime>), jobs::updated_at.eq(at)))
+        .execute(conn)
+}
+
+/// Records a failure: retried after `retry_at`, or failed for good when `retry_at` is `None`.
+pub fn fail(
+    conn: &mut AnyConnection,
+    kind: JobKind,
+    subject: &str,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let status = if retry_at.is_some() { "pending" } else { "failed" };
+    diesel::update(jobs::table.find((kind.as_str(), subject)))
+        .set((
+            jobs::status.eq(status),
+            jobs::run_after.eq(retry_at.unwrap_or(at)),
+            jobs::locked_until.eq(None::<NaiveDateTime>),
+            jobs::last_error.eq(error),
+            jobs::updated_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+/// Puts a job back in line for an immediate attempt, with a fresh count of attempts.
+pub fn retry_now(conn: &mut AnyConnection, kind: JobKind, subject: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    PENDING.with(|pending| pending.set(pending.get() | 1 << kind.index()));
+    diesel::update(jobs::table.find((kind.as_str(), subject)))
+        .set((
+            jobs::status.eq("pending"),
+            jobs::attempts.eq(0),
+            jobs::run_after.eq(at),
+            jobs::locked_until.eq(None::<NaiveDateTime>),
+            jobs::updated_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+/// The job of this kind for this subject.
+pub fn find(conn: &mut AnyConnection, kind: JobKind, subject: &str) -> QueryResult<Option<JobRow>> {
+    jobs::table.find((kind.as_str(), subject)).first(conn).optional()
+}
+
+thread_local! {
+    /// Kinds of jobs enqueued by the open transaction of this thread, as a bit set.
+    static PENDING: Cell<u8> = const { Cell::new(0) };
+}
+
+/// Forgets what an abandoned transaction enqueued.
+pub(super) fn forget_pending() {
+    PENDING.with(|pending| pending.set(0));
+}
+
+/// Signals the runners of every kind the committed transaction enqueued.
+pub(super) fn signal_committed() {
+    let kinds = PENDING.with(|pending| pending.replace(0));
+    for kind in JobKind::ALL {
+        if kinds & (1 << kind.index()) != 0 {
+            SIGNALS[kind.index()].wake();
+        }
+    }
+}
+
+/// Waits until a job of one of `kinds` is committed in this process, or `timeout` passes.
+pub fn wait_for(kinds: &[JobKind], timeout: std::time::Duration) {
+    // Runners serve one kind each in practice; with several, the first kind's signal is awaited
+    // and the others are found by the next poll.
+    if let Some(kind) = kinds.first() {
+        SIGNALS[kind.index()].wait(timeout);
+    }
+}
+
+/// A wake-up flag and its condition variable.
+struct Signal {
+    pending: Mutex<bool>,
+    ready: Condvar,
+}
+
+static SIGNALS: [Signal; 2] = [Signal::new(), Signal::new()];
+
+impl Signal {
+    const fn new() -> Signal {
+        Signal { pending: Mutex::new(false), ready: Condvar::new() }
+    }
+
+    fn wake(&self) {
+        if let Ok(mut pending) = self.pending.lock() {
+            *pending = true;
+            self.ready.notify_all();
+        }
+    }
+
+    fn wait(&self, timeout: std::time::Duration) {
+        if let Ok(mut pending) = self.pending.lock() {
+            if !*pending {
+                pending = match self.ready.wait_timeout(pending, timeout) {
+                    Ok((guard, _)) => guard,
+                    Err(_) => return,
+                };
+            }
+            *pending = false;
+        }
+    }
+}

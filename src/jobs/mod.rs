@@ -1,0 +1,139 @@
+//! Background work: runners that lease jobs from the one durable queue ([`crate::db::jobs`]) and
+//! hand each to the handler of its kind, retrying failures with backoff. A runner has a thread of
+//! its own, is signalled when work is committed in this process and polls otherwise, and stops
+//! once the application state is gone.
+
+use chrono::Duration;
+use rand::Rng;
+use std::sync::Weak;
+
+use crate::app;
+use crate::config::Config;
+use crate::db::jobs::{self, JobKind, JobRow};
+use crate::db::{self, outbox};
+use crate::notify::mailer;
+use crate::startup::AppState;
+
+/// Backoff before the attempt after `attempts`: exponential from `base_secs`, at most an hour,
+/// plus up to a quarter of jitter so that retries of many jobs spread out.
+pub fn backoff(base_secs: f64, attempts: i32) -> Duration {
+    let delay = (base_secs * 2f64.powi(attempts.clamp(0, 20))).min(3600.0);
+    let jitter = rand::rng().random_range(0.0..=delay / 4.0);
+    Duration::milliseconds(((delay + jitter) * 1000.0) as i64)
+}
+
+/// How a kind of job is leased and retried.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Seconds a runner holds a job before another may take it over.
+    pub lease_secs: i64,
+    /// Attempts before the job fails for good.
+    pub max_attempts: i32,
+    /// First backoff, in seconds.
+    pub base_backoff_secs: f64,
+}
+
+/// Attempts before an issuance fails for good.
+pub const ISSUANCE_MAX_ATTEMPTS: i32 = 8;
+
+/// The policy of `kind` under `config`.
+pub fn policy(kind: JobKind, config: &Config) -> Policy {
+    match kind {
+        JobKind::IssueOutput => Policy {
+            lease_secs: i64::try_from(config.issuance_lease_secs).unwrap_or(120),
+            max_attempts: ISSUANCE_MAX_ATTEMPTS,
+            base_backoff_secs: 5.0,
+        },
+        JobKind::SendEmail => {
+            Policy { lease_secs: 60, max_attempts: config.mail_max_attempts, base_backoff_secs: config.mail_retry_secs }
+        }
+    }
+}
+
+async fn handle(state: &AppState, kind: JobKind, job: &JobRow) -> anyhow::Result<()> {
+    match kind {
+        JobKind::IssueOutput => app::issue::issue(state, &job.subject).await,
+        JobKind::SendEmail => mailer::deliver(state, &job.subject).await,
+    }
+}
+
+/// Runs one due job of `kinds`, if any; returns whether there was one.
+pub async fn run_once(state: &AppState, kinds: &[JobKind]) -> anyhow::Result<bool> {
+    let now = db::now();
+    let longest_lease = kinds.iter().map(|k| policy(*k, &state.config).lease_secs).max().unwrap_or(60);
+    let lease = now + Duration::seconds(longest_lease);
+    let mut conn = state.db.conn()?;
+    let job = db::write_transaction(&mut conn, |conn| jobs::lease_next(conn, kinds, now, lease))?;
+    drop(conn);
+    let Some(job) = job else { return Ok(false) };
+    let Some(kind) = job.kind() else { return Ok(true) };
+    let outcome = handle(state, kind, &job).await;
+    let mut conn = state.db.conn()?;
+    match outcome {
+        Ok(()) => {
+            jobs::finish(&mut conn, kind, &job.subject, db::now())?;
+        }
+        Err(err) => {
+            let message = format!("{err:#}");
+            let policy = policy(kind, &state.config);
+            let final_attempt = job.attempts >= policy.max_attempts;
+            let retry = (!final_attempt).then(|| db::now() + backoff(policy.base_backoff_secs, job.attempts));
+            tracing::warn!(job = kind.as_str(), subject = %job.subject, attempt = job.attempts, retry = retry.is_some(), error = %message, "job failed");
+            db::write_transaction(&mut conn, |conn| {
+                if kind == JobKind::SendEmail {
+                    outbox::mark_failed(conn, &job.subject, &message, final_attempt)?;
+                }
+                jobs::fail(conn, kind, &job.subject, &message, retry, db::now())
+            })?;
+        }
+    }
+    Ok(true)
+}
+
+/// Starts a runner thread for `kinds`: it runs jobs until none is due, then waits for a signal
+/// or the poll interval.
+pub fn spawn(
+    name: &str,
+    kinds: &'static [JobKind],
+    state: Weak<AppState>,
+    poll: std::time::Duration,
+) -> std::io::Result<()> {
+    let label = name.to_owned();
+    std::thread::Builder::new().name(label.clone()).spawn(move || {
+        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime,
+            Err(err) => {
+                tracing::error!(runner = %label, error = %err, "runner could not start");
+                return;
+            }
+        };
+        loop {
+            let Some(state) = state.upgrade() else { break };
+            let outcome = runtime.block_on(run_once(&state, kinds));
+            drop(state);
+            match outcome {
+                Ok(true) => continue,
+                Ok(false) => jobs::wait_for(kinds, poll),
+                Err(err) => {
+                    tracing::warn!(runner = %label, error = %format!("{err:#}"), "runner");
+                    jobs::wait_for(kinds, poll);
+                }
+            }
+        }
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_exponentially_with_bounded_jitter() {
+        for attempts in 0..14 {
+            let wait = backoff(5.0, attempts).num_milliseconds() as f64 / 1000.0;
+            let base = (5.0 * 2f64.powi(attempts)).min(3600.0);
+            assert!(wait >= base && wait <= base * 1.25 + 0.001, "attempt {attempts}: {wait}");
+        }
+    }
+}

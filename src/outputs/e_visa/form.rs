@@ -1,0 +1,422 @@
+//! The visa application form: what an applicant fills in, how each field is checked when it is
+//! written, and the rules a complete application must meet before it can be submitted.
+//!
+//! Drafts may be incomplete: every field is optional while editing, but a present field must be
+//! well formed. [`VisaApplicationForm::submission_problems`] lists everything that stands in the
+//! way of submission at once.
+
+use chrono::{Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::FieldError;
+use crate::domain::country::CountryCode;
+use crate::domain::email::Email;
+
+/// Sex as recorded in travel documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sex {
+    /// Male.
+    M,
+    /// Female.
+    F,
+    /// Unspecified.
+    X,
+}
+
+/// The applicant's identity.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantDetails {
+    /// Surname(s) in their original spelling.
+    pub surname: Option<String>,
+    /// Given name(s) in their original spelling.
+    pub given_names: Option<String>,
+    /// Sex as in the passport.
+    pub sex: Option<Sex>,
+    /// Date of birth.
+    pub date_of_birth: Option<NaiveDate>,
+    /// Place of birth.
+    pub place_of_birth: Option<String>,
+    /// Nationality as an ICAO code.
+    pub nationality: Option<CountryCode>,
+}
+
+/// The travel document the visa will be attached to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PassportDetails {
+    /// Document number.
+    pub number: Option<String>,
+    /// Issuing state as an ICAO code.
+    pub issuing_state: Option<CountryCode>,
+    /// Date of issue.
+    pub issue_date: Option<NaiveDate>,
+    /// Date of expiry.
+    pub expiry_date: Option<NaiveDate>,
+}
+
+/// The planned journey.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TravelDetails {
+    /// Purpose of the journey in the applicant's words.
+    pub purpose: Option<String>,
+    /// Planned date of arrival.
+    pub arrival_date: Option<NaiveDate>,
+    /// Planned date of departure.
+    pub departure_date: Option<NaiveDate>,
+    /// Address of stay in the country.
+    pub address: Option<String>,
+}
+
+/// How the consulate reaches the applicant about this case.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactDetails {
+    /// E-mail address.
+    pub email: Option<Email>,
+    /// Telephone number in international format.
+    pub phone: Option<String>,
+}
+
+/// The whole visa application form, as stored with the case.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisaApplicationForm {
+    /// The applicant's identity.
+    #[serde(default)]
+    pub applicant: ApplicantDetails,
+    /// The passport.
+    #[serde(default)]
+    pub passport: PassportDetails,
+    /// The journey.
+    #[serde(default)]
+    pub travel: TravelDetails,
+    /// Contact details.
+    #[serde(default)]
+    pub contact: ContactDetails,
+}
+
+/// What the submission rules need to know besides the form itself.
+#[derive(Debug, Clone, Copy)]
+pub struct SubmissionContext {
+    /// Today's date at the post.
+    pub today: NaiveDate,
+    /// The longest stay the chosen visa type allows, in days.
+    pub max_stay_days: i32,
+}
+
+/// Months a passport must remain valid after the planned departure.
+pub const PASSPORT_VALIDITY_AFTER_DEPARTURE_MONTHS: u32 = 3;
+
+const NAME_MAX: usize = 100;
+const PLACE_MAX: usize = 100;
+const PURPOSE_MAX: usize = 500;
+const ADDRESS_MAX: usize = 300;
+const PASSPORT_NUMBER_MAX: usize = 20;
+
+impl VisaApplicationForm {
+    /// Normalises free text (trims surrounding white space, drops empty strings) so that what is
+    /// stored is what is checked.
+    pub fn normalise(&mut self) {
+        for text in [
+            &mut self.applicant.surname,
+            &mut self.applicant.given_names,
+            &mut self.applicant.place_of_birth,
+            &mut self.passport.number,
+            &mut self.travel.purpose,
+            &mut self.travel.address,
+            &mut self.contact.phone,
+        ] {
+            if let Some(value) = text.as_mut() {
+                let trimmed = value.trim();
+                if trimmed.is_empty() {
+                    *text = None;
+                } else if trimmed.len() != value.len() {
+                    *value = trimmed.to_owned();
+                }
+            }
+        }
+        if let Some(number) = self.passport.number.as_mut() {
+            *number = number.to_uppercase();
+        }
+    }
+
+    /// Problems with fields that are present but malformed. Applies to drafts as well as to
+    /// submissions.
+    pub fn field_problems(&self) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        let texts = [
+            ("applicant.surname", &self.applicant.surname, NAME_MAX),
+            ("applicant.given_names", &self.applicant.given_names, NAME_MAX),
+            ("applicant.place_of_birth", &self.applicant.place_of_birth, PLACE_MAX),
+            ("travel.purpose", &self.travel.purpose, PURPOSE_MAX),
+            ("travel.address", &self.travel.address, ADDRESS_MAX),
+        ];
+        for (field, value, max) in texts {
+            if let Some(value) = value {
+                if value.chars().count() > max {
+                    problems.push(FieldError::new(field, "too_long", format!("at most {max} characters")));
+                }
+                if value.chars().any(char::is_control) {
+                    problems.push(FieldError::new(field, "invalid", "control characters are not allowed"));
+                }
+            }
+        }
+        for (field, value) in
+            [("applicant.surname", &self.applicant.surname), ("applicant.given_names", &self.applicant.given_names)]
+        {
+            if let Some(name) = value
+                && !name.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'))
+            {
+                problems.push(FieldError::new(
+                    field,
+                    "invalid",
+                    "names may hold letters, spaces, hyphens, apostrophes and full stops only",
+                ));
+            }
+        }
+        if let Some(number) = &self.passport.number
+            && (number.len() > PASSPORT_NUMBER_MAX || !number.bytes().all(|b| b.is_ascii_alphanumeric()))
+        {
+            problems.push(FieldError::new(
+                "passport.number",
+                "invalid",
+                format!("letters A-Z and digits only, at most {PASSPORT_NUMBER_MAX}"),
+            ));
+        }
+        if let Some(phone) = &self.contact.phone {
+            let digits = phone.chars().filter(char::is_ascii_digit).count();
+            let allowed = phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'));
+            if !allowed || !(6..=15).contains(&digits) || !phone.starts_with('+') {
+                problems.push(FieldError::new(
+                    "contact.phone",
+                    "invalid",
+                    "an international number starting with + and holding 6 to 15 digits",
+                ));
+            }
+        }
+        problems
+    }
+
+    /// Everything that prevents submission: missing fields, malformed fields, and the business
+    /// rules on dates (the service's documents are checked by the engine). Empty when the application may be submitted.
+    pub fn submission_problems(&self, ctx: &SubmissionContext) -> Vec<FieldError> {
+        let mut problems = self.missing_fields();
+        problems.extend(self.field_problems());
+        problems.extend(self.date_problems(ctx));
+        problems
+    }
+
+    fn missing_fields(&self) -> Vec<FieldError> {
+        let a = &self.applicant;
+        let p = &self.passport;
+        let t = &self.travel;
+        let c = &self.contact;
+        let presence = [
+            ("applicant.surname", a.surname.is_some()),
+            ("applicant.given_names", a.given_names.is_some()),
+            ("applicant.sex", a.sex.is_some()),
+            ("applicant.date_of_birth", a.date_of_birth.is_some()),
+            ("applicant.place_of_birth", a.place_of_birth.is_some()),
+            ("applicant.nationality", a.nationality.is_some()),
+            ("passport.number", p.number.is_some()),
+            ("passport.issuing_state", p.issuing_state.is_some()),
+            ("passport.issue_date", p.issue_date.is_some()),
+            ("passport.expiry_date", p.expiry_date.is_some()),
+            ("travel.purpose", t.purpose.is_some()),
+            ("travel.arrival_date", t.arrival_date.is_some()),
+            ("travel.departure_date", t.departure_date.is_some()),
+            ("travel.address", t.address.is_some()),
+            ("contact.email", c.email.is_some()),
+            ("contact.phone", c.phone.is_some()),
+        ];
+        presence.into_iter().filter(|(_, present)| !present).map(|(field, _)| FieldError::required(field)).collect()
+    }
+
+    fn date_problems(&self, ctx: &SubmissionContext) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        let today = ctx.today;
+        let birth = self.applicant.date_of_birth;
+        let issued = self.passport.issue_date;
+        let expires = self.passport.expiry_date;
+        let arrival = self.travel.arrival_date;
+        let departure = self.travel.departure_date;
+
+        if let Some(birth) = birth
+            && birth >= today
+        {
+            problems.push(FieldError::new(
+                "applicant.date_of_birth",
+                "in_future",
+                "the date of birth must be in the past",
+            ));
+        }
+        if let Some(issued) = issued {
+            if issued > today {
+                problems.push(FieldError::new(
+                    "passport.issue_date",
+                    "in_future",
+                    "the passport's issue date is in the future",
+                ));
+            }
+            if let Some(birth) = birth
+                && issued < birth
+            {
+                problems.push(FieldError::new(
+                    "passport.issue_date",
+                    "before_birth",
+                    "the passport was issued before the holder's birth",
+                ));
+            }
+        }
+        if let (Some(issued), Some(expires)) = (issued, expires)
+            && expires <= issued
+        {
+            problems.push(FieldError::new(
+                "passport.expiry_date",
+                "before_issue",
+                "the passport expires before it was issued",
+            ));
+        }
+        if let Some(arrival) = arrival
+            && arrival <= today
+        {
+            problems.push(FieldError::new(
+                "travel.arrival_date",
+                "not_in_future",
+                "the arrival date must be in the future",
+            ));
+        }
+        if let (Some(arrival), Some(departure)) = (arrival, departure) {
+            if departure < arrival {
+                problems.push(FieldError::new(
+                    "travel.departure_date",
+                    "before_arrival",
+                    "the departure date is before the arrival date",
+                ));
+            } else {
+                let stay_days = (departure - arrival).num_days() + 1;
+                if stay_days > i64::from(ctx.max_stay_days) {
+                    problems.push(FieldError::new(
+                        "travel.departure_date",
+                        "stay_too_long",
+                        format!(
+                            "a stay of {stay_days} days exceeds this visa type's maximum of {} days",
+                            ctx.max_stay_days
+                        ),
+                    ));
+                }
+            }
+        }
+        if let (Some(expires), Some(departure)) = (expires, departure) {
+            let needed = departure.checked_add_months(Months::new(PASSPORT_VALIDITY_AFTER_DEPARTURE_MONTHS));
+            if needed.is_none_or(|needed| expires < needed) {
+                problems.push(FieldError::new(
+                    "passport.expiry_date",
+                    "expires_too_soon",
+                    format!("the passport must remain valid at least {PASSPORT_VALIDITY_AFTER_DEPARTURE_MONTHS} months after departure"),
+                ));
+            }
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn complete() -> VisaApplicationForm {
+        serde_json::from_value(serde_json::json!({
+            "applicant": {"surname": "Smith", "given_names": "John Paul", "sex": "M",
+                          "date_of_birth": "1990-02-15", "place_of_birth": "Leeds", "nationality": "GBR"},
+            "passport": {"number": "123456789", "issuing_state": "GBR",
+                         "issue_date": "2020-01-10", "expiry_date": "2030-01-09"},
+            "travel": {"purpose": "tourism", "arrival_date": "2027-03-01", "departure_date": "2027-03-14",
+                       "address": "Hotel Astana, Kabanbay Batyr 1"},
+            "contact": {"email": "john@example.org", "phone": "+44 20 7946 0000"}
+        }))
+        .unwrap()
+    }
+
+    fn ctx() -> SubmissionContext {
+        SubmissionContext { today: date("2026-11-26"), max_stay_days: 30 }
+    }
+
+    fn codes(problems: &[FieldError]) -> Vec<(&str, &str)> {
+        problems.iter().map(|p| (p.field.as_str(), p.code.as_str())).collect()
+    }
+
+    #[test]
+    fn a_complete_application_has_no_problems() {
+        assert_eq!(complete().submission_problems(&ctx()), vec![]);
+    }
+
+    #[test]
+    fn an_empty_draft_lists_every_missing_field() {
+        let problems = VisaApplicationForm::default().submission_problems(&ctx());
+        assert_eq!(problems.len(), 16);
+        assert!(problems.iter().any(|p| p.field == "contact.phone" && p.code == "required"));
+    }
+
+    #[test]
+    fn the_passport_must_outlast_departure_by_three_months() {
+        let mut form = complete();
+        form.passport.expiry_date = Some(date("2027-06-13"));
+        assert_eq!(codes(&form.submission_problems(&ctx())), vec![("passport.expiry_date", "expires_too_soon")]);
+        form.passport.expiry_date = Some(date("2027-06-14"));
+        assert_eq!(form.submission_problems(&ctx()), vec![]);
+    }
+
+    #[test]
+    fn arrival_must_be_in_the_future_and_before_departure() {
+        let mut form = complete();
+        form.travel.arrival_date = Some(date("2026-11-26"));
+        form.travel.departure_date = Some(date("2026-11-20"));
+        assert_eq!(
+            codes(&form.submission_problems(&ctx())),
+            vec![("travel.arrival_date", "not_in_future"), ("travel.departure_date", "before_arrival")]
+        );
+    }
+
+    #[test]
+    fn the_stay_counts_both_ends_and_is_bounded_by_the_visa_type() {
+        let mut form = complete();
+        form.travel.departure_date = Some(date("2027-03-30"));
+        assert_eq!(form.submission_problems(&ctx()), vec![]);
+        form.travel.departure_date = Some(date("2027-03-31"));
+        assert_eq!(codes(&form.submission_problems(&ctx())), vec![("travel.departure_date", "stay_too_long")]);
+    }
+
+    #[test]
+    fn names_keep_their_script_but_refuse_digits() {
+        let mut form = complete();
+        form.applicant.surname = Some("Жумабаев".into());
+        form.applicant.given_names = Some("Ærøskøbing-Åsa".into());
+        assert_eq!(form.field_problems(), vec![]);
+        form.applicant.surname = Some("Smith2".into());
+        assert_eq!(codes(&form.field_problems()), vec![("applicant.surname", "invalid")]);
+    }
+
+    #[test]
+    fn normalise_trims_and_upper_cases_the_passport_number() {
+        let mut form = complete();
+        form.passport.number = Some(" ab12345 ".into());
+        form.travel.purpose = Some("   ".into());
+        form.normalise();
+        assert_eq!(form.passport.number.as_deref(), Some("AB12345"));
+        assert_eq!(form.travel.purpose, None);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let result: Result<VisaApplicationForm, _> =
+            serde_json::from_value(serde_json::json!({"travel": {"arival_date": "2027-01-01"}}));
+        assert!(result.is_err());
+    }
+}

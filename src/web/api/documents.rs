@@ -1,0 +1,56 @@
+//! Supporting documents of a case, of the kinds its service asks for.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::Bytes;
+use tracing_actix_web::RequestId;
+
+use super::views::DocumentView;
+use crate::app::User;
+use crate::app::applicant::{as_applicant, upload};
+use crate::app::engine::{Audit, visible_case};
+use crate::db::cases;
+use crate::startup::AppState;
+use crate::web::error::{AppError, AppResult};
+use crate::web::extract::{declared_length, read_body};
+
+/// `PUT /api/v1/applications/{id}/documents/{kind}`: uploads or replaces a document of a kind the
+/// case's service asks for. The body is the file itself, with its media type as `Content-Type`.
+pub async fn upload(
+    state: web::Data<AppState>,
+    user: User,
+    request_id: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let (id, kind) = path.into_inner();
+    let media_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let user = as_applicant(&state.db, user, &id).await?;
+    // Access, kind and media type first, so nobody uploads megabytes to a case they cannot change.
+    let admitted = upload::admit(&state.db, &user, id, kind, media_type).await?;
+    let bytes: Bytes = read_body(&mut payload.into_inner(), declared_length(&req), admitted.max_bytes).await?;
+    let audit = Audit::for_request(request_id);
+    let row = upload::store(&state.db, &state.documents, &user, admitted, bytes, audit).await?;
+    Ok(HttpResponse::Ok().json(DocumentView::from(row)))
+}
+
+/// `GET /api/v1/applications/{id}/documents/{kind}`: the document's bytes.
+pub async fn download(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, kind) = path.into_inner();
+    let row = crate::web::read(&state.db, move |conn| {
+        let case = visible_case(conn, &id, &user)?;
+        cases::document(conn, &case.id, &kind)?.ok_or(AppError::NotFound)
+    })
+    .await?;
+    let bytes = state.documents.get(&row.storage_key).await.map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(row.content_type)
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((header::ETAG, format!("\"{}\"", row.sha256)))
+        .body(bytes))
+}

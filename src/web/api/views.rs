@@ -1,0 +1,264 @@
+//! How stored rows are shown to clients.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+
+use crate::app::CaseFile;
+use crate::db::cases::DocumentRow;
+use crate::db::catalog::RefusalGroundRow;
+use crate::db::catalog::{PostRow, VisaType};
+use crate::db::events::EventRow;
+use crate::db::users::UserRow;
+use crate::domain::decision::Decision;
+use crate::domain::role::Role;
+use crate::domain::service::Fee;
+use crate::outputs::e_visa::form::VisaApplicationForm;
+
+fn utc(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+/// An account as shown to its owner and administrators.
+#[derive(Serialize)]
+pub struct UserView {
+    id: String,
+    email: String,
+    full_name: String,
+    role: String,
+    post: Option<String>,
+    preferred_language: String,
+    disabled: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for UserView {
+    fn from(row: UserRow) -> Self {
+        UserView {
+            id: row.id,
+            email: row.email,
+            full_name: row.full_name,
+            role: row.role,
+            post: row.post_code,
+            preferred_language: row.preferred_language,
+            disabled: row.disabled,
+            created_at: utc(row.created_at),
+        }
+    }
+}
+
+/// A consular post.
+#[derive(Serialize)]
+pub struct PostView {
+    code: String,
+    name: String,
+    country: String,
+    time_zone: String,
+    four_eyes: bool,
+}
+
+impl From<PostRow> for PostView {
+    fn from(row: PostRow) -> Self {
+        PostView {
+            code: row.code,
+            name: row.name,
+            country: row.country,
+            time_zone: row.time_zone,
+            four_eyes: row.four_eyes,
+        }
+    }
+}
+
+/// A visa type of the catalogue.
+#[derive(Serialize)]
+pub struct VisaTypeView {
+    code: String,
+    name: String,
+    purpose: String,
+    category: String,
+    entries: String,
+    max_stay_days: i32,
+    validity_days: i32,
+    processing_days: i32,
+    four_eyes: bool,
+    /// Decimal string in the currency's major unit, so no float rounding: `"80.00"`.
+    fee: String,
+    currency: String,
+}
+
+impl From<&VisaType> for VisaTypeView {
+    fn from(row: &VisaType) -> Self {
+        let (service, visa) = (&row.service, &row.visa);
+        VisaTypeView {
+            code: service.code.clone(),
+            name: service.name.clone(),
+            purpose: visa.purpose.clone(),
+            category: visa.category.clone(),
+            entries: visa.entries.clone(),
+            max_stay_days: visa.max_stay_days,
+            validity_days: visa.validity_days,
+            processing_days: service.processing_days,
+            four_eyes: service.four_eyes,
+            fee: Fee { amount_minor: service.fee_minor, currency: service.currency.clone() }.decimal(),
+            currency: service.currency.clone(),
+        }
+    }
+}
+
+/// A document's metadata.
+#[derive(Serialize)]
+pub struct DocumentView {
+    kind: String,
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    uploaded_at: DateTime<Utc>,
+}
+
+impl From<DocumentRow> for DocumentView {
+    fn from(row: DocumentRow) -> Self {
+        DocumentView {
+            kind: row.kind,
+            content_type: row.content_type,
+            size_bytes: row.size_bytes,
+            sha256: row.sha256,
+            uploaded_at: utc(row.uploaded_at),
+        }
+    }
+}
+
+/// A visa application with its form and documents.
+#[derive(Serialize)]
+pub struct ApplicationView {
+    /// The case id.
+    pub id: String,
+    reference: String,
+    status: String,
+    service: String,
+    visa_type: String,
+    post: String,
+    #[serde(flatten)]
+    form: VisaApplicationForm,
+    documents: Vec<DocumentView>,
+    priority: String,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    submitted_at: Option<DateTime<Utc>>,
+    decision_deadline: Option<DateTime<Utc>>,
+    decided_at: Option<DateTime<Utc>>,
+    visa_number: Option<String>,
+    /// The decision; applicants see only final ones.
+    decision: Option<Decision>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assigned_officer_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recommended_by: Option<String>,
+}
+
+impl ApplicationView {
+    /// The view of a case and its documents for a viewer of the given role. Applicants do not
+    /// see who handles their case nor pending recommendations. A stored value that no longer
+    /// parses (it was written by this code, so it should not happen) is logged and left out
+    /// rather than failing the listing.
+    pub fn new(file: CaseFile, viewer: Role) -> ApplicationView {
+        let CaseFile { case, documents, issued_number } = file;
+        let staff = viewer.handles_cases();
+        let form = serde_json::from_str(&case.form).unwrap_or_else(|err| {
+            tracing::error!(case = %case.id, error = %err, "stored form does not parse");
+            VisaApplicationForm::default()
+        });
+        let decision = case
+            .decision
+            .as_deref()
+            .and_then(|d| {
+                serde_json::from_str::<Decision>(d)
+                    .map_err(|err| tracing::error!(case = %case.id, error = %err, "stored decision does not parse"))
+                    .ok()
+            })
+            .filter(|d| staff || d.is_final());
+        ApplicationView {
+            id: case.id,
+            reference: case.reference,
+            status: case.status.as_str().to_owned(),
+            service: case.service,
+            visa_type: case.service_code,
+            post: case.post_code,
+            form,
+            documents: documents.into_iter().map(DocumentView::from).collect(),
+            priority: case.priority,
+            version: case.version,
+            created_at: utc(case.created_at),
+            updated_at: utc(case.updated_at),
+            submitted_at: case.submitted_at.map(utc),
+            decision_deadline: case.decision_deadline.map(utc),
+            decided_at: case.decided_at.map(utc),
+            visa_number: issued_number,
+            decision,
+            assigned_officer_id: if staff { case.assigned_officer_id } else { None },
+            recommended_by: if staff { case.recommended_by } else { None },
+        }
+    }
+}
+
+/// One audit event, as shown to a given viewer.
+#[derive(Serialize)]
+pub struct EventView {
+    id: String,
+    action: String,
+    from_status: Option<String>,
+    to_status: String,
+    actor_role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actor_id: Option<String>,
+    note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    staff_note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    internal: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl EventView {
+    /// The event as `viewer` may see it: `None` for staff-only events shown to an applicant,
+    /// who also never sees staff identities or request ids.
+    pub fn for_viewer(row: EventRow, viewer: Role) -> Option<EventView> {
+        let staff = viewer.handles_cases();
+        if row.internal && !staff {
+            return None;
+        }
+        let details = row.details.as_deref().and_then(|d| serde_json::from_str(d).ok());
+        Some(EventView {
+            id: row.id,
+            action: row.action,
+            from_status: row.from_status,
+            to_status: row.to_status,
+            actor_role: row.actor_role,
+            actor_id: if staff { row.actor_id } else { None },
+            note: row.note,
+            staff_note: if staff { row.staff_note } else { None },
+            internal: staff.then_some(row.internal),
+            details,
+            request_id: if staff { row.request_id } else { None },
+            created_at: utc(row.created_at),
+        })
+    }
+}
+
+/// A refusal or revocation ground of the catalogue.
+#[derive(Serialize)]
+pub struct GroundView {
+    code: String,
+    title: String,
+    description: String,
+    applies_to: String,
+}
+
+impl From<RefusalGroundRow> for GroundView {
+    fn from(row: RefusalGroundRow) -> Self {
+        GroundView { code: row.code, title: row.title, description: row.description, applies_to: row.applies_to }
+    }
+}

@@ -1,0 +1,29 @@
+//! The web surface: the JSON API now, with room beside it for the applicant portal and the
+//! officer console. Everything here extracts, calls a use case of [`crate::app`], and renders.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod identity;
+
+use crate::db::{self, AnyConnection, Db};
+use error::AppResult;
+
+/// Runs a handler's read on the blocking pool, with the API's own errors.
+pub async fn read<T, F>(db: &Db, work: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+{
+    db.run(move |conn| Ok(work(conn))).await?
+}
+
+/// Runs a handler's write in a transaction on the blocking pool, with the API's own errors: an
+/// error rolls it back.
+pub async fn write<T, F>(db: &Db, work: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+{
+    db.run(move |conn| Ok(db::write_transaction(conn, work))).await?
+}
