@@ -18,4 +18,5 @@ mod openapi;
 mod queue;
 mod review;
 mod smtp;
+mod upgrade;
 mod verification;
