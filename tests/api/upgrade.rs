@@ -161,7 +161,8 @@ fn release_database(data_dir: &std::path::Path, postgres: Option<&PostgresDb>) -
             let path = data_dir.join("evisa.db");
             let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
             MigrationConnection::setup(&mut conn).unwrap();
-            for migration in MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE).unwrap().iter().take(RELEASED)
+            for migration in
+                MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE).unwrap().iter().take(RELEASED)
             {
                 conn.run_migration(migration.as_ref()).unwrap();
             }
@@ -234,13 +235,20 @@ async fn release_upgrades_in_place(db: Db) {
 
     // The e-mail left pending by the last release is sent; the sent one stays sent.
     for _ in 0..100 {
-        if app.scalar("SELECT status AS value FROM outbox WHERE id = '60000000-0000-0000-0000-000000000001'") == "sent" {
+        if app.scalar("SELECT status AS value FROM outbox WHERE id = '60000000-0000-0000-0000-000000000001'") == "sent"
+        {
             break;
         }
         actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(app.scalar("SELECT status AS value FROM outbox WHERE id = '60000000-0000-0000-0000-000000000001'"), "sent");
-    assert_eq!(app.scalar("SELECT status AS value FROM outbox WHERE id = '60000000-0000-0000-0000-000000000002'"), "sent");
+    assert_eq!(
+        app.scalar("SELECT status AS value FROM outbox WHERE id = '60000000-0000-0000-0000-000000000001'"),
+        "sent"
+    );
+    assert_eq!(
+        app.scalar("SELECT status AS value FROM outbox WHERE id = '60000000-0000-0000-0000-000000000002'"),
+        "sent"
+    );
 
     // The API key of the last release still verifies, and revocations still hold.
     let check = |number: &str| json!({"visa_number": number, "passport_number": "123456789"});
@@ -260,7 +268,10 @@ async fn release_upgrades_in_place(db: Db) {
                "fee": "80.00", "currency": "EUR"})
     );
     assert_eq!(types["items"][6]["four_eyes"], true);
-    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS value FROM admin_events WHERE action = 'create_user'"), "1");
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS value FROM admin_events WHERE action = 'create_user'"),
+        "1"
+    );
     assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS value FROM verification_log"), "3");
 }
 
