@@ -2,6 +2,7 @@
 //! the database.
 
 pub mod country;
+pub mod dates;
 pub mod decision;
 pub mod document;
 pub mod effects;

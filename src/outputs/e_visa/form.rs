@@ -8,9 +8,9 @@
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::FieldError;
 use crate::domain::country::CountryCode;
 use crate::domain::email::Email;
+use crate::domain::{FieldError, dates};
 
 /// Sex as recorded in travel documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,8 +144,16 @@ impl VisaApplicationForm {
 
     /// Problems with fields that are present but malformed. Applies to drafts as well as to
     /// submissions.
-    pub fn field_problems(&self) -> Vec<FieldError> {
+    pub fn field_problems(&self, today: NaiveDate) -> Vec<FieldError> {
         let mut problems = Vec::new();
+        let dates = [
+            ("applicant.date_of_birth", self.applicant.date_of_birth, dates::Kind::Birth),
+            ("passport.issue_date", self.passport.issue_date, dates::Kind::Document),
+            ("passport.expiry_date", self.passport.expiry_date, dates::Kind::Document),
+            ("travel.arrival_date", self.travel.arrival_date, dates::Kind::Travel),
+            ("travel.departure_date", self.travel.departure_date, dates::Kind::Travel),
+        ];
+        problems.extend(dates.into_iter().filter_map(|(field, date, kind)| dates::check(field, date, kind, today)));
         let texts = [
             ("applicant.surname", &self.applicant.surname, NAME_MAX),
             ("applicant.given_names", &self.applicant.given_names, NAME_MAX),
@@ -203,7 +211,7 @@ impl VisaApplicationForm {
     /// rules on dates (the service's documents are checked by the engine). Empty when the application may be submitted.
     pub fn submission_problems(&self, ctx: &SubmissionContext) -> Vec<FieldError> {
         let mut problems = self.missing_fields();
-        problems.extend(self.field_problems());
+        problems.extend(self.field_problems(ctx.today));
         problems.extend(self.date_problems(ctx));
         problems
     }
@@ -398,9 +406,9 @@ mod tests {
         let mut form = complete();
         form.applicant.surname = Some("Жумабаев".into());
         form.applicant.given_names = Some("Ærøskøbing-Åsa".into());
-        assert_eq!(form.field_problems(), vec![]);
+        assert_eq!(form.field_problems(ctx().today), vec![]);
         form.applicant.surname = Some("Smith2".into());
-        assert_eq!(codes(&form.field_problems()), vec![("applicant.surname", "invalid")]);
+        assert_eq!(codes(&form.field_problems(ctx().today)), vec![("applicant.surname", "invalid")]);
     }
 
     #[test]

@@ -2,10 +2,10 @@
 //! requested trip, and its bounds (never before today, never beyond the passport's expiry, never a
 //! stay longer than the visa type allows).
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::FieldError;
+use crate::domain::{FieldError, dates};
 
 /// How many times the holder may enter on one visa.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,10 +79,19 @@ pub struct GrantContext {
 /// Decides the grant: the officer's choices where given, defaults from the visa type and the
 /// requested trip otherwise, and every bound checked (each violation named by its field).
 pub fn decide_grant(request: &GrantRequest, ctx: &GrantContext) -> Result<Grant, Vec<FieldError>> {
+    let out_of_range: Vec<FieldError> = [("valid_from", request.valid_from), ("valid_until", request.valid_until)]
+        .into_iter()
+        .filter_map(|(field, date)| dates::check(field, date, dates::Kind::Travel, ctx.today))
+        .collect();
+    if !out_of_range.is_empty() {
+        return Err(out_of_range);
+    }
     let mut problems = Vec::new();
     let entries = request.entries.unwrap_or(ctx.entries);
     let valid_from = request.valid_from.unwrap_or_else(|| ctx.arrival.map_or(ctx.today, |a| a.max(ctx.today)));
-    let usual_end = valid_from + Duration::days(i64::from(ctx.validity_days.max(1)) - 1);
+    let usual_end = valid_from
+        .checked_add_days(Days::new(u64::try_from(ctx.validity_days.max(1)).unwrap_or(1) - 1))
+        .unwrap_or(valid_from);
     let valid_until =
         request.valid_until.unwrap_or_else(|| ctx.passport_expiry.map_or(usual_end, |expiry| usual_end.min(expiry)));
     let window_days = (valid_until - valid_from).num_days() + 1;
@@ -171,6 +180,23 @@ mod tests {
         )
         .unwrap();
         assert_eq!(grant.valid_until, date("2027-04-01"));
+    }
+
+    #[test]
+    fn dates_far_from_today_are_out_of_range_not_a_panic() {
+        let far: NaiveDate = "+262142-01-01".parse().unwrap();
+        let request =
+            GrantRequest { valid_from: Some(far), valid_until: Some(NaiveDate::MAX), ..GrantRequest::default() };
+        let fields: Vec<(String, String)> =
+            decide_grant(&request, &ctx()).unwrap_err().into_iter().map(|p| (p.field, p.code)).collect();
+        assert_eq!(
+            fields,
+            vec![("valid_from".into(), "out_of_range".into()), ("valid_until".into(), "out_of_range".into())]
+        );
+        let huge = GrantContext { validity_days: i32::MAX, passport_expiry: None, ..ctx() };
+        let grant = decide_grant(&GrantRequest::default(), &huge).unwrap();
+        assert_eq!(grant.valid_from, date("2027-03-01"));
+        assert!(grant.valid_until >= grant.valid_from);
     }
 
     #[test]

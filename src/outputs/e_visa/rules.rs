@@ -13,7 +13,7 @@ use crate::outputs::CheckedForm;
 pub fn check_form(form: serde_json::Value) -> app::Result<CheckedForm> {
     let mut form: VisaApplicationForm = app::decode(form)?;
     form.normalise();
-    let problems = form.field_problems();
+    let problems = form.field_problems(chrono::Utc::now().date_naive());
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));
     }
