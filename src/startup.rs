@@ -194,6 +194,7 @@ impl Application {
         }
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(crate::web::text::refuse_control_characters))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(

@@ -113,6 +113,7 @@ pub async fn read_body(payload: &mut Payload, declared: Option<usize>, limit: us
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| AppError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
+    crate::web::text::check_json(&value)?;
     from_value(value)
 }
 

@@ -5,6 +5,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod identity;
+pub mod text;
 
 use crate::db::{self, AnyConnection, Db};
 use error::AppResult;

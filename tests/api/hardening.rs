@@ -26,3 +26,25 @@ backend_tests! {
         assert_eq!(error_fields(&refused), ["valid_from"]);
     }
 }
+
+backend_tests! {
+    async fn control_characters_are_refused_wherever_text_enters(app: TestApp) {
+        let admin = app.admin().await;
+        let client = json!({"name": "Border\u{0}post", "organisation": "Guard", "scopes": ["verify"]});
+        let refused = problem(app.post("/api/v1/admin/api-clients", &admin.token, &client).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(error_fields(&refused), ["name"]);
+        let reset = json!({"email": "someone\u{0}@example.org"});
+        let refused = problem(app.request(reqwest::Method::POST, "/api/v1/auth/password-reset", None, Some(&reset)).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(error_fields(&refused), ["email"]);
+        let officer = app.staff("officer", "UTO-HQ").await;
+        let refused = problem(app.get("/api/v1/queue?q=a%00b", &officer.token).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(error_fields(&refused), ["q"]);
+        problem(app.get("/api/v1/applications/abc%00def", &officer.token).await, StatusCode::NOT_FOUND).await;
+        // Multi-line texts keep their line breaks.
+        let applicant = app.applicant("lines").await;
+        let id = app.submitted(&applicant).await;
+        let note = json!({"reason": "first line\nsecond line"});
+        let withdrawn = app.post(&format!("/api/v1/applications/{id}/withdraw"), &applicant.token, &note).await;
+        assert_eq!(withdrawn.status(), StatusCode::OK);
+    }
+}
