@@ -48,3 +48,43 @@ backend_tests! {
         assert_eq!(withdrawn.status(), StatusCode::OK);
     }
 }
+
+backend_tests! {
+    async fn answers_stay_frozen_while_information_is_requested(app: TestApp) {
+        app.add_post("UTO-LON").await;
+        let applicant = app.applicant("frozen").await;
+        let officer = app.staff("officer", "UTO-HQ").await;
+        let id = app.submitted(&applicant).await;
+        assert_eq!(app.act(&id, "claim", &officer.token, None).await.status(), StatusCode::OK);
+        let ask = json!({"message": "Please give your hotel's address.", "items": ["address"]});
+        assert_eq!(app.act(&id, "request-info", &officer.token, Some(ask)).await.status(), StatusCode::OK);
+
+        let path = format!("/api/v1/applications/{id}");
+        for (patch, field) in [
+            (json!({"post": "UTO-LON"}), "post"),
+            (json!({"visa_type": "BUSINESS"}), "visa_type"),
+            (json!({"applicant": {"surname": null}}), "applicant.surname"),
+            (json!({"passport": {"number": "X1234567"}}), "passport.number"),
+        ] {
+            let refused = problem(app.patch(&path, &applicant.token, &patch).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+            assert_eq!(error_fields(&refused), [field], "{patch}");
+        }
+        let answer = json!({"travel": {"address": "Hotel Rixos, Dostyk 9"}});
+        assert_eq!(app.patch(&path, &applicant.token, &answer).await.status(), StatusCode::OK);
+
+        // An answer that breaks a submission rule is refused until corrected.
+        let past = json!({"travel": {"arrival_date": "2020-01-01", "departure_date": "2020-01-05"}});
+        assert_eq!(app.patch(&path, &applicant.token, &past).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let today = chrono::Utc::now().date_naive();
+        let day = |offset: i64| (today + chrono::Duration::days(offset)).to_string();
+        let yesterday = json!({"travel": {"arrival_date": day(-1), "departure_date": day(4)}});
+        assert_eq!(app.patch(&path, &applicant.token, &yesterday).await.status(), StatusCode::OK);
+        let respond = json!({"message": "Done."});
+        let refused = problem(app.act(&id, "respond", &applicant.token, Some(respond.clone())).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(error_fields(&refused), ["travel.arrival_date"]);
+        let fixed = json!({"travel": {"arrival_date": day(60), "departure_date": day(65)}});
+        assert_eq!(app.patch(&path, &applicant.token, &fixed).await.status(), StatusCode::OK);
+        assert_eq!(app.act(&id, "respond", &applicant.token, Some(respond)).await.status(), StatusCode::OK);
+        assert_eq!(app.case(&id, &applicant.token).await["applicant"]["surname"], "Smith");
+    }
+}

@@ -1,5 +1,6 @@
 //! Edit: the applicant changes a draft (or answers a request for information) with a JSON merge
-//! patch (RFC 7396) of the form, and may move it to another service or post.
+//! patch (RFC 7396) of the form, and may move a draft to another service or post. While
+//! information is requested, identity, passport, service and post stay as submitted.
 
 use serde_json::Value;
 use std::sync::Arc;
@@ -9,8 +10,10 @@ use super::editable_case;
 use crate::app::engine::{self, Actor, Audit};
 use crate::app::{Applicant, CaseFile, Error, Result};
 use crate::config::Config;
-use crate::db::cases::{self, FormChanges};
+use crate::db::cases::{self, CaseRow, FormChanges};
 use crate::db::{self, Db};
+use crate::domain::FieldError;
+use crate::domain::status::CaseStatus;
 use crate::outputs;
 
 /// What an edit changes.
@@ -24,6 +27,36 @@ pub struct Changes {
     pub form_patch: Value,
     /// The names of the changed fields, for the audit trail.
     pub fields: Vec<String>,
+}
+
+/// Sections of a submitted form that stay as submitted while the applicant answers a request for
+/// information: who they are and which passport the decision is about.
+const FROZEN_SECTIONS: [&str; 2] = ["applicant", "passport"];
+
+/// Refuses, naming each field, any change of identity, passport, service or post to a submitted
+/// case: answering a request for information adds documents and corrects the rest.
+fn frozen_while_answering(case: &CaseRow, service: &str, post: &str, before: &Value, after: &Value) -> Result<()> {
+    let mut problems = Vec::new();
+    let detail = "cannot change once submitted; tell the officer in your answer instead";
+    if service != case.service_code {
+        problems.push(FieldError::new("service", "frozen", detail));
+    }
+    if post != case.post_code {
+        problems.push(FieldError::new("post", "frozen", detail));
+    }
+    for section in FROZEN_SECTIONS {
+        let keys: std::collections::BTreeSet<&String> = [&before[section], &after[section]]
+            .into_iter()
+            .filter_map(Value::as_object)
+            .flat_map(|fields| fields.keys())
+            .collect();
+        for key in keys {
+            if before[section][key] != after[section][key] {
+                problems.push(FieldError::new(format!("{section}.{key}"), "frozen", detail));
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(problems)) }
 }
 
 /// Applies `changes` to the case `id`, re-checking the whole form; guarded by the version read.
@@ -45,7 +78,11 @@ pub async fn edit(
         let post = changes.post.unwrap_or_else(|| case.post_code.clone());
         let (_, service) = open_service(conn, &service_code, &post)?;
         let mut document: Value = serde_json::from_str(&case.form)?;
+        let before = document.clone();
         json_patch::merge(&mut document, &changes.form_patch);
+        if case.status == CaseStatus::InfoRequested {
+            frozen_while_answering(&case, &service_code, &post, &before, &document)?;
+        }
         let form = outputs::check_form(service.output, document)?;
         check_eligibility(&service, &form, &config.issuing_state)?;
         let form_version = if service.code == case.service_code { case.form_version } else { service.form_version };

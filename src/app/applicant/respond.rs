@@ -1,14 +1,15 @@
 //! Respond: the applicant answers a request for information; the case goes back to the officer
-//! who asked.
+//! who asked, once the case again meets every submission rule.
 
 use std::sync::Arc;
 
 use super::own_case;
+use super::submit::submission_problems;
 use crate::app::engine::{self, Actor, Audit, Step};
-use crate::app::{Applicant, CaseFile, Result, text};
+use crate::app::{Applicant, CaseFile, Error, Result, text};
 use crate::config::Config;
 use crate::db::Db;
-use crate::domain::status::Action;
+use crate::domain::status::{Action, CaseStatus};
 
 /// Answers the request for information on the case `id` with `message`.
 pub async fn respond(
@@ -23,6 +24,12 @@ pub async fn respond(
     let user = user.clone();
     db.write(move |conn| {
         let case = own_case(conn, &id, &user)?;
+        if case.status == CaseStatus::InfoRequested {
+            let problems = submission_problems(conn, &config, &case)?;
+            if !problems.is_empty() {
+                return Err(Error::Invalid(problems));
+            }
+        }
         let step = Step::new(Action::Respond, audit.with_note(message));
         engine::transition(conn, &config, &case, &Actor::from(&*user), step)?;
         CaseFile::load(conn, &case.id)
