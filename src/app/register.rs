@@ -24,8 +24,8 @@ pub struct CreatedBy {
     pub request_id: String,
 }
 
-/// Validates and stores an account. The password is hashed on the blocking pool, never on the
-/// async workers; the verification e-mail and the audit event land with the account.
+/// Validates and stores an account. The password is hashed on the blocking pool (a bounded
+/// number at a time), never on the async workers; the verification e-mail and the audit event land with the account.
 pub async fn register(
     db: &Db,
     config: Arc<Config>,
@@ -34,10 +34,7 @@ pub async fn register(
 ) -> Result<UserRow> {
     let account = accounts::validate(input)?;
     let secret = account.password().to_owned();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&secret))
-        .await
-        .map_err(|e| Error::internal(anyhow::anyhow!("hashing failed: {e}")))?
-        .map_err(Error::internal)?;
+    let hash = password::bounded(move || password::hash(&secret)).await?.map_err(Error::internal)?;
     db.write(move |conn| {
         let user = accounts::insert(conn, &account, &hash)?;
         if account.role() == Role::Applicant {

@@ -4,6 +4,20 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::OnceLock;
+use tokio::sync::Semaphore;
+
+/// Argon2 computations that may run at once. Each takes 19 MiB and tens of milliseconds of a
+/// core; bounding them keeps a flood of logins or resets from starving the blocking pool that
+/// every database call shares.
+pub const CONCURRENT_HASHES: usize = 2;
+
+static HASHING: Semaphore = Semaphore::const_new(CONCURRENT_HASHES);
+
+/// Runs an Argon2 computation on the blocking pool, at most [`CONCURRENT_HASHES`] at a time.
+pub async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    let _permit = HASHING.acquire().await?;
+    Ok(tokio::task::spawn_blocking(work).await?)
+}
 
 fn hasher() -> Argon2<'static> {
     // OWASP's recommended Argon2id settings: 19 MiB, 2 passes, 1 lane.
@@ -38,6 +52,17 @@ pub fn decoy_hash() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn hashing_waits_for_a_permit_when_all_are_taken() {
+        let held = HASHING.acquire_many(CONCURRENT_HASHES as u32).await.unwrap();
+        let waiting = tokio::spawn(bounded(|| hash("queued password phrase")));
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert!(!waiting.is_finished(), "no hash starts while every permit is held");
+        drop(held);
+        let hashed = tokio::time::timeout(std::time::Duration::from_secs(10), waiting).await.unwrap().unwrap();
+        assert!(hashed.unwrap().unwrap().starts_with("$argon2id$"));
+    }
 
     #[test]
     fn hashes_are_argon2id_salted_and_verifiable() {

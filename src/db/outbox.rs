@@ -119,6 +119,23 @@ pub fn insert_token(
         .map(|_| ())
 }
 
+/// The account of a token that exists for `purpose`, unused and unexpired, without using it.
+pub fn find_valid_token(
+    conn: &mut AnyConnection,
+    hash: &str,
+    purpose: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    email_tokens::table
+        .filter(email_tokens::token_hash.eq(hash))
+        .filter(email_tokens::purpose.eq(purpose))
+        .filter(email_tokens::used_at.is_null())
+        .filter(email_tokens::expires_at.gt(now))
+        .select(email_tokens::user_id)
+        .first(conn)
+        .optional()
+}
+
 /// Uses a token: returns its account if the token exists for `purpose`, is unused and unexpired,
 /// and marks it used (a concurrent second use finds it used).
 pub fn consume_token(

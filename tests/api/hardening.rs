@@ -88,3 +88,72 @@ backend_tests! {
         assert_eq!(app.case(&id, &applicant.token).await["applicant"]["surname"], "Smith");
     }
 }
+
+/// Runs a test body on both databases with a changed configuration.
+macro_rules! configured_tests {
+    ($name:ident, $change:expr, $body:ident) => {
+        mod $name {
+            use super::*;
+
+            #[actix_web::test]
+            async fn sqlite() {
+                $body(TestApp::spawn_configured(Db::Sqlite, $change).await).await
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                match postgres_url() {
+                    Some(url) => $body(TestApp::spawn_configured(Db::Postgres(url), $change).await).await,
+                    None => eprintln!("EVISA_TEST_POSTGRES_URL is not set: PostgreSQL variant not run"),
+                }
+            }
+        }
+    };
+}
+
+async fn reset_tokens_are_looked_up_before_hashing_and_rate_limited(app: TestApp) {
+    let confirm = |token: &str| json!({"token": token, "password": "weak"});
+    let path = "/api/v1/auth/password-reset/confirm";
+    // An unknown token is refused before the password is even looked at (or hashed).
+    let refused = problem(
+        app.request(reqwest::Method::POST, path, None, Some(&confirm("0bad"))).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&refused), ["token"]);
+    let mut limited = false;
+    for _ in 0..10 {
+        let response = app.request(reqwest::Method::POST, path, None, Some(&confirm("0bad"))).await;
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "guessing reset tokens is rate-limited by address");
+}
+
+configured_tests!(
+    reset_confirmation_is_cheap_to_refuse_and_limited_by_address,
+    |config| config.ip_rate_limit = 2,
+    reset_tokens_are_looked_up_before_hashing_and_rate_limited
+);
+
+async fn guessing_from_one_address_does_not_lock_the_owner_out(app: TestApp) {
+    let officer = app.staff("officer", "UTO-HQ").await;
+    let elsewhere = reqwest::Client::builder().local_address(std::net::IpAddr::from([127, 0, 0, 2])).build().unwrap();
+    let guess = json!({"email": officer.email, "password": "not-the-password"});
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let response = elsewhere.post(format!("{}/api/v1/auth/login", app.address)).json(&guess).send().await.unwrap();
+        statuses.push(response.status());
+    }
+    assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    // The owner, from their own address, still gets in.
+    app.login(&officer.email, PASSWORD).await;
+}
+
+configured_tests!(
+    the_login_throttle_is_per_account_and_address,
+    |config| config.login_burst = 3,
+    guessing_from_one_address_does_not_lock_the_owner_out
+);

@@ -49,7 +49,20 @@ pub async fn register(
 const RESET_HOURS: i64 = 1;
 
 async fn hash_off_workers(password: String) -> AppResult<String> {
-    web::block(move || password::hash(&password)).await?.map_err(AppError::internal)
+    password::bounded(move || password::hash(&password)).await?.map_err(AppError::internal)
+}
+
+/// The throttle key of login attempts on an account from the caller's address: guessing from one
+/// address never locks the account's owner out from another.
+fn attempt_key(purpose: &str, email: &str, req: &HttpRequest) -> String {
+    let address = req.peer_addr().map(|peer| peer.ip().to_string()).unwrap_or_default();
+    format!("{purpose}:{email}|{address}")
+}
+
+/// An e-mail address as logs may show it: a short digest, enough to correlate attempts.
+fn log_safe(email: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(email.as_bytes())[..6])
 }
 
 /// Body of the token endpoints.
@@ -119,7 +132,7 @@ pub async fn password_reset(
     let email = body.0.email.trim().to_lowercase();
     state
         .login_throttle
-        .attempt(&format!("reset:{email}"))
+        .attempt(&attempt_key("reset", &email, &req))
         .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
     let config = state.config.clone();
     crate::web::write(&state.db, move |conn| {
@@ -136,15 +149,26 @@ pub async fn password_reset(
 /// `POST /api/v1/auth/password-reset/confirm`: sets a new password with the e-mailed token.
 pub async fn password_reset_confirm(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: JsonBody<TokenRequest>,
 ) -> AppResult<HttpResponse> {
+    state.limits.ip(&req)?;
     let TokenRequest { token, password } = body.0;
+    let token_hash = notify::token_hash(token.trim());
+    // The token is looked up before any hashing, so guessing tokens costs no Argon2.
+    let lookup = token_hash.clone();
+    let known = crate::web::read(&state.db, move |conn| {
+        Ok(outbox::find_valid_token(conn, &lookup, "password_reset", db::now())?.is_some())
+    })
+    .await?;
+    if !known {
+        return Err(invalid_token());
+    }
     let password =
         password.ok_or_else(|| AppError::Validation(vec![crate::domain::FieldError::required("password")]))?;
     // The password is checked before the token is spent, so a weak choice can be corrected.
     crate::domain::password_policy::check(&password, &[]).map_err(|p| AppError::Validation(vec![p]))?;
     let hash = hash_off_workers(password).await?;
-    let token_hash = notify::token_hash(token.trim());
     crate::web::write(&state.db, move |conn| {
         let user = outbox::consume_token(conn, &token_hash, "password_reset", db::now())?.ok_or_else(invalid_token)?;
         users::set_password(conn, &user, &hash)?;
@@ -173,10 +197,13 @@ pub async fn login(
     state.limits.ip(&req)?;
     let LoginRequest { email, password: given } = body.0;
     let email = email.trim().to_lowercase();
-    state.login_throttle.attempt(&email).map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
+    state
+        .login_throttle
+        .attempt(&attempt_key("login", &email, &req))
+        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
     let lookup = email.clone();
     let user = crate::web::read(&state.db, move |conn| Ok(users::find_by_email(conn, &lookup)?)).await?;
-    let (user, matches) = web::block(move || {
+    let (user, matches) = password::bounded(move || {
         // Unknown accounts are checked against a decoy hash so both cases cost the same.
         let hash = user.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |u| u.password_hash.clone());
         let matches = password::verify(&given, &hash);
@@ -186,7 +213,7 @@ pub async fn login(
     let user = match user {
         Some(user) if matches && !user.disabled => user,
         _ => {
-            tracing::info!(email = %email, "login refused");
+            tracing::info!(account = %log_safe(&email), "login refused");
             return Err(AppError::Unauthorized("the e-mail address or password is wrong".into()));
         }
     };
