@@ -52,15 +52,19 @@ pub struct ImageBounds {
 pub const PORTRAIT: &str = "photo";
 
 /// The pixel bounds of images of a document kind. Portraits follow the ICAO format of 35 x 45 mm
-/// (height about 1.29 times the width), at a resolution a print needs; any other image is a scan
-/// of a page, which must be legible.
+/// (height about 1.29 times the width), at a resolution a print needs and no more than 1200 dpi;
+/// any other image is a scan of a page, legible and no larger than an A4 page at about 300 dpi.
+/// The upper bounds are what stops a small compressed file from decoding into hundreds of MiB.
 pub fn image_bounds(kind: &str) -> ImageBounds {
     if kind == PORTRAIT {
-        ImageBounds { min_width: 300, min_height: 400, max_width: 6000, max_height: 8000, aspect: Some((1.15, 1.45)) }
+        ImageBounds { min_width: 300, min_height: 400, max_width: 1800, max_height: 2400, aspect: Some((1.15, 1.45)) }
     } else {
-        ImageBounds { min_width: 600, min_height: 400, max_width: 10000, max_height: 10000, aspect: None }
+        ImageBounds { min_width: 600, min_height: 400, max_width: 3600, max_height: 3600, aspect: None }
     }
 }
+
+/// Most memory one image decode may take, in bytes: a page scan of the largest size in RGBA.
+pub const DECODE_MEMORY_LIMIT: u64 = 64 * 1024 * 1024;
 
 impl ImageBounds {
     /// What is wrong with an image of these dimensions, if anything.
@@ -99,7 +103,9 @@ mod tests {
         assert_eq!(bounds.problem(413, 531), None);
         assert!(bounds.problem(200, 260).unwrap().contains("at least"));
         assert!(bounds.problem(600, 400).unwrap().contains("portrait"));
-        assert!(bounds.problem(7000, 9000).unwrap().contains("at most"));
+        assert!(bounds.problem(2000, 2600).unwrap().contains("at most"));
+        let largest = image_bounds("passport");
+        assert!(u64::from(largest.max_width) * u64::from(largest.max_height) * 4 <= DECODE_MEMORY_LIMIT);
     }
 
     #[test]

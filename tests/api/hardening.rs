@@ -157,3 +157,31 @@ configured_tests!(
     |config| config.login_burst = 3,
     guessing_from_one_address_does_not_lock_the_owner_out
 );
+
+backend_tests! {
+    async fn decompression_bombs_and_unverified_uploads_are_refused(app: TestApp) {
+        let applicant = app.applicant("bomb").await;
+        let draft = app.draft(&applicant, &valid_application()).await;
+        let id = draft["id"].as_str().unwrap();
+        // A blank page scan of 6000 x 6000 pixels: about 100 KB of PNG, 100 MiB decoded.
+        let page = image::GrayImage::new(6000, 6000);
+        let mut bomb = Vec::new();
+        image::DynamicImage::ImageLuma8(page)
+            .write_to(&mut std::io::Cursor::new(&mut bomb), image::ImageFormat::Png)
+            .unwrap();
+        assert!(bomb.len() < 300_000, "{} bytes", bomb.len());
+        let path = format!("/api/v1/applications/{id}/documents/passport");
+        let refused = problem(app.put_bytes(&path, &applicant.token, "image/png", bomb).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert!(refused["errors"][0]["detail"].as_str().unwrap().contains("at most"), "{refused}");
+
+        // An account whose address is not confirmed uploads nothing.
+        let email = format!("unverified.{}@example.org", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let register = json!({"email": email, "password": PASSWORD, "full_name": "Not Verified"});
+        let registered = app.request(reqwest::Method::POST, "/api/v1/auth/register", None, Some(&register)).await;
+        assert_eq!(registered.status(), StatusCode::CREATED);
+        let token = app.login(&email, PASSWORD).await;
+        let draft = app.draft(&Account { id: String::new(), email, token: token.clone() }, &valid_application()).await;
+        let path = format!("/api/v1/applications/{}/documents/photo", draft["id"].as_str().unwrap());
+        problem(app.put_bytes(&path, &token, "image/png", photo_png(413, 531)).await, StatusCode::FORBIDDEN).await;
+    }
+}

@@ -1,17 +1,18 @@
 //! Upload: the applicant adds or replaces a document of a kind the case's service asks for. In
 //! two steps, so that nobody sends megabytes to a case they cannot change: [`admit`] checks the
-//! case, the kind and the media type and tells the size limit; [`store`] checks the content by
+//! case, the uploader's verified address, the kind and the media type and tells the size limit; [`store`] checks the content by
 //! decoding it, stores it and records it.
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use super::editable_case;
 use crate::app::engine::{self, Actor, Audit};
 use crate::app::{Applicant, Error, Result};
 use crate::db::cases::{self, DocumentRow};
-use crate::db::{self, Db, catalog};
-use crate::domain::document::{MediaType, image_bounds};
+use crate::db::{self, Db, catalog, users};
+use crate::domain::document::{DECODE_MEMORY_LIMIT, MediaType, image_bounds};
 use crate::domain::service::DocumentRequirement;
 use crate::storage::DocumentStore;
 
@@ -37,6 +38,12 @@ pub async fn admit(
     let user = user.clone();
     db.run(move |conn| {
         let case = editable_case(conn, &id, &user, "documents")?;
+        let account = users::find(conn, &user.id)?.ok_or(Error::NotFound)?;
+        if account.email_verified_at.is_none() {
+            return Err(Error::Forbidden(
+                "confirm your e-mail address before uploading documents: follow the link we sent you".into(),
+            ));
+        }
         let service = catalog::find_service(conn, &case.service_code)?
             .ok_or_else(|| Error::internal(anyhow::anyhow!("service {} vanished", case.service_code)))?
             .to_service()?;
@@ -58,6 +65,11 @@ pub async fn admit(
     .await
 }
 
+/// Image decodes that may run at once, each bounded by [`DECODE_MEMORY_LIMIT`].
+pub const CONCURRENT_DECODES: usize = 2;
+
+static DECODING: Semaphore = Semaphore::const_new(CONCURRENT_DECODES);
+
 /// Checks that the bytes really are what the media type says, by decoding them.
 fn check_content(kind: &str, media_type: MediaType, bytes: &[u8]) -> Result<()> {
     let invalid = |detail: String| Error::invalid_field("body", "invalid_document", detail);
@@ -76,10 +88,9 @@ fn check_content(kind: &str, media_type: MediaType, bytes: &[u8]) -> Result<()> 
     };
     let bounds = image_bounds(kind);
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    // The header alone gives the dimensions, checked against the bounds before any decoding.
     let mut limits = image::Limits::default();
-    limits.max_image_width = Some(bounds.max_width);
-    limits.max_image_height = Some(bounds.max_height);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(DECODE_MEMORY_LIMIT);
     reader.limits(limits);
     let (width, height) = reader
         .into_dimensions()
@@ -89,7 +100,9 @@ fn check_content(kind: &str, media_type: MediaType, bytes: &[u8]) -> Result<()> 
     }
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
     let mut limits = image::Limits::default();
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_image_width = Some(bounds.max_width);
+    limits.max_image_height = Some(bounds.max_height);
+    limits.max_alloc = Some(DECODE_MEMORY_LIMIT);
     reader.limits(limits);
     reader.decode().map_err(|e| invalid(format!("the image is damaged: {e}")))?;
     Ok(())
@@ -108,9 +121,11 @@ pub async fn store(
         return Err(Error::invalid_field("body", "required", "the body must hold the document"));
     }
     let (kind, media_type, checked) = (admitted.kind.clone(), admitted.media_type, bytes.clone());
+    let permit = DECODING.acquire().await.map_err(Error::internal)?;
     tokio::task::spawn_blocking(move || check_content(&kind, media_type, &checked))
         .await
         .map_err(|e| Error::internal(anyhow::anyhow!("checking an upload failed: {e}")))??;
+    drop(permit);
 
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let document_id = uuid::Uuid::new_v4().to_string();
