@@ -185,3 +185,32 @@ backend_tests! {
         problem(app.put_bytes(&path, &token, "image/png", photo_png(413, 531)).await, StatusCode::FORBIDDEN).await;
     }
 }
+
+backend_tests! {
+    async fn applicants_see_only_allow_listed_details_of_their_history(app: TestApp) {
+        let applicant = app.applicant("history").await;
+        let officer = app.staff("officer", "UTO-HQ").await;
+        let supervisor = app.staff("supervisor", "UTO-HQ").await;
+        let id = app.submitted_for(&applicant, "WORK").await;
+        assert_eq!(app.act(&id, "claim", &officer.token, None).await.status(), StatusCode::OK);
+        let ask = json!({"message": "Your contract, please.", "items": ["employment contract"]});
+        assert_eq!(app.act(&id, "request-info", &officer.token, Some(ask)).await.status(), StatusCode::OK);
+        assert_eq!(app.act(&id, "respond", &applicant.token, Some(json!({"message": "Attached."}))).await.status(), StatusCode::OK);
+        assert_eq!(app.act(&id, "decision", &officer.token, Some(json!({"decision": "approve"}))).await.status(), StatusCode::OK);
+        assert_eq!(app.act(&id, "confirm", &supervisor.token, None).await.status(), StatusCode::OK);
+
+        let history: serde_json::Value = app.get(&format!("/api/v1/applications/{id}/events"), &applicant.token).await.json().await.unwrap();
+        let text = history.to_string();
+        for secret in [officer.id.as_str(), supervisor.id.as_str(), "recommended_by", "four_eyes", "officer_id"] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+        let events = history["items"].as_array().unwrap();
+        let recommend = events.iter().find(|e| e["action"] == "recommend").unwrap();
+        assert!(recommend.get("details").is_none(), "{recommend}");
+        let asked = events.iter().find(|e| e["action"] == "request_info").unwrap();
+        assert_eq!(asked["details"], json!({"items": ["employment contract"]}));
+
+        let staff_view: serde_json::Value = app.get(&format!("/api/v1/applications/{id}/events"), &supervisor.token).await.json().await.unwrap();
+        assert!(staff_view.to_string().contains("four_eyes"), "staff keep the whole record");
+    }
+}

@@ -200,6 +200,26 @@ impl ApplicationView {
     }
 }
 
+/// The details of each action that an applicant may see; everything else in an event's details
+/// (officers' identities, recommendations, internal reasoning) is for staff only.
+const APPLICANT_DETAILS: [(&str, &[&str]); 6] = [
+    ("edit", &["changed"]),
+    ("upload_document", &["kind", "size_bytes", "sha256"]),
+    ("request_info", &["items"]),
+    ("refuse", &["grounds"]),
+    ("issue", &["visa_number", "valid_from", "valid_until"]),
+    ("revoke", &["visa_number", "grounds"]),
+];
+
+/// The allow-listed part of an event's details, for the applicant; `None` when nothing is left.
+fn applicant_details(action: &str, details: serde_json::Value) -> Option<serde_json::Value> {
+    let allowed = APPLICANT_DETAILS.iter().find(|(a, _)| *a == action)?.1;
+    let serde_json::Value::Object(fields) = details else { return None };
+    let kept: serde_json::Map<String, serde_json::Value> =
+        fields.into_iter().filter(|(key, _)| allowed.contains(&key.as_str())).collect();
+    (!kept.is_empty()).then_some(serde_json::Value::Object(kept))
+}
+
 /// One audit event, as shown to a given viewer.
 #[derive(Serialize)]
 pub struct EventView {
@@ -231,6 +251,7 @@ impl EventView {
             return None;
         }
         let details = row.details.as_deref().and_then(|d| serde_json::from_str(d).ok());
+        let details = if staff { details } else { details.and_then(|d| applicant_details(&row.action, d)) };
         Some(EventView {
             id: row.id,
             action: row.action,
