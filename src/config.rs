@@ -25,6 +25,9 @@ pub struct Config {
     /// Shared secret for access tokens, at least 32 bytes (`EVISA_JWT_SECRET`); generated under
     /// the data directory when absent.
     pub jwt_secret: Option<String>,
+    /// Key of the verification log's passport-number digests, at least 32 bytes
+    /// (`EVISA_LOG_HMAC_SECRET`); generated under the data directory when absent.
+    pub log_hmac_secret: Option<String>,
     /// `iss` of access tokens (`EVISA_JWT_ISSUER`, default the public URL).
     pub jwt_issuer: String,
     /// `aud` of access tokens (`EVISA_JWT_AUDIENCE`).
@@ -138,6 +141,7 @@ impl Config {
             issuing_state_name: "Republic of Utopia".into(),
             hq_post: "UTO-HQ".into(),
             jwt_secret: None,
+            log_hmac_secret: None,
             jwt_audience: "evisa-api".into(),
             jwt_ttl_secs: 1800,
             admin_email: "admin@evisa.local".into(),
@@ -206,6 +210,7 @@ impl Config {
             config.hq_post = post;
         }
         config.jwt_secret = var("EVISA_JWT_SECRET");
+        config.log_hmac_secret = var("EVISA_LOG_HMAC_SECRET");
         if let Some(audience) = var("EVISA_JWT_AUDIENCE") {
             config.jwt_audience = audience;
         }
@@ -243,6 +248,11 @@ impl Config {
             && secret.len() < 32
         {
             bail!("EVISA_JWT_SECRET must be at least 32 bytes long");
+        }
+        if let Some(secret) = &self.log_hmac_secret
+            && secret.len() < 32
+        {
+            bail!("EVISA_LOG_HMAC_SECRET must be at least 32 bytes long");
         }
         if self.jwt_ttl_secs == 0 || self.db_pool_size == 0 || self.login_burst == 0 || self.login_period_secs == 0 {
             bail!(

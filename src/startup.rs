@@ -49,6 +49,8 @@ pub struct AppState {
     pub limits: RateLimits,
     /// The verification log writer.
     pub checks: CheckLog,
+    /// Key of the passport-number digests in the verification log.
+    pub log_key: Vec<u8>,
     /// API clients recently authenticated, by key prefix, with when they were loaded.
     pub client_cache:
         std::sync::Mutex<std::collections::HashMap<String, (crate::db::clients::ClientRow, std::time::Instant)>>,
@@ -67,6 +69,10 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         Some(secret) => secret.as_bytes().to_vec(),
         None => load_or_create_secret(&config.data_dir.join("secrets").join("jwt-hs256.key"))?,
     };
+    let log_key = match &config.log_hmac_secret {
+        Some(secret) => secret.as_bytes().to_vec(),
+        None => load_or_create_secret(&config.data_dir.join("secrets").join("log-hmac.key"))?,
+    };
     let tokens = TokenService::new(&secret, &config.jwt_issuer, &config.jwt_audience, config.jwt_ttl_secs);
     let documents = DocumentStore::open(&config)?;
     let login_throttle = LoginThrottle::new(config.login_burst, Duration::from_secs(config.login_period_secs));
@@ -77,6 +83,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         mailer,
         limits: RateLimits::new(config.verify_rate_limit, config.ip_rate_limit),
         checks: CheckLog::start(db.clone())?,
+        log_key,
         client_cache: std::sync::Mutex::new(std::collections::HashMap::new()),
         config: Arc::new(config),
         db,

@@ -214,3 +214,28 @@ backend_tests! {
         assert!(staff_view.to_string().contains("four_eyes"), "staff keep the whole record");
     }
 }
+
+backend_tests! {
+    async fn the_verification_log_keeps_passport_numbers_under_a_keyed_digest(app: TestApp) {
+        use hmac::{Hmac, Mac};
+        use sha2::{Digest, Sha256};
+        let (_, _, number) = crate::issuance::issued_visa(&app).await;
+        let admin = app.admin().await;
+        let created: serde_json::Value = app
+            .post("/api/v1/admin/api-clients", &admin.token, &json!({"name": "Gate 1", "organisation": "Border", "scopes": ["verify"]}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let key = created["api_key"].as_str().unwrap();
+        let check = json!({"visa_number": number, "passport_number": "123456789"});
+        assert_eq!(app.post("/api/v1/verify", key, &check).await.status(), StatusCode::OK);
+
+        let logged = app.scalar("SELECT passport_hash AS value FROM verification_log WHERE passport_hash IS NOT NULL");
+        assert_ne!(logged, hex::encode(Sha256::digest(b"123456789")), "a plain digest can be searched");
+        let secret = std::fs::read_to_string(app.data_dir.path().join("secrets/log-hmac.key")).unwrap();
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&hex::decode(secret.trim()).unwrap()).unwrap();
+        mac.update(b"123456789");
+        assert_eq!(logged, hex::encode(mac.finalize().into_bytes()));
+    }
+}
