@@ -239,3 +239,39 @@ backend_tests! {
         assert_eq!(logged, hex::encode(mac.finalize().into_bytes()));
     }
 }
+
+backend_tests! {
+    async fn an_expired_visa_token_answers_expired_not_invalid(app: TestApp) {
+        use evisa::outputs::e_visa::{issue, keys, token};
+        let (_, _, number) = crate::issuance::issued_visa(&app).await;
+        let today = chrono::Utc::now().date_naive();
+        let (from, until) = (today - chrono::Duration::days(100), today - chrono::Duration::days(10));
+        app.execute_sql(&format!("UPDATE visas SET valid_from = '{from}', valid_until = '{until}' WHERE visa_number = '{number}'"));
+        // The token the service would have printed for those dates, signed by its own key.
+        let db = evisa::db::Db::connect(&app.config.database_url, 1).unwrap();
+        let mut conn = db.conn().unwrap();
+        let visa = evisa::db::visas::find(&mut conn, &number).unwrap().unwrap();
+        let stored = evisa::db::keys::find(&mut conn, &visa.kid).unwrap().unwrap();
+        let signer = keys::load_signer(
+            std::path::Path::new(&stored.key_file),
+            stored.certificate_pem.as_deref().unwrap(),
+            stored.ca_certificate_pem.as_deref().unwrap(),
+            stored.development,
+        )
+        .unwrap();
+        let claims = issue::claims(&visa);
+        assert!(claims.exp.unwrap() < chrono::Utc::now().timestamp(), "the registered claim says expired");
+        let signed = token::sign(&claims, &signer).unwrap();
+
+        let admin = app.admin().await;
+        let created: serde_json::Value = app
+            .post("/api/v1/admin/api-clients", &admin.token, &json!({"name": "Gate 2", "organisation": "Border", "scopes": ["verify"]}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let key = created["api_key"].as_str().unwrap();
+        let answer: serde_json::Value = app.post("/api/v1/verify/token", key, &json!({"token": signed})).await.json().await.unwrap();
+        assert_eq!(answer["result"], "expired", "{answer}");
+    }
+}

@@ -237,7 +237,13 @@ token = sys.argv[2]
 kid = jwt.get_unverified_header(token)["kid"]
 key = next(k for k in jwks["keys"] if k["kid"] == kid)
 public = jwt.algorithms.ECAlgorithm.from_jwk(json.dumps(key))
-print(json.dumps(jwt.decode(token, public, algorithms=["ES256"])))
+try:
+    jwt.decode(token, public, algorithms=["ES256"])
+    sys.exit("a visa that starts later must not verify yet")
+except jwt.exceptions.ImmatureSignatureError:
+    pass
+claims = jwt.decode(token, public, algorithms=["ES256"], options={"verify_nbf": False, "require": ["iat", "nbf", "exp"]})
+print(json.dumps(claims))
 "#;
             let claims: Value = serde_json::from_str(&run(Command::new("python3").args(["-c", script]).arg(&jwks_file).arg(token))).unwrap();
             assert_eq!(claims["visa_number"], number.as_str());
@@ -249,6 +255,11 @@ print(json.dumps(jwt.decode(token, public, algorithms=["ES256"])))
             for field in ["date_of_birth", "visa_type", "valid_from", "valid_until", "duration_of_stay_days"] {
                 assert!(!claims[field].is_null(), "{field}");
             }
+            let midnight = |date: &str| {
+                date.parse::<chrono::NaiveDate>().unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp()
+            };
+            assert_eq!(claims["nbf"], midnight(claims["valid_from"].as_str().unwrap()));
+            assert_eq!(claims["exp"], midnight(claims["valid_until"].as_str().unwrap()) + 86_400);
         }
     }
 

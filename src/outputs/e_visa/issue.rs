@@ -147,9 +147,12 @@ pub fn mrz_lines(visa: &VisaRow) -> [String; 2] {
 
 /// The claims of a visa's QR token.
 pub fn claims(visa: &VisaRow) -> VisaClaims {
+    let (nbf, exp) = token::validity_window(visa.valid_from, visa.valid_until);
     VisaClaims {
         iss: visa.issuing_state.clone(),
         iat: Utc::now().timestamp(),
+        nbf: Some(nbf),
+        exp: Some(exp),
         visa_number: visa.visa_number.clone(),
         passport_number: visa.passport_number.clone(),
         name: mrz::name_field(&visa.surname, &visa.given_names).trim_end_matches('<').to_owned(),

@@ -14,6 +14,14 @@ pub struct VisaClaims {
     pub iss: String,
     /// Issued at (seconds since the epoch).
     pub iat: i64,
+    /// Not before: the start of the first day of validity, UTC (seconds since the epoch). Absent
+    /// from tokens issued before registered claims were added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// Expires: the end of the last day of validity, UTC (seconds since the epoch), so that a
+    /// generic JWT library refuses an expired visa without knowing the other claims.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
     /// Visa number.
     pub visa_number: String,
     /// Passport number.
@@ -34,6 +42,14 @@ pub struct VisaClaims {
     pub valid_until: NaiveDate,
     /// Longest stay in days.
     pub duration_of_stay_days: i32,
+}
+
+/// The registered claims of a validity: `nbf` at the start of its first day and `exp` at the end
+/// of its last, in UTC.
+pub fn validity_window(valid_from: NaiveDate, valid_until: NaiveDate) -> (i64, i64) {
+    let start = valid_from.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp());
+    let end = valid_until.succ_opt().unwrap_or(valid_until).and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp());
+    (start, end)
 }
 
 /// Signs the claims with the document signer.
@@ -58,6 +74,8 @@ mod tests {
         let claims = VisaClaims {
             iss: "UTO".into(),
             iat: 1_790_000_000,
+            nbf: Some(validity_window("2027-03-01".parse().unwrap(), "2027-05-29".parse().unwrap()).0),
+            exp: Some(validity_window("2027-03-01".parse().unwrap(), "2027-05-29".parse().unwrap()).1),
             visa_number: "AB12CD34E".into(),
             passport_number: "123456789".into(),
             name: "SMITH<<JOHN<PAUL".into(),
@@ -79,5 +97,30 @@ mod tests {
         let decoded =
             decode::<VisaClaims>(&token, &DecodingKey::from_ec_pem(public.as_bytes()).unwrap(), &validation).unwrap();
         assert_eq!(decoded.claims, claims);
+        // A generic validator, knowing only the registered claims, refuses what is not yet valid.
+        let mut generic = Validation::new(Algorithm::ES256);
+        generic.validate_nbf = true;
+        let key = DecodingKey::from_ec_pem(public.as_bytes()).unwrap();
+        let early = decode::<VisaClaims>(&token, &key, &generic).unwrap_err();
+        assert_eq!(early.kind(), &jsonwebtoken::errors::ErrorKind::ImmatureSignature);
+        let expired = VisaClaims {
+            valid_from: "2020-01-01".parse().unwrap(),
+            valid_until: "2020-03-30".parse().unwrap(),
+            nbf: Some(validity_window("2020-01-01".parse().unwrap(), "2020-03-30".parse().unwrap()).0),
+            exp: Some(validity_window("2020-01-01".parse().unwrap(), "2020-03-30".parse().unwrap()).1),
+            ..claims
+        };
+        let old = sign(&expired, &signer).unwrap();
+        assert_eq!(
+            decode::<VisaClaims>(&old, &key, &generic).unwrap_err().kind(),
+            &jsonwebtoken::errors::ErrorKind::ExpiredSignature
+        );
+    }
+
+    #[test]
+    fn the_window_runs_from_the_first_midnight_to_the_midnight_after_the_last_day() {
+        let (nbf, exp) = validity_window("2027-03-01".parse().unwrap(), "2027-03-01".parse().unwrap());
+        assert_eq!(exp - nbf, 86_400);
+        assert_eq!(nbf, 1_803_859_200);
     }
 }

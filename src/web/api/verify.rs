@@ -206,7 +206,9 @@ fn verify_token(conn: &mut AnyConnection, token: &str) -> AppResult<VisaClaims> 
         spki::EncodePublicKey::to_public_key_pem(&public, p256::pkcs8::LineEnding::LF).map_err(AppError::internal)?;
     let decoding = DecodingKey::from_ec_pem(pem.as_bytes()).map_err(AppError::internal)?;
     let mut validation = Validation::new(Algorithm::ES256);
+    // Validity is answered from the record (`expired`, `not_yet_valid`), never as "invalid".
     validation.validate_exp = false;
+    validation.validate_nbf = false;
     validation.set_required_spec_claims(&["iss"]);
     let data = jsonwebtoken::decode::<VisaClaims>(token, &decoding, &validation)
         .map_err(|_| invalid("the signature or the claims do not verify"))?;
