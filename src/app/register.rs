@@ -12,9 +12,6 @@ use crate::db::{self, Db};
 use crate::domain::role::Role;
 use crate::notify;
 
-/// Hours an e-mail verification link stays valid.
-pub const VERIFY_HOURS: i64 = 48;
-
 /// The administrator creating an account, for the audit trail.
 #[derive(Debug, Clone)]
 pub struct CreatedBy {
@@ -38,7 +35,7 @@ pub async fn register(
     db.write(move |conn| {
         let user = accounts::insert(conn, &account, &hash)?;
         if account.role() == Role::Applicant {
-            notify::send_token(conn, &config, &user, "verify_email", VERIFY_HOURS)?;
+            notify::send_token(conn, &config, &user, "verify_email")?;
         }
         if let Some(by) = created_by {
             let details = serde_json::json!({"email": user.email, "role": user.role, "post": user.post_code});

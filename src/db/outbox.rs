@@ -66,6 +66,14 @@ pub fn mark_failed(conn: &mut AnyConnection, id: &str, error: &str, final_attemp
         .execute(conn)
 }
 
+/// Replaces the bodies of an e-mail with `notice`: for messages whose single-use code must not
+/// outlive its use in the database or its backups.
+pub fn scrub(conn: &mut AnyConnection, id: &str, notice: &str) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id))
+        .set((outbox::text_body.eq(notice), outbox::html_body.eq(format!("<p>{notice}</p>"))))
+        .execute(conn)
+}
+
 /// Puts an e-mail that was not sent back in line; its job is rescheduled by the caller.
 pub fn mark_pending(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
     diesel::update(outbox::table.find(id).filter(outbox::status.ne("sent")))

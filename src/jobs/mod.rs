@@ -11,7 +11,7 @@ use crate::app;
 use crate::config::Config;
 use crate::db::jobs::{self, JobKind, JobRow};
 use crate::db::{self, outbox};
-use crate::notify::mailer;
+use crate::notify::{code_lifetime_hours, mailer};
 use crate::startup::AppState;
 
 /// Backoff before the attempt after `attempts`: exponential from `base_secs`, at most an hour,
@@ -82,6 +82,11 @@ pub async fn run_once(state: &AppState, kinds: &[JobKind]) -> anyhow::Result<boo
             db::write_transaction(&mut conn, |conn| {
                 if kind == JobKind::SendEmail {
                     outbox::mark_failed(conn, &job.subject, &message, final_attempt)?;
+                    if final_attempt
+                        && outbox::find(conn, &job.subject)?.is_some_and(|e| code_lifetime_hours(&e.event).is_some())
+                    {
+                        outbox::scrub(conn, &job.subject, mailer::SCRUBBED)?;
+                    }
                 }
                 jobs::fail(conn, kind, &job.subject, &message, retry, db::now())
             })?;

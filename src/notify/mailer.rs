@@ -11,6 +11,7 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use crate::config::Config;
 use crate::db::outbox::{self, EmailRow};
 use crate::db::{self};
+use crate::notify::code_lifetime_hours;
 use crate::startup::AppState;
 
 /// Where e-mails go.
@@ -77,6 +78,10 @@ pub fn build(config: &Config, email: &EmailRow, attachment: Option<Vec<u8>>) -> 
     Ok(message)
 }
 
+/// What remains in the outbox of an e-mail that carried a single-use code, once sent or expired.
+pub const SCRUBBED: &str = "This message carried a single-use code. It was removed from the outbox once the \
+message was sent or the code expired; the delivered message is the only copy.";
+
 /// Sends the outbox e-mail `id` (the handler of a `send_email` job). An e-mail already recorded
 /// as sent is not sent again; a failure is recorded by the job runner.
 pub async fn deliver(state: &AppState, id: &str) -> anyhow::Result<()> {
@@ -86,6 +91,17 @@ pub async fn deliver(state: &AppState, id: &str) -> anyhow::Result<()> {
     if email.status == "sent" {
         return Ok(());
     }
+    if let Some(hours) = code_lifetime_hours(&email.event)
+        && db::now() > email.created_at + chrono::Duration::hours(hours)
+    {
+        // Its code no longer works: sending it would only mislead.
+        let mut conn = state.db.conn()?;
+        db::write_transaction(&mut conn, |conn| {
+            outbox::mark_failed(conn, &email.id, "its single-use code expired before it could be sent", true)?;
+            outbox::scrub(conn, &email.id, SCRUBBED)
+        })?;
+        return Ok(());
+    }
     let attachment = match &email.attachment_key {
         Some(key) => Some(state.documents.get(key).await?.to_vec()),
         None => None,
@@ -93,7 +109,13 @@ pub async fn deliver(state: &AppState, id: &str) -> anyhow::Result<()> {
     let message = build(&state.config, &email, attachment)?;
     state.mailer.send(message).await?;
     let mut conn = state.db.conn()?;
-    outbox::mark_sent(&mut conn, &email.id, db::now())?;
+    db::write_transaction(&mut conn, |conn| {
+        outbox::mark_sent(conn, &email.id, db::now())?;
+        if code_lifetime_hours(&email.event).is_some() {
+            outbox::scrub(conn, &email.id, SCRUBBED)?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
     tracing::info!(email = %email.id, event = %email.event, "e-mail sent");
     Ok(())
 }

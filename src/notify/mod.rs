@@ -94,13 +94,31 @@ pub fn case_event(
     enqueue(conn, config, &applicant, event, Some(&case.id), context, attachment)
 }
 
+/// Hours an e-mail verification code stays valid.
+pub const VERIFY_EMAIL_HOURS: i64 = 48;
+/// Hours a password reset code stays valid.
+pub const PASSWORD_RESET_HOURS: i64 = 1;
+
+/// How long the single-use code an e-mail of `event` carries stays valid, in hours; `None` for
+/// e-mails that carry no code.
+pub fn code_lifetime_hours(event: &str) -> Option<i64> {
+    match event {
+        "verify_email" => Some(VERIFY_EMAIL_HOURS),
+        "password_reset" => Some(PASSWORD_RESET_HOURS),
+        _ => None,
+    }
+}
+
 /// Hashes an e-mail token for storage.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Creates a single-use token for `purpose`, valid for `hours`, and e-mails it to the account.
-pub fn send_token(conn: &mut AnyConnection, config: &Config, user: &UserRow, purpose: &str, hours: i64) -> Result<()> {
+/// Creates a single-use token for `purpose` (`verify_email` or `password_reset`), valid for its
+/// lifetime, and e-mails it to the account.
+pub fn send_token(conn: &mut AnyConnection, config: &Config, user: &UserRow, purpose: &str) -> Result<()> {
+    let hours = code_lifetime_hours(purpose)
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("{purpose} is not an e-mail that carries a code")))?;
     let token: String = {
         use rand::Rng;
         let bytes: [u8; 24] = rand::rng().random();

@@ -275,3 +275,67 @@ backend_tests! {
         assert_eq!(answer["result"], "expired", "{answer}");
     }
 }
+
+backend_tests! {
+    async fn codes_leave_the_outbox_once_sent_but_stay_in_the_delivered_mail(app: TestApp) {
+        let applicant = app.applicant("scrubbed").await;
+        let reset = json!({"email": applicant.email});
+        assert_eq!(app.request(reqwest::Method::POST, "/api/v1/auth/password-reset", None, Some(&reset)).await.status(), StatusCode::ACCEPTED);
+        let code = app.emailed_token(&applicant.email, "password_reset").await;
+        for event in ["verify_email", "password_reset"] {
+            let query = format!("SELECT text_body AS value FROM outbox WHERE recipient = '{}' AND event = '{event}'", applicant.email);
+            let mut stored = app.scalar(&query);
+            for _ in 0..100 {
+                if !stored.contains("enter this code") {
+                    break;
+                }
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+                stored = app.scalar(&query);
+            }
+            assert!(stored.contains("single-use code") && !stored.contains("enter this code"), "{event}: {stored}");
+            let html = app.scalar(&query.replace("text_body", "html_body"));
+            assert!(!html.contains(&code) && html.contains("single-use code"), "{event}: {html}");
+        }
+        // The delivered message is the recipient's own copy, and the code in it still works once.
+        let confirm = json!({"token": code, "password": "Blue-harbour-lights-93"});
+        assert_eq!(app.request(reqwest::Method::POST, "/api/v1/auth/password-reset/confirm", None, Some(&confirm)).await.status(), StatusCode::OK);
+    }
+}
+
+async fn expired_codes_are_not_sent(first: TestApp) {
+    // The first server never sends (its mailer is off); its reset e-mail waits past its code's life.
+    let applicant = first.applicant("late").await;
+    let reset = json!({"email": applicant.email});
+    assert_eq!(
+        first.request(reqwest::Method::POST, "/api/v1/auth/password-reset", None, Some(&reset)).await.status(),
+        StatusCode::ACCEPTED
+    );
+    let id = first.scalar(&format!(
+        "SELECT id AS value FROM outbox WHERE recipient = '{}' AND event = 'password_reset'",
+        applicant.email
+    ));
+    first.execute_sql(&format!("UPDATE outbox SET created_at = '2020-01-01 00:00:00' WHERE id = '{id}'"));
+    let TestApp { mut config, data_dir, postgres, .. } = first;
+    config.mail_worker = true;
+    let second = TestApp::start(config, data_dir, postgres).await;
+    let mut status = String::new();
+    for _ in 0..200 {
+        status = second.scalar(&format!("SELECT status AS value FROM outbox WHERE id = '{id}'"));
+        if status == "failed" {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "failed");
+    assert!(
+        second.scalar(&format!("SELECT text_body AS value FROM outbox WHERE id = '{id}'")).contains("single-use code")
+    );
+    let message_id = second.scalar(&format!("SELECT message_id AS value FROM outbox WHERE id = '{id}'"));
+    assert!(delivered_text(&second.data_dir.path().join("mail"), &message_id).is_none(), "never delivered");
+}
+
+configured_tests!(
+    a_code_that_expired_before_delivery_is_never_sent_and_not_kept,
+    |config| config.mail_worker = false,
+    expired_codes_are_not_sent
+);

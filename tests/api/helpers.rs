@@ -113,6 +113,8 @@ pub struct TestApp {
     pub postgres: Option<PostgresDb>,
     /// The administrator, once logged in (logins are throttled per account).
     admin: std::sync::Mutex<Option<Account>>,
+    /// Directories of delivered messages.
+    mailboxes: std::sync::Mutex<Vec<PathBuf>>,
 }
 
 /// An account logged in for a test.
@@ -167,7 +169,8 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp { address, config, client, data_dir, postgres, admin: std::sync::Mutex::new(None) }
+        let mailboxes = std::sync::Mutex::new(vec![config.data_dir.join("mail")]);
+        TestApp { address, config, client, data_dir, postgres, admin: std::sync::Mutex::new(None), mailboxes }
     }
 
     /// Sends a request with an optional bearer token and JSON body.
@@ -249,7 +252,7 @@ impl TestApp {
             .await;
         assert_eq!(response.status(), StatusCode::CREATED, "registration of {email}");
         let body: Value = response.json().await.unwrap();
-        let code = self.emailed_token(&email, "verify_email");
+        let code = self.emailed_token(&email, "verify_email").await;
         let verified =
             self.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"token": code}))).await;
         assert_eq!(verified.status(), StatusCode::OK, "verification of {email}");
@@ -257,15 +260,33 @@ impl TestApp {
         Account { id: body["id"].as_str().unwrap().to_owned(), email, token }
     }
 
-    /// The code of the latest `event` e-mail (verification, password reset) sent to `email`, read
-    /// from the outbox.
-    pub fn emailed_token(&self, email: &str, event: &str) -> String {
-        let body = self.scalar(&format!(
-            "SELECT text_body AS value FROM outbox WHERE recipient = '{email}' AND event = '{event}' ORDER BY id DESC LIMIT 1"
-        ));
-        let marker = "enter this code: ";
-        let at = body.find(marker).expect("a code in the e-mail") + marker.len();
-        body[at..].split_whitespace().next().unwrap().to_owned()
+    /// The code of the latest `event` e-mail (verification, password reset) sent to `email`: from
+    /// the outbox while the message waits to be sent, and once it is sent (the outbox then keeps
+    /// no code) from the delivered message, as its recipient reads it: in the development
+    /// mailbox (`<data dir>/mail/*.eml`) or a test SMTP server's (see [`TestApp::add_mailbox`]).
+    pub async fn emailed_token(&self, email: &str, event: &str) -> String {
+        let latest = format!("FROM outbox WHERE recipient = '{email}' AND event = '{event}' ORDER BY id DESC LIMIT 1");
+        let code = |text: &str| {
+            let marker = "enter this code: ";
+            text.find(marker).map(|at| text[at + marker.len()..].split_whitespace().next().unwrap().to_owned())
+        };
+        let message_id = self.scalar(&format!("SELECT message_id AS value {latest}"));
+        for _ in 0..200 {
+            if let Some(code) = code(&self.scalar(&format!("SELECT text_body AS value {latest}"))) {
+                return code;
+            }
+            let mailboxes = self.mailboxes.lock().unwrap().clone();
+            if let Some(text) = mailboxes.iter().find_map(|dir| delivered_text(dir, &message_id)) {
+                return code(&text).expect("a code in the e-mail");
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{event} e-mail to {email} was not found");
+    }
+
+    /// Where a test SMTP server stores what it receives, to read delivered messages from.
+    pub fn add_mailbox(&self, dir: std::path::PathBuf) {
+        self.mailboxes.lock().unwrap().push(dir);
     }
 
     /// Creates a staff account through the admin API and logs it in.
@@ -309,6 +330,12 @@ impl TestApp {
     pub async fn complete_draft(&self, applicant: &Account) -> String {
         let draft = self.draft(applicant, &valid_application()).await;
         let id = draft["id"].as_str().unwrap().to_owned();
+        self.attach_documents(applicant, &id).await;
+        id
+    }
+
+    /// Uploads a photo and a passport scan to a draft.
+    pub async fn attach_documents(&self, applicant: &Account, id: &str) {
         let photo = self
             .put_bytes(
                 &format!("/api/v1/applications/{id}/documents/photo"),
@@ -327,7 +354,6 @@ impl TestApp {
             )
             .await;
         assert_eq!(scan.status(), StatusCode::OK);
-        id
     }
 
     /// A submitted application of `applicant`; returns its id.
@@ -347,6 +373,24 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::OK);
         id
     }
+}
+
+/// The plain-text part of the delivered message with this Message-ID in a directory of messages
+/// (`.eml` files or a maildir), decoded by Python's e-mail package.
+pub fn delivered_text(dir: &std::path::Path, message_id: &str) -> Option<String> {
+    const READER: &str = r#"
+import email, email.policy, pathlib, sys
+for path in pathlib.Path(sys.argv[1]).rglob("*"):
+    if not path.is_file():
+        continue
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    if message["Message-ID"] == sys.argv[2]:
+        print(message.get_body(preferencelist=("plain",)).get_content())
+        sys.exit(0)
+sys.exit(1)
+"#;
+    let output = std::process::Command::new("python3").args(["-c", READER]).arg(dir).arg(message_id).output().ok()?;
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// A valid visa application with trip dates relative to today.

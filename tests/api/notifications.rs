@@ -46,6 +46,7 @@ backend_tests! {
         let mut sink = SmtpSink::new(free_port());
         sink.start().await;
         let app = app_with_smtp(db_of(&app), sink.port, true).await;
+        app.add_mailbox(sink.mailbox());
         let officer = app.staff("officer", "UTO-HQ").await;
         let supervisor = app.staff("supervisor", "UTO-HQ").await;
 
@@ -119,7 +120,7 @@ backend_tests! {
         let email = "aigerim@example.kz";
         let body = json!({"email": email, "password": PASSWORD, "full_name": "Айгерим", "preferred_language": "kk"});
         assert_eq!(app.request(Method::POST, "/api/v1/auth/register", None, Some(&body)).await.status(), StatusCode::CREATED);
-        let code = app.emailed_token(email, "verify_email");
+        let code = app.emailed_token(email, "verify_email").await;
         assert_eq!(app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"token": code}))).await.status(), StatusCode::OK);
         let account = Account { id: String::new(), email: email.into(), token: app.login(email, PASSWORD).await };
         app.submitted(&account).await;
@@ -216,16 +217,19 @@ backend_tests! {
         let body = json!({"email": email, "password": PASSWORD, "full_name": "Not Yet"});
         app.request(Method::POST, "/api/v1/auth/register", None, Some(&body)).await;
         let account = Account { id: String::new(), email: email.into(), token: app.login(email, PASSWORD).await };
-        let id = app.complete_draft(&account).await;
+        let id = app.draft(&account, &valid_application()).await["id"].as_str().unwrap().to_owned();
+        let upload = app.put_bytes(&format!("/api/v1/applications/{id}/documents/photo"), &account.token, "image/png", photo_png(413, 531)).await;
+        assert!(problem(upload, StatusCode::FORBIDDEN).await["detail"].as_str().unwrap().contains("confirm your e-mail"));
         let refused = app.act(&id, "submit", &account.token, None).await;
         assert!(problem(refused, StatusCode::FORBIDDEN).await["detail"].as_str().unwrap().contains("confirm your e-mail"));
         let wrong = app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"token": "0123456789abcdef"}))).await;
         assert_eq!(error_fields(&problem(wrong, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["token"]);
-        let code = app.emailed_token(email, "verify_email");
+        let code = app.emailed_token(email, "verify_email").await;
         let ok = app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"token": code}))).await;
         assert_eq!(ok.status(), StatusCode::OK);
         let again = app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"token": code}))).await;
         problem(again, StatusCode::UNPROCESSABLE_ENTITY).await;
+        app.attach_documents(&account, &id).await;
         assert_eq!(app.act(&id, "submit", &account.token, None).await.status(), StatusCode::OK);
         let resend = app.post_empty("/api/v1/auth/resend-verification", &account.token).await;
         problem(resend, StatusCode::CONFLICT).await;
@@ -240,7 +244,7 @@ backend_tests! {
         assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap(), "the same answer either way");
         assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS value FROM outbox WHERE recipient = 'nobody@example.org'"), "0");
 
-        let code = app.emailed_token(&applicant.email, "password_reset");
+        let code = app.emailed_token(&applicant.email, "password_reset").await;
         let weak = app.request(Method::POST, "/api/v1/auth/password-reset/confirm", None, Some(&json!({"token": code, "password": "password123"}))).await;
         assert_eq!(error_fields(&problem(weak, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["password"]);
         let new_password = "Blue-harbour-lights-93";

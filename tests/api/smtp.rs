@@ -28,6 +28,11 @@ pub fn available() -> bool {
 }
 
 impl SmtpSink {
+    /// The maildir the server stores what it receives in.
+    pub fn mailbox(&self) -> std::path::PathBuf {
+        self.maildir.path().join("box")
+    }
+
     /// A sink for `port`, not yet listening.
     pub fn new(port: u16) -> SmtpSink {
         SmtpSink { child: None, port, maildir: tempfile::tempdir().unwrap() }

@@ -79,14 +79,24 @@ pub struct GrantContext {
 /// Decides the grant: the officer's choices where given, defaults from the visa type and the
 /// requested trip otherwise, and every bound checked (each violation named by its field).
 pub fn decide_grant(request: &GrantRequest, ctx: &GrantContext) -> Result<Grant, Vec<FieldError>> {
-    let out_of_range: Vec<FieldError> = [("valid_from", request.valid_from), ("valid_until", request.valid_until)]
+    let duration_out_of_range = || {
+        FieldError::new(
+            "duration_of_stay_days",
+            "out_of_range",
+            format!("between 1 and the visa type's maximum of {} days", ctx.max_stay_days),
+        )
+    };
+    // Dates out of range end the checks before any arithmetic on them; the stay is still checked.
+    let mut problems: Vec<FieldError> = [("valid_from", request.valid_from), ("valid_until", request.valid_until)]
         .into_iter()
         .filter_map(|(field, date)| dates::check(field, date, dates::Kind::Travel, ctx.today))
         .collect();
-    if !out_of_range.is_empty() {
-        return Err(out_of_range);
+    if !problems.is_empty() {
+        if request.duration_of_stay_days.is_some_and(|d| d < 1 || d > ctx.max_stay_days) {
+            problems.push(duration_out_of_range());
+        }
+        return Err(problems);
     }
-    let mut problems = Vec::new();
     let entries = request.entries.unwrap_or(ctx.entries);
     let valid_from = request.valid_from.unwrap_or_else(|| ctx.arrival.map_or(ctx.today, |a| a.max(ctx.today)));
     let usual_end = valid_from
@@ -119,11 +129,7 @@ pub fn decide_grant(request: &GrantRequest, ctx: &GrantContext) -> Result<Grant,
         ));
     }
     if duration < 1 || duration > i64::from(ctx.max_stay_days) {
-        problems.push(FieldError::new(
-            "duration_of_stay_days",
-            "out_of_range",
-            format!("between 1 and the visa type's maximum of {} days", ctx.max_stay_days),
-        ));
+        problems.push(duration_out_of_range());
     } else if valid_until >= valid_from && duration > window_days {
         problems.push(FieldError::new(
             "duration_of_stay_days",

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::views::UserView;
 use crate::app::accounts::AccountInput;
-use crate::app::register::{self, VERIFY_HOURS};
+use crate::app::register;
 use crate::auth::{AuthUser, password};
 use crate::db::{self, outbox, users};
 use crate::domain::role::Role;
@@ -44,9 +44,6 @@ pub async fn register(
     let user = register::register(&state.db, state.config.clone(), input, None).await?;
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }
-
-/// Hours a password reset link stays valid.
-const RESET_HOURS: i64 = 1;
 
 async fn hash_off_workers(password: String) -> AppResult<String> {
     password::bounded(move || password::hash(&password)).await?.map_err(AppError::internal)
@@ -108,7 +105,7 @@ pub async fn resend_verification(state: web::Data<AppState>, user: AuthUser) -> 
         if account.email_verified_at.is_some() {
             return Err(AppError::Conflict("the e-mail address is already verified".into()));
         }
-        Ok(notify::send_token(conn, &config, &account, "verify_email", VERIFY_HOURS)?)
+        Ok(notify::send_token(conn, &config, &account, "verify_email")?)
     })
     .await?;
     Ok(HttpResponse::Accepted().json(serde_json::json!({"status": "sent"})))
@@ -137,7 +134,7 @@ pub async fn password_reset(
     let config = state.config.clone();
     crate::web::write(&state.db, move |conn| {
         if let Some(user) = users::find_by_email(conn, &email)?.filter(|u| !u.disabled) {
-            notify::send_token(conn, &config, &user, "password_reset", RESET_HOURS)?;
+            notify::send_token(conn, &config, &user, "password_reset")?;
         }
         Ok(())
     })
