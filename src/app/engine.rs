@@ -170,10 +170,15 @@ pub fn transition(
         return Err(Error::Conflict("the case was changed meanwhile; reload it and try again".into()));
     }
     record(conn, &case.id, step.action.as_str(), Some(from), to, actor, &step.audit, at)?;
-    for effect in effects::of(output_of(conn, case)?, step.action) {
+    let output = output_of(conn, case)?;
+    let mut email = step.email;
+    if let Some(fields) = email.as_object_mut() {
+        fields.entry("output").or_insert_with(|| Value::from(output.as_str()));
+    }
+    for effect in effects::of(output, step.action) {
         match effect {
             Effect::Email(event) => {
-                notify::case_event(conn, config, case, event, step.email.clone(), step.attachment.clone())?
+                notify::case_event(conn, config, case, event, email.clone(), step.attachment.clone())?
             }
             Effect::IssueOutput => jobs::enqueue(conn, JobKind::IssueOutput, &case.id, at)?,
         }

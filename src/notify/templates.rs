@@ -16,9 +16,21 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("approved/en/body.html"),
     template!("approved/en/body.txt"),
     template!("approved/en/subject.txt"),
+    template!("approved/kk/body.html"),
+    template!("approved/kk/body.txt"),
+    template!("approved/kk/subject.txt"),
+    template!("approved/ru/body.html"),
+    template!("approved/ru/body.txt"),
+    template!("approved/ru/subject.txt"),
     template!("info_requested/en/body.html"),
     template!("info_requested/en/body.txt"),
     template!("info_requested/en/subject.txt"),
+    template!("info_requested/kk/body.html"),
+    template!("info_requested/kk/body.txt"),
+    template!("info_requested/kk/subject.txt"),
+    template!("info_requested/ru/body.html"),
+    template!("info_requested/ru/body.txt"),
+    template!("info_requested/ru/subject.txt"),
     template!("issued/en/body.html"),
     template!("issued/en/body.txt"),
     template!("issued/en/subject.txt"),
@@ -31,12 +43,30 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("password_reset/en/body.html"),
     template!("password_reset/en/body.txt"),
     template!("password_reset/en/subject.txt"),
+    template!("password_reset/kk/body.html"),
+    template!("password_reset/kk/body.txt"),
+    template!("password_reset/kk/subject.txt"),
+    template!("password_reset/ru/body.html"),
+    template!("password_reset/ru/body.txt"),
+    template!("password_reset/ru/subject.txt"),
     template!("refused/en/body.html"),
     template!("refused/en/body.txt"),
     template!("refused/en/subject.txt"),
+    template!("refused/kk/body.html"),
+    template!("refused/kk/body.txt"),
+    template!("refused/kk/subject.txt"),
+    template!("refused/ru/body.html"),
+    template!("refused/ru/body.txt"),
+    template!("refused/ru/subject.txt"),
     template!("revoked/en/body.html"),
     template!("revoked/en/body.txt"),
     template!("revoked/en/subject.txt"),
+    template!("revoked/kk/body.html"),
+    template!("revoked/kk/body.txt"),
+    template!("revoked/kk/subject.txt"),
+    template!("revoked/ru/body.html"),
+    template!("revoked/ru/body.txt"),
+    template!("revoked/ru/subject.txt"),
     template!("submitted/en/body.html"),
     template!("submitted/en/body.txt"),
     template!("submitted/en/subject.txt"),
@@ -49,9 +79,21 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("verify_email/en/body.html"),
     template!("verify_email/en/body.txt"),
     template!("verify_email/en/subject.txt"),
+    template!("verify_email/kk/body.html"),
+    template!("verify_email/kk/body.txt"),
+    template!("verify_email/kk/subject.txt"),
+    template!("verify_email/ru/body.html"),
+    template!("verify_email/ru/body.txt"),
+    template!("verify_email/ru/subject.txt"),
     template!("withdrawn/en/body.html"),
     template!("withdrawn/en/body.txt"),
     template!("withdrawn/en/subject.txt"),
+    template!("withdrawn/kk/body.html"),
+    template!("withdrawn/kk/body.txt"),
+    template!("withdrawn/kk/subject.txt"),
+    template!("withdrawn/ru/body.html"),
+    template!("withdrawn/ru/body.txt"),
+    template!("withdrawn/ru/subject.txt"),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -134,8 +176,89 @@ mod tests {
             "deadline": "11 Dec 2026", "link": "http://x", "state_name": "Utopia"});
         assert!(render("submitted", "kk", &context).unwrap().subject.contains("өтініші қабылданды"));
         assert!(render("submitted", "ru", &context).unwrap().subject.contains("получено"));
-        assert_eq!(language_for("withdrawn", "ru"), "en");
-        assert!(render("withdrawn", "ru", &context).unwrap().subject.contains("withdrawn"));
+        assert_eq!(language_for("withdrawn", "ru"), "ru");
+        assert_eq!(language_for("withdrawn", "de"), "en", "English where no template exists");
+        assert!(render("withdrawn", "de", &context).unwrap().subject.contains("withdrawn"));
+    }
+
+    const EVENTS: [&str; 9] = [
+        "verify_email",
+        "password_reset",
+        "submitted",
+        "info_requested",
+        "approved",
+        "issued",
+        "refused",
+        "withdrawn",
+        "revoked",
+    ];
+
+    /// The words of a template, without its placeholders, tags, entities and addresses.
+    fn words(source: &str) -> Vec<String> {
+        let mut text = String::new();
+        let mut rest = source;
+        while let Some(start) = rest.find(['{', '<', '&']) {
+            text.push_str(&rest[..start]);
+            let tail = &rest[start..];
+            let close = if tail.starts_with("{{") {
+                tail.find("}}").map(|i| i + 2)
+            } else if tail.starts_with("{%") {
+                tail.find("%}").map(|i| i + 2)
+            } else if tail.starts_with('<') {
+                tail.find('>').map(|i| i + 1)
+            } else if tail.starts_with('&') {
+                tail.find(';').map(|i| i + 1)
+            } else {
+                Some(1)
+            };
+            rest = close.map_or("", |end| &rest[(start + end).min(rest.len())..]);
+            text.push(' ');
+        }
+        text.push_str(rest);
+        text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn every_event_is_written_whole_in_every_language() {
+        const KAZAKH: &str = "әғқңөұүһіӘҒҚҢӨҰҮҺІ";
+        let latin = |w: &str| w.chars().all(|c| c.is_ascii_alphabetic());
+        let cyrillic = |w: &str| w.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+        for event in EVENTS {
+            for language in ["en", "ru", "kk"] {
+                let mut all = Vec::new();
+                for part in ["subject.txt", "body.txt", "body.html"] {
+                    let name = format!("{event}/{language}/{part}");
+                    let (_, source) = TEMPLATES.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("{name}"));
+                    let words = words(source);
+                    let stray: Vec<&String> = match language {
+                        "en" => words.iter().filter(|w| cyrillic(w)).collect(),
+                        _ => words.iter().filter(|w| latin(w) && w.as_str() != "PDF").collect(),
+                    };
+                    assert!(stray.is_empty(), "{name} holds words of another language: {stray:?}");
+                    all.extend(words);
+                }
+                let context = serde_json::json!({"name": "A", "reference": "R", "visa_type": "V", "deadline": "D",
+                    "link": "http://x", "state_name": "S", "message": "M", "items": ["i"], "visa_number": "N",
+                    "valid_from": "F", "valid_until": "U", "entries": "single", "duration": 14, "token": "T",
+                    "valid_hours": 1, "grounds": [{"title": "G", "description": "GD"}], "appeal_information": "AP"});
+                let rendered = render(event, language, &context).unwrap();
+                assert!(rendered.text.contains("R") || rendered.text.contains("T") || rendered.text.contains("N"));
+                let kazakh = all.iter().any(|w| w.chars().any(|c| KAZAKH.contains(c)));
+                match language {
+                    "kk" => assert!(kazakh, "{event}/kk is written in Kazakh"),
+                    "ru" => assert!(!kazakh, "{event}/ru holds Kazakh words"),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_words_of_a_template_leave_out_its_markup() {
+        assert_eq!(
+            words("<p>Dear {{ name }},</p>{% for x in y %}<a href=\"{{ link }}\">here</a>&nbsp;now"),
+            ["Dear", "here", "now"]
+        );
     }
 
     #[test]
