@@ -267,8 +267,9 @@ impl TestApp {
     pub async fn emailed_token(&self, email: &str, event: &str) -> String {
         let latest = format!("FROM outbox WHERE recipient = '{email}' AND event = '{event}' ORDER BY id DESC LIMIT 1");
         let code = |text: &str| {
-            let marker = "enter this code: ";
-            text.find(marker).map(|at| text[at + marker.len()..].split_whitespace().next().unwrap().to_owned())
+            ["enter this code: ", "Или введите код: ", "Немесе мына кодты енгізіңіз: "].iter().find_map(|marker| {
+                text.find(marker).map(|at| text[at + marker.len()..].split_whitespace().next().unwrap().to_owned())
+            })
         };
         let message_id = self.scalar(&format!("SELECT message_id AS value {latest}"));
         for _ in 0..200 {
