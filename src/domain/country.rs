@@ -12,6 +12,15 @@ const ICAO_SPECIAL_CODES: &[&str] = &[
     "XES", "XMP", "XOM", "XDC", "XXA", "XXB", "XXC", "XXX", "EUE", "RKS", "UTO",
 ];
 
+/// The code ICAO Doc 9303 Part 3 prints in machine readable zones for a state or organisation:
+/// its ISO 3166-1 alpha-3 code, except Germany, whose code is `D` (padded to `D<<` in the MRZ).
+pub fn mrz_code(code: &str) -> &str {
+    match code {
+        "DEU" => "D",
+        other => other,
+    }
+}
+
 /// A state or organisation code as used in travel documents (`GBR`, `KAZ`, `D`, `UNO`, ...).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -436,3 +436,63 @@ mod configured_keys {
         }
     }
 }
+
+/// A visa record of a holder of `nationality`, as issuance records it.
+fn visa_of(nationality: &str, surname: &str, given_names: &str) -> evisa::db::visas::VisaRow {
+    let date = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    evisa::db::visas::VisaRow {
+        visa_number: "AB12CD34E".into(),
+        case_id: "case".into(),
+        visa_type: "TOURIST".into(),
+        type_letter: "C".into(),
+        entries: "single".into(),
+        valid_from: date("2027-03-01"),
+        valid_until: date("2027-05-29"),
+        duration_of_stay_days: 14,
+        surname: surname.into(),
+        given_names: given_names.into(),
+        sex: "F".into(),
+        date_of_birth: date("1990-02-15"),
+        place_of_birth: "Berlin".into(),
+        nationality: nationality.into(),
+        passport_number: "C01X00T47".into(),
+        passport_expiry: date("2031-01-01"),
+        issuing_state: "UTO".into(),
+        issuing_post: "UTO-HQ".into(),
+        issue_date: date("2026-11-27"),
+        kid: "kid".into(),
+        status: "valid".into(),
+        pdf_key: None,
+        pdf_sha256: None,
+        revoked_at: None,
+        revocation_grounds: None,
+        created_at: chrono::Utc::now().naive_utc(),
+    }
+}
+
+#[test]
+fn mrz_nationalities_are_icao_codes_accepted_by_an_independent_checker() {
+    if !python_module("mrz.checker.mrva") {
+        return;
+    }
+    let cases = [
+        ("DEU", "D<<", "Müller", "Jürgen"),
+        ("GBR", "GBR", "O'Brien-Smith", "Mary Ann"),
+        ("GBD", "GBD", "Smith", "John"),
+        ("XXA", "XXA", "Stateless", "Person"),
+        ("XXB", "XXB", "Refugee", "Person"),
+        ("RKS", "RKS", "Berisha", "Arta"),
+        ("UNO", "UNO", "Official", "Un"),
+        ("KAZ", "KAZ", "Нұрлан", "Айгерім"),
+        ("RUS", "RUS", "Иванов", "Пётр"),
+    ];
+    let script = "import sys; from mrz.checker.mrva import MRVACodeChecker; c = MRVACodeChecker(sys.argv[1], check_expiry=False); print(c.report); sys.exit(0 if c else 1)";
+    for (nationality, printed, surname, given) in cases {
+        let code: evisa::domain::country::CountryCode =
+            nationality.parse().unwrap_or_else(|_| panic!("{nationality} is accepted"));
+        let [first, second] = evisa::outputs::e_visa::issue::mrz_lines(&visa_of(code.as_str(), surname, given));
+        assert_eq!(&second[10..13], printed, "{nationality}: {second}");
+        let output = Command::new("python3").args(["-c", script, &format!("{first}\n{second}")]).output().unwrap();
+        assert!(output.status.success(), "{nationality} {first} {second}: {}", String::from_utf8_lossy(&output.stdout));
+    }
+}

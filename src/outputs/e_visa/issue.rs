@@ -25,6 +25,7 @@ use crate::app::engine::{self, Actor, Audit, Step};
 use crate::db::cases::{self, CaseRow};
 use crate::db::visas::{self, VisaRow};
 use crate::db::{self, AnyConnection, catalog};
+use crate::domain::country;
 use crate::domain::decision::Decision;
 use crate::domain::mrz::{self, MrvA};
 use crate::domain::status::{Action, CaseStatus};
@@ -132,11 +133,11 @@ fn record_visa(
 pub fn mrz_lines(visa: &VisaRow) -> [String; 2] {
     MrvA {
         type_letter: visa.type_letter.chars().next().unwrap_or('<'),
-        issuing_state: &visa.issuing_state,
+        issuing_state: country::mrz_code(&visa.issuing_state),
         surname: &visa.surname,
         given_names: &visa.given_names,
         document_number: &visa.visa_number,
-        nationality: &visa.nationality,
+        nationality: country::mrz_code(&visa.nationality),
         date_of_birth: visa.date_of_birth,
         sex: visa.sex.chars().next().unwrap_or('<'),
         valid_until: visa.valid_until,
