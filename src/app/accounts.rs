@@ -46,6 +46,21 @@ impl ValidAccount {
     pub fn role(&self) -> Role {
         self.role
     }
+
+    /// The login address.
+    pub fn email(&self) -> &str {
+        self.email.as_str()
+    }
+
+    /// The full name.
+    pub fn full_name(&self) -> &str {
+        &self.full_name
+    }
+
+    /// The language of correspondence.
+    pub fn preferred_language(&self) -> &str {
+        &self.preferred_language
+    }
 }
 
 /// Checks an account request, listing every problem.

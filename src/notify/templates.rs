@@ -13,6 +13,15 @@ macro_rules! template {
 
 /// Every template, by its path under `templates/email/`.
 const TEMPLATES: &[(&str, &str)] = &[
+    template!("account_exists/en/body.html"),
+    template!("account_exists/en/body.txt"),
+    template!("account_exists/en/subject.txt"),
+    template!("account_exists/kk/body.html"),
+    template!("account_exists/kk/body.txt"),
+    template!("account_exists/kk/subject.txt"),
+    template!("account_exists/ru/body.html"),
+    template!("account_exists/ru/body.txt"),
+    template!("account_exists/ru/subject.txt"),
     template!("approved/en/body.html"),
     template!("approved/en/body.txt"),
     template!("approved/en/subject.txt"),
@@ -181,7 +190,8 @@ mod tests {
         assert!(render("withdrawn", "de", &context).unwrap().subject.contains("withdrawn"));
     }
 
-    const EVENTS: [&str; 9] = [
+    const EVENTS: [&str; 10] = [
+        "account_exists",
         "verify_email",
         "password_reset",
         "submitted",
@@ -242,7 +252,14 @@ mod tests {
                     "valid_from": "F", "valid_until": "U", "entries": "single", "duration": 14, "token": "T",
                     "valid_hours": 1, "grounds": [{"title": "G", "description": "GD"}], "appeal_information": "AP"});
                 let rendered = render(event, language, &context).unwrap();
-                assert!(rendered.text.contains("R") || rendered.text.contains("T") || rendered.text.contains("N"));
+                assert!(
+                    !rendered.subject.is_empty() && rendered.text.starts_with(['D', 'У', 'Қ']),
+                    "{event}/{language}"
+                );
+                assert!(
+                    rendered.text.contains("S - ") || rendered.text.contains("S — "),
+                    "{event}/{language} signs off"
+                );
                 let kazakh = all.iter().any(|w| w.chars().any(|c| KAZAKH.contains(c)));
                 match language {
                     "kk" => assert!(kazakh, "{event}/kk is written in Kazakh"),

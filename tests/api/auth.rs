@@ -25,7 +25,7 @@ fn token(alg: Algorithm, secret: &str, claims: &Value) -> String {
 }
 
 backend_tests! {
-    async fn registration_creates_an_applicant_once(app: TestApp) {
+    async fn registration_creates_an_applicant_once_and_reveals_no_existing_address(app: TestApp) {
         let body = json!({"email": "Maria.Ivanova@Example.org", "password": PASSWORD, "full_name": "Мария Иванова"});
         let response = register(&app, body.clone()).await;
         assert_eq!(response.status(), StatusCode::CREATED);
@@ -35,9 +35,26 @@ backend_tests! {
         assert_eq!(user["full_name"], "Мария Иванова");
         assert!(user.get("password_hash").is_none());
 
+        // A taken address gets the same answer as a new one; its owner is told by e-mail.
         let again = register(&app, json!({"email": "maria.ivanova@example.org", "password": PASSWORD, "full_name": "M"})).await;
-        let problem = problem(again, StatusCode::CONFLICT).await;
-        assert!(problem["detail"].as_str().unwrap().contains("already exists"));
+        assert_eq!(again.status(), StatusCode::CREATED);
+        let fresh = register(&app, json!({"email": "someone.new@example.org", "password": PASSWORD, "full_name": "M"})).await;
+        assert_eq!(fresh.status(), StatusCode::CREATED);
+        let (again, fresh): (Value, Value) = (again.json().await.unwrap(), fresh.json().await.unwrap());
+        let shape = |v: &Value| {
+            let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            keys.sort();
+            keys
+        };
+        assert_eq!(shape(&again), shape(&fresh));
+        assert_eq!((&again["role"], &again["disabled"]), (&fresh["role"], &fresh["disabled"]));
+        assert_ne!(again["id"], user["id"], "the existing account's id is not revealed");
+        let accounts = app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS value FROM users WHERE email = 'maria.ivanova@example.org'");
+        assert_eq!(accounts, "1");
+        let told = app.scalar("SELECT subject AS value FROM outbox WHERE recipient = 'maria.ivanova@example.org' AND event = 'account_exists'");
+        assert!(told.starts_with("Someone tried to register"), "{told}");
+        let password = app.scalar("SELECT password_hash AS value FROM users WHERE email = 'maria.ivanova@example.org'");
+        assert!(evisa::auth::password::verify(PASSWORD, &password), "the existing account is untouched");
     }
 
     async fn weak_passwords_and_bad_fields_are_refused_with_their_field(app: TestApp) {

@@ -271,6 +271,15 @@ impl TestApp {
                 text.find(marker).map(|at| text[at + marker.len()..].split_whitespace().next().unwrap().to_owned())
             })
         };
+        let count = format!(
+            "SELECT CAST(COUNT(*) AS TEXT) AS value FROM outbox WHERE recipient = '{email}' AND event = '{event}'"
+        );
+        for _ in 0..200 {
+            if self.scalar(&count) != "0" {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
         let message_id = self.scalar(&format!("SELECT message_id AS value {latest}"));
         for _ in 0..200 {
             if let Some(code) = code(&self.scalar(&format!("SELECT text_body AS value {latest}"))) {

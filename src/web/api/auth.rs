@@ -132,13 +132,21 @@ pub async fn password_reset(
         .attempt(&attempt_key("reset", &email, &req))
         .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
     let config = state.config.clone();
-    crate::web::write(&state.db, move |conn| {
-        if let Some(user) = users::find_by_email(conn, &email)?.filter(|u| !u.disabled) {
-            notify::send_token(conn, &config, &user, "password_reset")?;
+    let db = state.db.clone();
+    // The answer leaves before the lookup, so its timing cannot tell whether the address exists.
+    actix_web::rt::spawn(async move {
+        let sent = db
+            .write(move |conn| {
+                if let Some(user) = users::find_by_email(conn, &email)?.filter(|u| !u.disabled) {
+                    notify::send_token(conn, &config, &user, "password_reset")?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(err) = sent {
+            tracing::error!(error = %format!("{err:#}"), "password reset e-mail not queued");
         }
-        Ok(())
-    })
-    .await?;
+    });
     Ok(HttpResponse::Accepted()
         .json(serde_json::json!({"status": "if the address belongs to an account, a reset link has been sent to it"})))
 }
