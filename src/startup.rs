@@ -39,6 +39,8 @@ pub struct AppState {
     pub tokens: TokenService,
     /// Uploaded documents.
     pub documents: DocumentStore,
+    /// Which sessions still hold.
+    pub sessions: crate::auth::sessions::Sessions,
     /// Login attempts per account.
     pub login_throttle: LoginThrottle,
     /// Document signers.
@@ -85,6 +87,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         checks: CheckLog::start(db.clone())?,
         log_key,
         client_cache: std::sync::Mutex::new(std::collections::HashMap::new()),
+        sessions: crate::auth::sessions::Sessions::default(),
         config: Arc::new(config),
         db,
         tokens,

@@ -12,6 +12,7 @@ pub mod error;
 pub mod issue;
 pub mod register;
 pub mod review;
+pub mod staff_accounts;
 
 pub use error::{Error, Result};
 

@@ -36,6 +36,7 @@ fn stand_in(account: &accounts::ValidAccount) -> UserRow {
         disabled: false,
         created_at: db::now(),
         email_verified_at: None,
+        token_epoch: 0,
     }
 }
 

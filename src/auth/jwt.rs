@@ -28,6 +28,9 @@ pub struct Claims {
     /// The staff member's post.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post: Option<String>,
+    /// The account's token epoch when the token was issued; tokens of an older epoch are refused.
+    #[serde(default)]
+    pub epoch: i32,
 }
 
 /// Issues and verifies access tokens.
@@ -71,7 +74,7 @@ impl TokenService {
     }
 
     /// Issues a token for an account.
-    pub fn issue(&self, user_id: &str, role: Role, post: Option<&str>) -> Result<IssuedToken, Error> {
+    pub fn issue(&self, user_id: &str, role: Role, post: Option<&str>, epoch: i32) -> Result<IssuedToken, Error> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -83,6 +86,7 @@ impl TokenService {
             jti: uuid::Uuid::new_v4().to_string(),
             role,
             post: post.map(str::to_owned),
+            epoch,
         };
         let access_token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(Error::internal)?;
         Ok(IssuedToken { access_token, token_type: "Bearer", expires_in: self.ttl_secs })

@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod jwt;
 pub mod password;
+pub mod sessions;
 pub mod throttle;
 
 /// The authenticated caller of a request: the application's user (see `crate::web::identity`

@@ -26,6 +26,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         email_verified_at -> Nullable<Timestamp>,
+        token_epoch -> Integer,
     }
 }
 

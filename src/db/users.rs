@@ -30,6 +30,8 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     /// When the e-mail address was verified.
     pub email_verified_at: Option<NaiveDateTime>,
+    /// Access tokens of an older epoch are no longer accepted.
+    pub token_epoch: i32,
 }
 
 impl UserRow {
@@ -110,7 +112,48 @@ pub fn mark_verified(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Q
         .execute(conn)
 }
 
-/// Replaces the account's password hash.
+/// Replaces the account's password hash, ending every session of the account.
 pub fn set_password(conn: &mut AnyConnection, id: &str, hash: &str) -> QueryResult<usize> {
-    diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn)
+    diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(hash), users::token_epoch.eq(users::token_epoch + 1)))
+        .execute(conn)
+}
+
+/// An account's current token epoch and whether it is disabled; `None` if it does not exist.
+pub fn session_state(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<(i32, bool)>> {
+    users::table.find(id).select((users::token_epoch, users::disabled)).first(conn).optional()
+}
+
+/// Ends every session of an account: its tokens issued so far are refused from now on.
+pub fn bump_token_epoch(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(users::token_epoch.eq(users::token_epoch + 1)).execute(conn)
+}
+
+/// Changes to an account by an administrator; `None` leaves a field alone.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    /// New full name.
+    pub full_name: Option<String>,
+    /// New role name.
+    pub role: Option<String>,
+    /// New post.
+    pub post_code: Option<String>,
+    /// Disabled or enabled.
+    pub disabled: Option<bool>,
+}
+
+/// Applies changes to an account.
+pub fn update(conn: &mut AnyConnection, id: &str, changes: &UserChanges) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(changes).execute(conn)
+}
+
+/// Number of active administrators other than `except`.
+pub fn other_active_admins(conn: &mut AnyConnection, except: &str) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::disabled.eq(false))
+        .filter(users::id.ne(except))
+        .count()
+        .get_result(conn)
 }

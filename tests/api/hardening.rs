@@ -339,3 +339,65 @@ configured_tests!(
     |config| config.mail_worker = false,
     expired_codes_are_not_sent
 );
+
+/// Waits until `token` is refused (sessions are re-read every few seconds).
+async fn refused_soon(app: &TestApp, token: &str) -> bool {
+    for _ in 0..60 {
+        if app.get("/api/v1/me", token).await.status() == StatusCode::UNAUTHORIZED {
+            return true;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
+backend_tests! {
+    async fn administrators_disable_and_move_accounts_and_that_ends_their_sessions(app: TestApp) {
+        let admin = app.admin().await;
+        let officer = app.staff("officer", "UTO-HQ").await;
+        app.add_post("UTO-LON").await;
+        let path = format!("/api/v1/admin/users/{}", officer.id);
+
+        // A move to another post ends the session; a new login carries the new post.
+        let moved: serde_json::Value = app.patch(&path, &admin.token, &json!({"post": "UTO-LON", "role": "supervisor"})).await.json().await.unwrap();
+        assert_eq!((moved["post"].as_str(), moved["role"].as_str()), (Some("UTO-LON"), Some("supervisor")));
+        assert!(refused_soon(&app, &officer.token).await, "the old token carries the old role and post");
+        let token = app.login(&officer.email, PASSWORD).await;
+        let me: serde_json::Value = app.get("/api/v1/me", &token).await.json().await.unwrap();
+        assert_eq!(me["post"], "UTO-LON");
+
+        // Disabling ends the session and refuses logins.
+        assert_eq!(app.patch(&path, &admin.token, &json!({"disabled": true})).await.status(), StatusCode::OK);
+        assert!(refused_soon(&app, &token).await);
+        let login = app.request(reqwest::Method::POST, "/api/v1/auth/login", None, Some(&json!({"email": officer.email, "password": PASSWORD}))).await;
+        assert_eq!(login.status(), StatusCode::UNAUTHORIZED);
+        let audit: serde_json::Value = app.get("/api/v1/admin/audit", &admin.token).await.json().await.unwrap();
+        assert!(audit.to_string().contains("update_user"), "{audit}");
+
+        // The last active administrator stays.
+        let me: serde_json::Value = app.get("/api/v1/me", &admin.token).await.json().await.unwrap();
+        let last = format!("/api/v1/admin/users/{}", me["id"].as_str().unwrap());
+        problem(app.patch(&last, &admin.token, &json!({"disabled": true})).await, StatusCode::CONFLICT).await;
+        problem(app.patch(&last, &admin.token, &json!({"role": "officer"})).await, StatusCode::CONFLICT).await;
+        let refused = problem(app.patch(&path, &admin.token, &json!({"role": "applicant"})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(error_fields(&refused), ["role"]);
+        problem(app.patch(&path, &officer.token, &json!({"disabled": false})).await, StatusCode::UNAUTHORIZED).await;
+    }
+
+    async fn a_password_reset_and_signing_out_everywhere_end_every_session(app: TestApp) {
+        let applicant = app.applicant("sessions").await;
+        let second = app.login(&applicant.email, PASSWORD).await;
+        assert_eq!(app.post_empty("/api/v1/auth/sign-out-everywhere", &second).await.status(), StatusCode::NO_CONTENT);
+        assert!(refused_soon(&app, &applicant.token).await, "every token, not only the one used");
+        assert!(refused_soon(&app, &second).await);
+
+        let third = app.login(&applicant.email, PASSWORD).await;
+        let reset = json!({"email": applicant.email});
+        assert_eq!(app.request(reqwest::Method::POST, "/api/v1/auth/password-reset", None, Some(&reset)).await.status(), StatusCode::ACCEPTED);
+        let code = app.emailed_token(&applicant.email, "password_reset").await;
+        let confirm = json!({"token": code, "password": "Blue-harbour-lights-93"});
+        assert_eq!(app.request(reqwest::Method::POST, "/api/v1/auth/password-reset/confirm", None, Some(&confirm)).await.status(), StatusCode::OK);
+        assert!(refused_soon(&app, &third).await, "a reset ends the sessions opened with the old password");
+        app.login(&applicant.email, "Blue-harbour-lights-93").await;
+    }
+}

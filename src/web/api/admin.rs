@@ -4,8 +4,10 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::views::{PostView, UserView};
+use crate::app::Admin;
 use crate::app::accounts::AccountInput;
 use crate::app::register::{self, CreatedBy};
+use crate::app::staff_accounts::{self, AccountUpdate};
 use crate::auth::AuthUser;
 use crate::db::catalog::{self, PostRow};
 use crate::db::jobs::JobKind;
@@ -179,6 +181,37 @@ pub async fn create_user(
     let created = register::register(&state.db, state.config.clone(), input, Some(audit)).await?;
     tracing::info!(admin = %user.id, account = %created.id, role = %created.role, "staff account created");
     Ok(HttpResponse::Created().json(UserView::from(created)))
+}
+
+/// Body of `PATCH /api/v1/admin/users/{id}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[serde(default)]
+    disabled: Option<bool>,
+    #[serde(default)]
+    role: Option<Role>,
+    #[serde(default)]
+    post: Option<String>,
+    #[serde(default)]
+    full_name: Option<String>,
+}
+
+/// `PATCH /api/v1/admin/users/{id}`: disables or enables an account, or moves a staff member to
+/// another role or post; a change of access ends the account's sessions.
+pub async fn update_user(
+    state: web::Data<AppState>,
+    admin: Admin,
+    request_id: RequestId,
+    path: web::Path<String>,
+    body: JsonBody<UpdateUser>,
+) -> AppResult<HttpResponse> {
+    let UpdateUser { disabled, role, post, full_name } = body.0;
+    let update = AccountUpdate { disabled, role, post, full_name };
+    let id = path.into_inner();
+    let row = staff_accounts::update_account(&state.db, &admin, id, update, request_id.to_string()).await?;
+    state.sessions.forget(&row.id);
+    Ok(HttpResponse::Ok().json(UserView::from(row)))
 }
 
 /// Query of `GET /api/v1/admin/users`.

@@ -174,14 +174,16 @@ pub async fn password_reset_confirm(
     // The password is checked before the token is spent, so a weak choice can be corrected.
     crate::domain::password_policy::check(&password, &[]).map_err(|p| AppError::Validation(vec![p]))?;
     let hash = hash_off_workers(password).await?;
-    crate::web::write(&state.db, move |conn| {
+    let account = crate::web::write(&state.db, move |conn| {
         let user = outbox::consume_token(conn, &token_hash, "password_reset", db::now())?.ok_or_else(invalid_token)?;
+        // A new password ends every session of the account.
         users::set_password(conn, &user, &hash)?;
         // Whoever reads the mailbox owns the address.
         users::mark_verified(conn, &user, db::now())?;
-        Ok(())
+        Ok(user)
     })
     .await?;
+    state.sessions.forget(&account);
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "password changed"})))
 }
 
@@ -222,8 +224,17 @@ pub async fn login(
             return Err(AppError::Unauthorized("the e-mail address or password is wrong".into()));
         }
     };
-    let token = state.tokens.issue(&user.id, user.role(), user.post_code.as_deref())?;
+    let token = state.tokens.issue(&user.id, user.role(), user.post_code.as_deref(), user.token_epoch)?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(token))
+}
+
+/// `POST /api/v1/auth/sign-out-everywhere`: ends every session of the caller's account, this one
+/// included.
+pub async fn sign_out_everywhere(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
+    let account = user.id.clone();
+    crate::web::write(&state.db, move |conn| Ok(users::bump_token_epoch(conn, &account)?)).await?;
+    state.sessions.forget(&user.id);
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// `GET /api/v1/me`: the caller's account.
