@@ -9,22 +9,25 @@ use std::time::{Duration, Instant};
 /// another process is refused here within this time.
 pub const SESSION_CHECK_INTERVAL: Duration = Duration::from_secs(2);
 
+/// An account's token epoch and whether it is disabled; `None` for an account that does not exist.
+pub type SessionState = Option<(i32, bool)>;
+
 /// Recently read session states, by account id.
 #[derive(Default)]
 pub struct Sessions {
-    seen: Mutex<HashMap<String, (Option<(i32, bool)>, Instant)>>,
+    seen: Mutex<HashMap<String, (SessionState, Instant)>>,
 }
 
 impl Sessions {
     /// The account's (epoch, disabled) if read less than [`SESSION_CHECK_INTERVAL`] ago; the
     /// outer `None` when it must be read again, the inner one when the account does not exist.
-    pub fn cached(&self, account: &str) -> Option<Option<(i32, bool)>> {
+    pub fn cached(&self, account: &str) -> Option<SessionState> {
         let seen = self.seen.lock().ok()?;
         seen.get(account).filter(|(_, at)| at.elapsed() < SESSION_CHECK_INTERVAL).map(|(state, _)| *state)
     }
 
     /// Remembers what was just read.
-    pub fn remember(&self, account: &str, state: Option<(i32, bool)>) {
+    pub fn remember(&self, account: &str, state: SessionState) {
         if let Ok(mut seen) = self.seen.lock() {
             if seen.len() > 100_000 {
                 seen.retain(|_, (_, at)| at.elapsed() < SESSION_CHECK_INTERVAL);
