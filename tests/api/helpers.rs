@@ -168,7 +168,13 @@ impl TestApp {
         let app = Application::build(config.clone()).expect("the application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.run_until_stopped());
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        // Idle connections are dropped before the server's keep-alive (5 s) could close one under
+        // a request being sent on it.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
+            .build()
+            .unwrap();
         let mailboxes = std::sync::Mutex::new(vec![config.data_dir.join("mail")]);
         TestApp { address, config, client, data_dir, postgres, admin: std::sync::Mutex::new(None), mailboxes }
     }

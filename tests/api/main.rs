@@ -11,6 +11,7 @@ mod cli;
 mod concurrency;
 mod database;
 mod documents;
+mod fuzz;
 mod hardening;
 mod health;
 mod issuance;
