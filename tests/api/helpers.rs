@@ -500,16 +500,34 @@ struct Scalar {
 impl TestApp {
     /// The single text value (aliased `value`) a query returns, read directly from the database.
     pub fn scalar(&self, sql: &str) -> String {
-        use diesel::RunQueryDsl;
-        let row: Scalar = match &self.postgres {
-            Some(pg) => {
-                diesel::sql_query(sql).get_result(&mut diesel::PgConnection::establish(&pg.url).unwrap()).unwrap()
-            }
+        self.scalar_opt(sql).unwrap_or_else(|| panic!("no row: {sql}"))
+    }
+
+    /// The text value a query returns, if it returns a row.
+    pub fn scalar_opt(&self, sql: &str) -> Option<String> {
+        use diesel::{OptionalExtension, RunQueryDsl};
+        let row: Option<Scalar> = match &self.postgres {
+            Some(pg) => diesel::sql_query(sql)
+                .get_result(&mut diesel::PgConnection::establish(&pg.url).unwrap())
+                .optional()
+                .unwrap(),
             None => diesel::sql_query(sql)
                 .get_result(&mut diesel::SqliteConnection::establish(&self.config.database_url).unwrap())
+                .optional()
                 .unwrap(),
         };
-        row.value
+        row.map(|r| r.value)
+    }
+
+    /// The text value of a query once it returns a row (work done in the background).
+    pub async fn eventual_scalar(&self, sql: &str) -> String {
+        for _ in 0..200 {
+            if let Some(value) = self.scalar_opt(sql) {
+                return value;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("no row in time: {sql}");
     }
 }
 
