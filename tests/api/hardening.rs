@@ -310,10 +310,9 @@ async fn expired_codes_are_not_sent(first: TestApp) {
         first.request(reqwest::Method::POST, "/api/v1/auth/password-reset", None, Some(&reset)).await.status(),
         StatusCode::ACCEPTED
     );
-    let id = first.scalar(&format!(
-        "SELECT id AS value FROM outbox WHERE recipient = '{}' AND event = 'password_reset'",
-        applicant.email
-    ));
+    let query =
+        format!("SELECT id AS value FROM outbox WHERE recipient = '{}' AND event = 'password_reset'", applicant.email);
+    let id = first.eventual_scalar(&query).await;
     first.execute_sql(&format!("UPDATE outbox SET created_at = '2020-01-01 00:00:00' WHERE id = '{id}'"));
     let TestApp { mut config, data_dir, postgres, .. } = first;
     config.mail_worker = true;
