@@ -17,7 +17,8 @@ pub mod staff_accounts;
 pub use error::{Error, Result};
 
 use crate::db::AnyConnection;
-use crate::db::cases::{self, CaseRow, DocumentRow};
+use crate::db::cases::{self, CaseRow};
+use crate::db::documents::{self, DocumentRow};
 use crate::domain::role::Role;
 
 /// The authenticated person acting, whatever surface they came through.
@@ -107,7 +108,7 @@ impl CaseFile {
 
     /// A loaded case with its documents and issued number.
     pub fn of(conn: &mut AnyConnection, case: CaseRow) -> Result<CaseFile> {
-        let documents = cases::documents(conn, &case.id)?;
+        let documents = documents::for_case(conn, &case.id)?;
         let issued_number = crate::outputs::issued_number(conn, &case)?;
         Ok(CaseFile { case, documents, issued_number })
     }

@@ -8,6 +8,7 @@ pub mod admin_events;
 pub mod cases;
 pub mod catalog;
 pub mod clients;
+pub mod documents;
 pub mod events;
 pub mod jobs;
 pub mod keys;

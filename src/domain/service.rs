@@ -187,7 +187,10 @@ impl Service {
         self.documents
             .iter()
             .filter(|d| d.required && !present.contains(&d.kind.as_str()))
-            .map(|d| FieldError::new(format!("documents.{}", d.kind), "required", format!("upload the {}", d.kind)))
+            .map(|d| {
+                let name = d.kind.replace('_', " ");
+                FieldError::new(format!("documents.{}", d.kind), "required", format!("a {name} must be uploaded"))
+            })
             .collect()
     }
 }

@@ -9,7 +9,8 @@ use super::own_case;
 use crate::app::engine::{self, Actor, Audit, Step};
 use crate::app::{Applicant, CaseFile, Error, Result};
 use crate::config::Config;
-use crate::db::cases::{self, CaseRow, TransitionChanges};
+use crate::db::cases::{CaseRow, TransitionChanges};
+use crate::db::documents;
 use crate::db::{self, AnyConnection, Db, catalog, users};
 use crate::domain::FieldError;
 use crate::domain::status::{Action, CaseStatus};
@@ -35,7 +36,7 @@ pub(crate) fn submission_problems(
         .filter(|field| form["applicant"][**field].as_str().is_none_or(|v| v.trim().is_empty()))
         .map(|field| FieldError::required(format!("applicant.{field}")))
         .collect();
-    let documents = cases::documents(conn, &case.id)?;
+    let documents = documents::for_case(conn, &case.id)?;
     let present: Vec<&str> = documents.iter().map(|d| d.kind.as_str()).collect();
     problems.extend(service.missing_documents(&present));
     let identity = CheckedForm {

@@ -10,7 +10,8 @@ use tokio::sync::Semaphore;
 use super::editable_case;
 use crate::app::engine::{self, Actor, Audit};
 use crate::app::{Applicant, Error, Result};
-use crate::db::cases::{self, DocumentRow};
+use crate::db::cases;
+use crate::db::documents::{self, DocumentRow};
 use crate::db::{self, Db, catalog, users};
 use crate::domain::document::{DECODE_MEMORY_LIMIT, MediaType, image_bounds};
 use crate::domain::service::DocumentRequirement;
@@ -108,6 +109,14 @@ fn check_content(kind: &str, media_type: MediaType, bytes: &[u8]) -> Result<()> 
     Ok(())
 }
 
+/// Checks the content on the blocking pool, at most [`CONCURRENT_DECODES`] at a time.
+async fn checked_content(kind: String, media_type: MediaType, bytes: Bytes) -> Result<()> {
+    let _permit = DECODING.acquire().await.map_err(Error::internal)?;
+    tokio::task::spawn_blocking(move || check_content(&kind, media_type, &bytes))
+        .await
+        .map_err(|e| Error::internal(anyhow::anyhow!("checking an upload failed: {e}")))?
+}
+
 /// Checks, stores and records an admitted upload, replacing any earlier document of its kind.
 pub async fn store(
     db: &Db,
@@ -120,12 +129,7 @@ pub async fn store(
     if bytes.is_empty() {
         return Err(Error::invalid_field("body", "required", "the body must hold the document"));
     }
-    let (kind, media_type, checked) = (admitted.kind.clone(), admitted.media_type, bytes.clone());
-    let permit = DECODING.acquire().await.map_err(Error::internal)?;
-    tokio::task::spawn_blocking(move || check_content(&kind, media_type, &checked))
-        .await
-        .map_err(|e| Error::internal(anyhow::anyhow!("checking an upload failed: {e}")))??;
-    drop(permit);
+    checked_content(admitted.kind.clone(), admitted.media_type, bytes.clone()).await?;
 
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let document_id = uuid::Uuid::new_v4().to_string();
@@ -152,7 +156,7 @@ pub async fn store(
             if cases::touch(conn, &case.id, case.status, row.uploaded_at)? == 0 {
                 return Err(Error::Conflict("the application was changed meanwhile".into()));
             }
-            let replaced = cases::replace_document(conn, &row)?;
+            let replaced = documents::replace(conn, &row)?;
             let status = case.status;
             engine::record(
                 conn,
@@ -183,5 +187,22 @@ pub async fn store(
             }
             Err(err)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn decodes_wait_for_a_permit_when_all_are_taken() {
+        let held = DECODING.acquire_many(CONCURRENT_DECODES as u32).await.unwrap();
+        let pdf = Bytes::from_static(b"%PDF-1.4\n%%EOF\n");
+        let waiting = tokio::spawn(checked_content("passport".into(), MediaType::Pdf, pdf));
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert!(!waiting.is_finished(), "no decode starts while every permit is held");
+        drop(held);
+        let checked = tokio::time::timeout(std::time::Duration::from_secs(10), waiting).await.unwrap().unwrap();
+        assert!(checked.is_ok());
     }
 }

@@ -23,9 +23,11 @@ use super::pdf::{self, VisaDocument, latin};
 use super::token::{self, VisaClaims};
 use crate::app::engine::{self, Actor, Audit, Step};
 use crate::db::cases::{self, CaseRow};
+use crate::db::documents;
 use crate::db::visas::{self, VisaRow};
 use crate::db::{self, AnyConnection, catalog};
 use crate::domain::country;
+use crate::domain::document::PORTRAIT;
 use crate::domain::decision::Decision;
 use crate::domain::mrz::{self, MrvA};
 use crate::domain::status::{Action, CaseStatus};
@@ -224,7 +226,7 @@ pub async fn issue(state: &AppState, case_id: &str) -> anyhow::Result<()> {
     fault(state, "exit_after_visa_record");
 
     let signer = state.keys.signer(&mut conn, &visa.kid)?;
-    let photo_row = cases::document(&mut conn, &case.id, "photo")?.context("the case has no photo")?;
+    let photo_row = documents::find(&mut conn, &case.id, PORTRAIT)?.context("the case has no photo")?;
     let visa_type = catalog::find_visa_type(&mut conn, &visa.visa_type)?.context("visa type vanished")?;
     let post = catalog::find_post(&mut conn, &visa.issuing_post)?.context("post vanished")?;
     drop(conn);

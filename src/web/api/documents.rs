@@ -9,7 +9,7 @@ use super::views::DocumentView;
 use crate::app::User;
 use crate::app::applicant::{as_applicant, upload};
 use crate::app::engine::{Audit, visible_case};
-use crate::db::cases;
+use crate::db::documents;
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{declared_length, read_body};
@@ -44,7 +44,7 @@ pub async fn download(
     let (id, kind) = path.into_inner();
     let row = crate::web::read(&state.db, move |conn| {
         let case = visible_case(conn, &id, &user)?;
-        cases::document(conn, &case.id, &kind)?.ok_or(AppError::NotFound)
+        documents::find(conn, &case.id, &kind)?.ok_or(AppError::NotFound)
     })
     .await?;
     let bytes = state.documents.get(&row.storage_key).await.map_err(AppError::internal)?;

@@ -4,9 +4,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
 use crate::app::CaseFile;
-use crate::db::cases::DocumentRow;
 use crate::db::catalog::RefusalGroundRow;
 use crate::db::catalog::{PostRow, VisaType};
+use crate::db::documents::DocumentRow;
 use crate::db::events::EventRow;
 use crate::db::users::UserRow;
 use crate::domain::decision::Decision;
