@@ -9,6 +9,7 @@ pub mod applicant;
 pub mod clients;
 pub mod engine;
 pub mod error;
+pub mod forms;
 pub mod issue;
 pub mod register;
 pub mod review;

@@ -248,7 +248,13 @@ use_case_tests! {
                     '[{"kind":"residence_proof","required":true,"media_types":["application/pdf"],"max_bytes":1000000}]',
                     0, 'EUR', FALSE, 20, FALSE, 'decision', TRUE, 100, '2026-11-27 00:00:00', '2026-11-27 00:00:00');
             INSERT INTO service_forms (service_code, version, schema, created_at)
-            VALUES ('CONSULAR_REGISTRATION', 1, '{"type":"object","required":["applicant"]}', '2026-11-27 00:00:00');
+            VALUES ('CONSULAR_REGISTRATION', 1, '{"type":"object","additionalProperties":false,
+                "required":["applicant","address_abroad"],
+                "properties":{"address_abroad":{"type":"string","minLength":5},
+                  "applicant":{"type":"object","required":["surname","given_names","date_of_birth","nationality"],
+                    "properties":{"surname":{"type":"string","minLength":1},"given_names":{"type":"string"},
+                      "date_of_birth":{"type":"string","format":"date"},"nationality":{"type":"string","pattern":"^[A-Z<]{1,3}$"}}}}}',
+                    '2026-11-27 00:00:00');
         "#);
         let citizen = world.applicant();
         let form = json!({"applicant": {"surname": "Nurly", "given_names": "Aigerim", "date_of_birth": "1991-05-04",
@@ -260,6 +266,21 @@ use_case_tests! {
             fields(world.draft(&foreigner, "CONSULAR_REGISTRATION", foreign).await.unwrap_err()),
             [("applicant.nationality".into(), "not_eligible".into())]
         );
+
+        // The form is checked against the service's JSON Schema, field by field.
+        let mut wrong = form.clone();
+        wrong["applicant"]["date_of_birth"] = json!("1991-02-30");
+        wrong["colour"] = json!("blue");
+        assert_eq!(
+            fields(world.draft(&citizen, "CONSULAR_REGISTRATION", wrong).await.unwrap_err()),
+            [("/".into(), "additionalProperties".into()), ("/applicant/date_of_birth".into(), "format".into())]
+        );
+        let mut incomplete = form.clone();
+        incomplete.as_object_mut().unwrap().remove("address_abroad");
+        let partial = world.draft(&citizen, "CONSULAR_REGISTRATION", incomplete).await.unwrap().case.id;
+        let refused = submit::submit(&world.db, world.config.clone(), &citizen, partial, Audit::default()).await;
+        let refused = fields(refused.unwrap_err());
+        assert!(refused.contains(&("/address_abroad".into(), "required".into())), "{refused:?}");
 
         let draft = world.draft(&citizen, "CONSULAR_REGISTRATION", form).await.unwrap();
         assert_eq!(draft.case.service, "consular");

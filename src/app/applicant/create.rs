@@ -3,6 +3,7 @@
 use serde_json::Value;
 use std::sync::Arc;
 
+use super::checked_form;
 use crate::app::engine::{self, Actor, Audit};
 use crate::app::{Applicant, CaseFile, Error, Result};
 use crate::config::Config;
@@ -13,7 +14,7 @@ use crate::domain::FieldError;
 use crate::domain::reference::{counter_scope, format_reference};
 use crate::domain::service::Service;
 use crate::domain::status::CaseStatus;
-use crate::outputs::{self, CheckedForm};
+use crate::outputs::CheckedForm;
 
 /// What a new case is for.
 #[derive(Debug, Clone)]
@@ -67,7 +68,7 @@ pub async fn create(db: &Db, config: Arc<Config>, user: &Applicant, draft: Draft
     let user = user.clone();
     db.write(move |conn| {
         let (_, service) = open_service(conn, &draft.service, &draft.post)?;
-        let form = outputs::check_form(service.output, draft.form)?;
+        let form = checked_form(conn, &service, service.form_version, draft.form)?;
         check_eligibility(&service, &form, &config.issuing_state)?;
         let now = db::now();
         let year = chrono::Datelike::year(&now);

@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 use super::create::{check_eligibility, open_service};
-use super::editable_case;
+use super::{checked_form, editable_case};
 use crate::app::engine::{self, Actor, Audit};
 use crate::app::{Applicant, CaseFile, Error, Result};
 use crate::config::Config;
@@ -14,7 +14,6 @@ use crate::db::cases::{self, CaseRow, FormChanges};
 use crate::db::{self, Db};
 use crate::domain::FieldError;
 use crate::domain::status::CaseStatus;
-use crate::outputs;
 
 /// What an edit changes.
 #[derive(Debug, Clone)]
@@ -83,9 +82,9 @@ pub async fn edit(
         if case.status == CaseStatus::InfoRequested {
             frozen_while_answering(&case, &service_code, &post, &before, &document)?;
         }
-        let form = outputs::check_form(service.output, document)?;
-        check_eligibility(&service, &form, &config.issuing_state)?;
         let form_version = if service.code == case.service_code { case.form_version } else { service.form_version };
+        let form = checked_form(conn, &service, form_version, document)?;
+        check_eligibility(&service, &form, &config.issuing_state)?;
         let update = FormChanges {
             service_code: &service.code,
             post_code: &post,

@@ -7,11 +7,16 @@ pub mod submit;
 pub mod upload;
 pub mod withdraw;
 
+use serde_json::Value;
+
 use super::engine::visible_case;
+use super::forms::{self, Stage};
 use super::{Applicant, Error, Result, User};
 use crate::db::cases::CaseRow;
-use crate::db::{AnyConnection, Db};
+use crate::db::{AnyConnection, Db, catalog};
 use crate::domain::role::Role;
+use crate::domain::service::{OutputKind, Service};
+use crate::outputs::{self, CheckedForm};
 
 /// The case `id` if it is the applicant's own (anyone else's does not exist for them).
 pub(crate) fn own_case(conn: &mut AnyConnection, id: &str, user: &Applicant) -> Result<CaseRow> {
@@ -28,6 +33,29 @@ pub(crate) fn editable_case(conn: &mut AnyConnection, id: &str, user: &Applicant
         )));
     }
     Ok(case)
+}
+
+/// A draft's form checked as its service requires: e-visas by their typed rules, every other
+/// service against the JSON Schema of the form version, missing answers allowed.
+pub(crate) fn checked_form(
+    conn: &mut AnyConnection,
+    service: &Service,
+    version: i32,
+    form: Value,
+) -> Result<CheckedForm> {
+    if service.output != OutputKind::EVisa {
+        if !form.is_object() {
+            return Err(Error::invalid_field("/", "type", "the form must be a JSON object"));
+        }
+        let schema = catalog::form_schema(conn, &service.code, version)?.ok_or_else(|| {
+            Error::internal(anyhow::anyhow!("service {} has no form version {version}", service.code))
+        })?;
+        let problems = forms::problems(&schema, &form, Stage::Draft)?;
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+    }
+    outputs::check_form(service.output, form)
 }
 
 /// The caller as the applicant acting on case `id`. Whoever else can see the case (its post's

@@ -7,20 +7,20 @@ use std::sync::Arc;
 use super::create::check_eligibility;
 use super::own_case;
 use crate::app::engine::{self, Actor, Audit, Step};
+use crate::app::forms::{self, Stage};
 use crate::app::{Applicant, CaseFile, Error, Result};
 use crate::config::Config;
 use crate::db::cases::{CaseRow, TransitionChanges};
 use crate::db::documents;
 use crate::db::{self, AnyConnection, Db, catalog, users};
 use crate::domain::FieldError;
+use crate::domain::service::OutputKind;
 use crate::domain::status::{Action, CaseStatus};
 use crate::outputs::{self, CheckedForm};
 
-/// The applicant fields every service's form must have before submission.
-const IDENTITY: [&str; 4] = ["surname", "given_names", "date_of_birth", "nationality"];
-
-/// Everything that stands in the way of submitting `case`: the applicant's identity, the
-/// service's documents and eligibility, and the rules of its output.
+/// Everything that stands in the way of submitting `case`: its form against the version it was
+/// written for (the typed rules of e-visas, the JSON Schema of every other service), the service's
+/// documents and eligibility.
 pub(crate) fn submission_problems(
     conn: &mut AnyConnection,
     config: &Config,
@@ -30,12 +30,14 @@ pub(crate) fn submission_problems(
         return Ok(vec![FieldError::new("service", "unknown", "this service no longer takes applications")]);
     };
     let service = row.to_service()?;
-    let form: serde_json::Value = serde_json::from_str(&case.form)?;
-    let mut problems: Vec<FieldError> = IDENTITY
-        .iter()
-        .filter(|field| form["applicant"][**field].as_str().is_none_or(|v| v.trim().is_empty()))
-        .map(|field| FieldError::required(format!("applicant.{field}")))
-        .collect();
+    let mut problems = Vec::new();
+    if service.output != OutputKind::EVisa {
+        let schema = catalog::form_schema(conn, &case.service_code, case.form_version)?.ok_or_else(|| {
+            Error::internal(anyhow::anyhow!("service {} has no form version {}", case.service_code, case.form_version))
+        })?;
+        let form: serde_json::Value = serde_json::from_str(&case.form)?;
+        problems.extend(forms::problems(&schema, &form, Stage::Submission)?);
+    }
     let documents = documents::for_case(conn, &case.id)?;
     let present: Vec<&str> = documents.iter().map(|d| d.kind.as_str()).collect();
     problems.extend(service.missing_documents(&present));
