@@ -195,6 +195,24 @@ pub fn list_for_applicant(
     Ok((rows, total))
 }
 
+/// An applicant's cases of one family (`visa` or `consular`), newest first, with the total count.
+pub fn list_for_applicant_of(
+    conn: &mut AnyConnection,
+    applicant_id: &str,
+    family: &str,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<CaseRow>, i64)> {
+    let mine = || {
+        cases::table
+            .filter(cases::applicant_id.eq(applicant_id.to_owned()))
+            .filter(cases::service.eq(family.to_owned()))
+    };
+    let total = mine().count().get_result(conn)?;
+    let rows = mine().order((cases::created_at.desc(), cases::id.desc())).limit(limit).offset(offset).load(conn)?;
+    Ok((rows, total))
+}
+
 /// A post's cases past the draft stage, newest first, with the total count.
 pub fn list_for_post(
     conn: &mut AnyConnection,

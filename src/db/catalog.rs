@@ -179,6 +179,18 @@ pub fn find_visa_type(conn: &mut AnyConnection, code: &str) -> QueryResult<Optio
     Ok(row.map(|(service, visa)| VisaType { service, visa }))
 }
 
+/// The active services, in catalogue order, with the schema of their current form.
+pub fn list_services(conn: &mut AnyConnection) -> QueryResult<Vec<(ServiceRow, String)>> {
+    let rows: Vec<ServiceRow> =
+        services::table.filter(services::active.eq(true)).order((services::sort_order, services::code)).load(conn)?;
+    rows.into_iter()
+        .map(|row| {
+            let schema = form_schema(conn, &row.code, row.form_version)?.unwrap_or_else(|| "{}".to_owned());
+            Ok((row, schema))
+        })
+        .collect()
+}
+
 /// The service with this code, active or not.
 pub fn find_service(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<ServiceRow>> {
     services::table.find(code).first(conn).optional()

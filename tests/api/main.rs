@@ -19,6 +19,7 @@ mod jobs;
 mod notifications;
 mod openapi;
 mod queue;
+mod requests;
 mod review;
 mod smtp;
 mod upgrade;

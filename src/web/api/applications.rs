@@ -163,6 +163,13 @@ pub struct WithdrawRequest {
     reason: Option<String>,
 }
 
+impl WithdrawRequest {
+    /// The reason given, if any.
+    pub fn reason(self) -> Option<String> {
+        self.reason
+    }
+}
+
 /// `POST /api/v1/applications/{id}/withdraw`: the applicant withdraws before a decision.
 pub async fn withdraw(
     state: web::Data<AppState>,

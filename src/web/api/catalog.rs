@@ -1,8 +1,8 @@
-//! The public catalogues: visa types and consular posts.
+//! The public catalogues: services (visa types among them), consular posts, refusal grounds.
 
 use actix_web::{HttpResponse, web};
 
-use super::views::{GroundView, PostView, VisaTypeView};
+use super::views::{GroundView, PostView, ServiceView, VisaTypeView};
 use crate::db::catalog;
 use crate::startup::AppState;
 use crate::web::error::AppResult;
@@ -11,6 +11,13 @@ use crate::web::error::AppResult;
 pub async fn visa_types(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let rows = crate::web::read(&state.db, |conn| Ok(catalog::list_visa_types(conn)?)).await?;
     let items: Vec<VisaTypeView> = rows.iter().map(VisaTypeView::from).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+/// `GET /api/v1/services`: every active service of the catalogue, visas included.
+pub async fn services(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let rows = crate::web::read(&state.db, |conn| Ok(catalog::list_services(conn)?)).await?;
+    let items: Vec<ServiceView> = rows.into_iter().map(|(row, schema)| ServiceView::new(row, &schema)).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 

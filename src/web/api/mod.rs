@@ -8,6 +8,7 @@ pub mod clients;
 mod documents;
 mod health;
 mod queue;
+mod requests;
 mod review;
 mod verify;
 mod views;
@@ -55,6 +56,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/api/v1/admin/audit", admin::audit),
         endpoint(M::POST, "/api/v1/admin/outbox/{id}/retry", admin::retry_email),
         endpoint(M::GET, "/api/v1/visa-types", catalog::visa_types),
+        endpoint(M::GET, "/api/v1/services", catalog::services),
         endpoint(M::GET, "/api/v1/posts", catalog::posts),
         endpoint(M::GET, "/api/v1/refusal-grounds", catalog::refusal_grounds),
         endpoint(M::POST, "/api/v1/admin/posts", admin::create_post),
@@ -82,6 +84,26 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::POST, "/api/v1/applications/{id}/notes", review::add_note),
         endpoint(M::POST, "/api/v1/applications/{id}/extend-deadline", review::extend_deadline),
         endpoint(M::POST, "/api/v1/applications/{id}/priority", review::set_priority),
+        endpoint(M::POST, "/api/v1/requests", requests::create),
+        endpoint(M::GET, "/api/v1/requests", requests::list),
+        endpoint(M::GET, "/api/v1/requests/{id}", requests::get),
+        endpoint(M::PATCH, "/api/v1/requests/{id}", requests::update),
+        endpoint(M::PUT, "/api/v1/requests/{id}/documents/{kind}", requests::upload),
+        endpoint(M::GET, "/api/v1/requests/{id}/documents/{kind}", requests::download),
+        endpoint(M::POST, "/api/v1/requests/{id}/submit", requests::submit),
+        endpoint(M::POST, "/api/v1/requests/{id}/withdraw", requests::withdraw),
+        endpoint(M::POST, "/api/v1/requests/{id}/respond", requests::respond),
+        endpoint(M::GET, "/api/v1/requests/{id}/events", requests::events),
+        endpoint(M::GET, "/api/v1/cases/{id}", requests::get),
+        endpoint(M::GET, "/api/v1/cases/{id}/events", requests::events),
+        endpoint(M::POST, "/api/v1/cases/{id}/claim", review::claim),
+        endpoint(M::POST, "/api/v1/cases/{id}/release", review::release),
+        endpoint(M::POST, "/api/v1/cases/{id}/assign", review::assign),
+        endpoint(M::POST, "/api/v1/cases/{id}/request-info", review::request_info),
+        endpoint(M::POST, "/api/v1/cases/{id}/decision", review::decide),
+        endpoint(M::POST, "/api/v1/cases/{id}/confirm", review::confirm),
+        endpoint(M::POST, "/api/v1/cases/{id}/return", review::return_for_review),
+        endpoint(M::POST, "/api/v1/cases/{id}/notes", review::add_note),
         endpoint(M::GET, "/api/v1/queue", queue::list),
         endpoint(M::POST, "/api/v1/queue/claim", queue::claim_next),
         endpoint(M::GET, "/api/v1/stats", queue::stats),

@@ -30,6 +30,9 @@ pub struct QueueQuery {
     status: Option<String>,
     #[serde(default)]
     visa_type: Option<String>,
+    /// Only cases of this service (any service of the catalogue; `visa_type` is its older name).
+    #[serde(default)]
+    service: Option<String>,
     /// `me`, `none`, or an officer's id.
     #[serde(default)]
     assigned: Option<String>,
@@ -91,7 +94,7 @@ pub async fn list(
     let filter = QueueFilter {
         post,
         statuses,
-        service_code: query.visa_type,
+        service_code: query.service.or(query.visa_type),
         assignee,
         nationality,
         overdue: query.overdue,

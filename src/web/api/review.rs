@@ -3,11 +3,14 @@
 //! answer to a request for information, the other half of that exchange. Each handler extracts,
 //! calls a use case of [`crate::app`] and renders.
 
-use actix_web::{HttpResponse, web};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
+use std::future::{Ready, ready};
 use tracing_actix_web::RequestId;
 
 use super::applications::render;
+use super::views::CaseView;
 use crate::app::applicant::respond;
 use crate::app::engine::Audit;
 use crate::app::review::decide::Verdict;
@@ -21,32 +24,56 @@ use crate::startup::AppState;
 use crate::web::error::AppResult;
 use crate::web::extract::JsonBody;
 
-fn ok(file: CaseFile, viewer: &User) -> HttpResponse {
-    HttpResponse::Ok().json(render(file, viewer.role))
+/// The shape a case takes in an answer: a visa application's under `/api/v1/applications`, the
+/// service-neutral one under `/api/v1/cases`. The same handlers serve both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// [`ApplicationView`](super::views::ApplicationView).
+    Application,
+    /// [`CaseView`].
+    Case,
+}
+
+impl FromRequest for Shape {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Shape, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(Ok(if req.path().starts_with("/api/v1/cases/") { Shape::Case } else { Shape::Application }))
+    }
+}
+
+fn ok(shape: Shape, file: CaseFile, viewer: &User) -> HttpResponse {
+    match shape {
+        Shape::Application => HttpResponse::Ok().json(render(file, viewer.role)),
+        Shape::Case => HttpResponse::Ok().json(CaseView::new(file, viewer.role)),
+    }
 }
 
 /// `POST /api/v1/applications/{id}/claim`: the caller takes this submitted case.
 pub async fn claim(
     state: web::Data<AppState>,
     user: Staff,
+    shape: Shape,
     request_id: RequestId,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let file =
         claim::claim(&state.db, state.config.clone(), &user, path.into_inner(), Audit::for_request(request_id)).await?;
-    Ok(ok(file, &user))
+    Ok(ok(shape, file, &user))
 }
 
 /// `POST /api/v1/applications/{id}/release`: the assignee puts the case back in the queue.
 pub async fn release(
     state: web::Data<AppState>,
     user: Staff,
+    shape: Shape,
     request_id: RequestId,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let audit = Audit::for_request(request_id);
     let file = release::release(&state.db, state.config.clone(), &user, path.into_inner(), audit).await?;
-    Ok(ok(file, &user))
+    Ok(ok(shape, file, &user))
 }
 
 /// Body of `POST /api/v1/applications/{id}/assign`.
@@ -60,6 +87,7 @@ pub struct AssignRequest {
 pub async fn assign(
     state: web::Data<AppState>,
     user: Staff,
+    shape: Shape,
     request_id: RequestId,
     path: web::Path<String>,
     body: JsonBody<AssignRequest>,
@@ -67,7 +95,7 @@ pub async fn assign(
     let audit = Audit::for_request(request_id);
     let file =
         assign::assign(&state.db, state.config.clone(), &user, path.into_inner(), body.0.officer_id, audit).await?;
-    Ok(ok(file, &user))
+    Ok(ok(shape, file, &user))
 }
 
 /// Body of `POST /api/v1/applications/{id}/request-info`.
@@ -83,6 +111,7 @@ pub struct RequestInfoRequest {
 pub async fn request_info(
     state: web::Data<AppState>,
     user: Staff,
+    shape: Shape,
     request_id: RequestId,
     path: web::Path<String>,
     body: JsonBody<RequestInfoRequest>,
@@ -91,7 +120,7 @@ pub async fn request_info(
     let audit = Audit::for_request(request_id);
     let id = path.into_inner();
     let file = request_info::request_info(&state.db, state.config.clone(), &user, id, message, items, audit).await?;
-    Ok(ok(file, &user))
+    Ok(ok(shape, file, &user))
 }
 
 /// Body of `POST /api/v1/applications/{id}/respond`.
@@ -106,6 +135,7 @@ pub struct RespondRequest {
 pub async fn respond(
     state: web::Data<AppState>,
     user: Applicant,
+    shape: Shape,
     request_id: RequestId,
     path: web::Path<String>,
     body: JsonBody<RespondRequest>,
@@ -113,7 +143,7 @@ pub async fn respond(
     let audit = Audit::for_request(request_id);
     let id = path.into_inner();
     let file = respond::respond(&state.db, state.config.clone(), &user, id, body.0.message, audit).await?;
-    Ok(ok(file, &user))
+    Ok(ok(shape, file, &user))
 }
 
 /// Body of `POST /api/v1/applications/{id}/decision`.
@@ -146,6 +176,7 @@ pub enum DecisionRequest {
 pub async fn decide(
     state: web::Data<AppState>,
     user: Staff,
+    shape: Shape,
     request_id: RequestId,
     path: web::Path<String>,
     body: JsonBody<DecisionRequest>,
@@ -160,19 +191,20 @@ pub async fn decide(
     let audit = Audit::for_request(request_id);
     let id = path.into_inner();
     let file = decide::decide(&state.db, state.config.clone(), &user, id, verdict, note, audit).await?;
-    Ok(ok(file, &user))
+    Ok(ok(shape, file, &user))
 }
 
 /// `POST /api/v1/applications/{id}/confirm`: a second person confirms a recommended approval.
 pub async fn confirm(
     state: web::Data<AppState>,
     user: Staff,
+    shape: Shape,
     request_id: RequestId,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let audit = Audit::for_request(request_id);
     let file = confirm::confirm(&state.db, state.config.clone(), &user, path.into_inner(), audit).await?;
-    Ok(ok(file, &user))
+    Ok(ok(shape, file, &user))
 }
 
 /// Body of `POST /api/v1/applications/{id}/return`.
@@ -186,6 +218,7 @@ pub struct ReturnRequest {
 pub async fn return_for_review(
     state: web::Data<AppState>,
     user: Staff,
+    shape: Shape,
     request_id: RequestId,
     path: web::Path<String>,
     body: JsonBody<ReturnRequest>,
@@ -193,7 +226,7 @@ pub async fn return_for_review(
     let audit = Audit::for_request(request_id);
     let id = path.into_inner();
     let file = return_case::return_case(&state.db, state.config.clone(), &user, id, body.0.note, audit).await?;
-    Ok(ok(file, &user))
+    Ok(ok(shape, file, &user))
 }
 
 /// Body of `POST /api/v1/applications/{id}/notes`.
@@ -228,6 +261,7 @@ pub struct ExtendDeadlineRequest {
 pub async fn extend_deadline(
     state: web::Data<AppState>,
     user: Staff,
+    shape: Shape,
     request_id: RequestId,
     path: web::Path<String>,
     body: JsonBody<ExtendDeadlineRequest>,
@@ -237,7 +271,7 @@ pub async fn extend_deadline(
     let id = path.into_inner();
     let file =
         extend_deadline::extend_deadline(&state.db, state.config.clone(), &user, id, days, reason, audit).await?;
-    Ok(ok(file, &user))
+    Ok(ok(shape, file, &user))
 }
 
 /// Body of `POST /api/v1/applications/{id}/priority`.
@@ -251,6 +285,7 @@ pub struct PriorityRequest {
 pub async fn set_priority(
     state: web::Data<AppState>,
     user: Staff,
+    shape: Shape,
     request_id: RequestId,
     path: web::Path<String>,
     body: JsonBody<PriorityRequest>,
@@ -258,5 +293,5 @@ pub async fn set_priority(
     let audit = Audit::for_request(request_id);
     let id = path.into_inner();
     let file = set_priority::set_priority(&state.db, state.config.clone(), &user, id, body.0.priority, audit).await?;
-    Ok(ok(file, &user))
+    Ok(ok(shape, file, &user))
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::app::CaseFile;
 use crate::db::catalog::RefusalGroundRow;
-use crate::db::catalog::{PostRow, VisaType};
+use crate::db::catalog::{PostRow, ServiceRow, VisaType};
 use crate::db::documents::DocumentRow;
 use crate::db::events::EventRow;
 use crate::db::users::UserRow;
@@ -218,6 +218,111 @@ fn applicant_details(action: &str, details: serde_json::Value) -> Option<serde_j
     let kept: serde_json::Map<String, serde_json::Value> =
         fields.into_iter().filter(|(key, _)| allowed.contains(&key.as_str())).collect();
     (!kept.is_empty()).then_some(serde_json::Value::Object(kept))
+}
+
+/// Any case (a consular request or a visa application) in the service-neutral shape: the form
+/// as the service defines it.
+#[derive(Serialize)]
+pub struct CaseView {
+    /// The case id.
+    pub id: String,
+    reference: String,
+    status: &'static str,
+    service: String,
+    post: String,
+    form: serde_json::Value,
+    form_version: i32,
+    documents: Vec<DocumentView>,
+    priority: String,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    submitted_at: Option<DateTime<Utc>>,
+    decision_deadline: Option<DateTime<Utc>>,
+    decided_at: Option<DateTime<Utc>>,
+    /// The number of the document issued for the case.
+    document_number: Option<String>,
+    /// The decision; applicants see only final ones.
+    decision: Option<Decision>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assigned_officer_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recommended_by: Option<String>,
+}
+
+impl CaseView {
+    /// The view of a case for a viewer of the given role (staff see who handles it).
+    pub fn new(file: CaseFile, viewer: Role) -> CaseView {
+        let staff = viewer.handles_cases();
+        let CaseFile { case, documents, issued_number } = file;
+        let form = serde_json::from_str(&case.form).unwrap_or_else(|err| {
+            tracing::error!(case = %case.id, error = %err, "stored form does not parse");
+            serde_json::Value::Null
+        });
+        let decision = case
+            .decision
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<Decision>(d).ok())
+            .filter(|d| staff || d.is_final());
+        CaseView {
+            id: case.id,
+            reference: case.reference,
+            status: case.status.as_str(),
+            service: case.service_code,
+            post: case.post_code,
+            form,
+            form_version: case.form_version,
+            documents: documents.into_iter().map(DocumentView::from).collect(),
+            priority: case.priority,
+            version: case.version,
+            created_at: utc(case.created_at),
+            updated_at: utc(case.updated_at),
+            submitted_at: case.submitted_at.map(utc),
+            decision_deadline: case.decision_deadline.map(utc),
+            decided_at: case.decided_at.map(utc),
+            document_number: issued_number,
+            decision,
+            assigned_officer_id: if staff { case.assigned_officer_id } else { None },
+            recommended_by: if staff { case.recommended_by } else { None },
+        }
+    }
+}
+
+/// A service of the catalogue, as applicants and their tools see it.
+#[derive(Serialize)]
+pub struct ServiceView {
+    code: String,
+    name: String,
+    description: String,
+    eligibility: String,
+    form_schema: serde_json::Value,
+    form_version: i32,
+    documents: serde_json::Value,
+    fee: serde_json::Value,
+    prepaid: bool,
+    processing_days: i32,
+    four_eyes: bool,
+    output: String,
+}
+
+impl ServiceView {
+    /// The view of a stored service with the schema of its current form.
+    pub fn new(row: ServiceRow, schema: &str) -> ServiceView {
+        ServiceView {
+            form_schema: serde_json::from_str(schema).unwrap_or(serde_json::Value::Null),
+            documents: serde_json::from_str(&row.documents).unwrap_or(serde_json::Value::Null),
+            fee: serde_json::json!({"amount_minor": row.fee_minor, "currency": row.currency}),
+            code: row.code,
+            name: row.name,
+            description: row.description,
+            eligibility: row.eligibility,
+            form_version: row.form_version,
+            prepaid: row.prepaid,
+            processing_days: row.processing_days,
+            four_eyes: row.four_eyes,
+            output: row.output,
+        }
+    }
 }
 
 /// One audit event, as shown to a given viewer.
