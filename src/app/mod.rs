@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod applicant;
+pub mod catalogue;
 pub mod clients;
 pub mod engine;
 pub mod error;

@@ -196,6 +196,103 @@ pub fn find_service(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<
     services::table.find(code).first(conn).optional()
 }
 
+/// A new service, with the first version of its form.
+#[derive(Insertable)]
+#[diesel(table_name = services)]
+pub struct NewService<'a> {
+    /// Code.
+    pub code: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// What it is.
+    pub description: &'a str,
+    /// `citizens`, `foreigners` or `both`.
+    pub eligibility: &'a str,
+    /// Version of the form (1 for a new service).
+    pub form_version: i32,
+    /// Documents as a JSON list of requirements.
+    pub documents: &'a str,
+    /// Fee in minor units.
+    pub fee_minor: i64,
+    /// ISO 4217 currency.
+    pub currency: &'a str,
+    /// Paid before submission.
+    pub prepaid: bool,
+    /// Days to a decision.
+    pub processing_days: i32,
+    /// Four-eyes on approvals.
+    pub four_eyes: bool,
+    /// What approval produces.
+    pub output: &'a str,
+    /// Open to new cases.
+    pub active: bool,
+    /// Position in listings.
+    pub sort_order: i32,
+    /// Added at.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}
+
+/// Stores a new service; a taken code is a unique violation.
+pub fn insert_service(conn: &mut AnyConnection, service: &NewService<'_>) -> QueryResult<()> {
+    diesel::insert_into(services::table).values(service).execute(conn).map(|_| ())
+}
+
+/// Stores a version of a service's form.
+pub fn insert_form(
+    conn: &mut AnyConnection,
+    code: &str,
+    version: i32,
+    schema: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(service_forms::table)
+        .values((
+            service_forms::service_code.eq(code),
+            service_forms::version.eq(version),
+            service_forms::schema.eq(schema),
+            service_forms::created_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Changes to a service; `None` leaves a field alone.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = services)]
+pub struct ServiceChanges {
+    /// New name.
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New eligibility.
+    pub eligibility: Option<String>,
+    /// New current form version.
+    pub form_version: Option<i32>,
+    /// New documents (JSON).
+    pub documents: Option<String>,
+    /// New fee.
+    pub fee_minor: Option<i64>,
+    /// New currency.
+    pub currency: Option<String>,
+    /// Paid before submission.
+    pub prepaid: Option<bool>,
+    /// New processing days.
+    pub processing_days: Option<i32>,
+    /// Four-eyes on approvals.
+    pub four_eyes: Option<bool>,
+    /// Open to new cases.
+    pub active: Option<bool>,
+    /// Time of the change.
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// Applies changes to a service.
+pub fn update_service(conn: &mut AnyConnection, code: &str, changes: &ServiceChanges) -> QueryResult<usize> {
+    diesel::update(services::table.find(code)).set(changes).execute(conn)
+}
+
 /// The JSON Schema of a version of a service's form.
 pub fn form_schema(conn: &mut AnyConnection, code: &str, version: i32) -> QueryResult<Option<String>> {
     service_forms::table.find((code, version)).select(service_forms::schema).first(conn).optional()

@@ -89,3 +89,75 @@ backend_tests! {
         assert_eq!(error_fields(&refused), ["applicant.nationality"]);
     }
 }
+
+async fn file(app: &TestApp, who: &Account, form: Value) -> reqwest::Response {
+    let body = json!({"service": "BIRTH_REGISTRATION", "post": "UTO-HQ", "form": form});
+    app.post("/api/v1/requests", &who.token, &body).await
+}
+
+async fn attach(app: &TestApp, who: &Account, id: &str) {
+    let path = format!("/api/v1/requests/{id}/documents/birth_certificate");
+    assert_eq!(app.put_bytes(&path, &who.token, "application/pdf", minimal_pdf()).await.status(), StatusCode::OK);
+}
+
+fn schema(extra_required: &[&str]) -> Value {
+    let mut required = vec!["applicant", "child_name"];
+    required.extend_from_slice(extra_required);
+    json!({"type": "object", "required": required,
+           "properties": {"child_name": {"type": "string", "minLength": 1}, "hospital": {"type": "string"},
+             "applicant": {"type": "object", "required": ["surname", "given_names", "date_of_birth", "nationality"],
+               "properties": {"surname": {"type": "string"}, "given_names": {"type": "string"},
+                 "date_of_birth": {"type": "string", "format": "date"}, "nationality": {"type": "string"}}}}})
+}
+
+backend_tests! {
+    async fn administrators_add_services_and_a_new_schema_is_a_new_form_version(app: TestApp) {
+        let admin = app.admin().await;
+        let service = json!({"code": "BIRTH_REGISTRATION", "name": "Registration of a birth abroad",
+            "description": "A child born abroad to a citizen", "eligibility": "citizens", "form_schema": schema(&[]),
+            "documents": [{"kind": "birth_certificate", "required": true, "media_types": ["application/pdf"], "max_bytes": 1000000}],
+            "fee": {"amount_minor": 1500, "currency": "EUR"}, "processing_days": 15, "output": "decision"});
+        for (field, value, code) in [
+            ("form_schema", json!({"type": 7}), "invalid_schema"),
+            ("form_schema", json!({"type": "object", "properties": {"child_name": {"type": "string"}}}), "invalid_schema"),
+            ("output", json!("certificate"), "not_available"),
+        ] {
+            let mut wrong = service.clone();
+            wrong[field] = value;
+            let refused = problem(app.post("/api/v1/admin/services", &admin.token, &wrong).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+            assert_eq!((error_fields(&refused), refused["errors"][0]["code"].as_str()), (vec![field.to_owned()], Some(code)));
+        }
+        let created = app.post("/api/v1/admin/services", &admin.token, &service).await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        assert_eq!(created.json::<Value>().await.unwrap()["form_version"], 1);
+        problem(app.post("/api/v1/admin/services", &admin.token, &service).await, StatusCode::CONFLICT).await;
+
+        let citizen = app.applicant("parent").await;
+        let form = json!({"applicant": form()["applicant"], "child_name": "Aruzhan"});
+        let first: Value = file(&app, &citizen, form.clone()).await.json().await.unwrap();
+        let first = first["id"].as_str().unwrap().to_owned();
+
+        // A new schema is version 2; the open draft keeps version 1 and is checked against it.
+        let changed = app.patch("/api/v1/admin/services/BIRTH_REGISTRATION", &admin.token, &json!({"form_schema": schema(&["hospital"])})).await;
+        assert_eq!(changed.json::<Value>().await.unwrap()["form_version"], 2);
+        attach(&app, &citizen, &first).await;
+        let submitted: Value = app.post_empty(&format!("/api/v1/requests/{first}/submit"), &citizen.token).await.json().await.unwrap();
+        assert_eq!((submitted["status"].as_str(), submitted["form_version"].as_i64()), (Some("submitted"), Some(1)));
+        let second: Value = file(&app, &citizen, form.clone()).await.json().await.unwrap();
+        assert_eq!(second["form_version"], 2);
+        let second = second["id"].as_str().unwrap().to_owned();
+        attach(&app, &citizen, &second).await;
+        let refused = problem(app.post_empty(&format!("/api/v1/requests/{second}/submit"), &citizen.token).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(error_fields(&refused), ["/hospital"]);
+
+        // Deactivated, it takes no new requests and leaves the public catalogue.
+        assert_eq!(app.patch("/api/v1/admin/services/BIRTH_REGISTRATION", &admin.token, &json!({"active": false})).await.status(), StatusCode::OK);
+        let services: Value = app.request(reqwest::Method::GET, "/api/v1/services", None, None).await.json().await.unwrap();
+        assert!(!services["items"].as_array().unwrap().iter().any(|s| s["code"] == "BIRTH_REGISTRATION"));
+        let refused = problem(file(&app, &citizen, form).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(error_fields(&refused), ["service"]);
+        let audit: Value = app.get("/api/v1/admin/audit", &admin.token).await.json().await.unwrap();
+        assert!(audit.to_string().contains("create_service") && audit.to_string().contains("update_service"));
+        problem(app.post("/api/v1/admin/services", &citizen.token, &service).await, StatusCode::FORBIDDEN).await;
+    }
+}

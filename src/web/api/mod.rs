@@ -10,6 +10,7 @@ mod health;
 mod queue;
 mod requests;
 mod review;
+mod services;
 mod verify;
 mod views;
 mod visas;
@@ -57,6 +58,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::POST, "/api/v1/admin/outbox/{id}/retry", admin::retry_email),
         endpoint(M::GET, "/api/v1/visa-types", catalog::visa_types),
         endpoint(M::GET, "/api/v1/services", catalog::services),
+        endpoint(M::POST, "/api/v1/admin/services", services::create),
+        endpoint(M::PATCH, "/api/v1/admin/services/{code}", services::update),
         endpoint(M::GET, "/api/v1/posts", catalog::posts),
         endpoint(M::GET, "/api/v1/refusal-grounds", catalog::refusal_grounds),
         endpoint(M::POST, "/api/v1/admin/posts", admin::create_post),

@@ -1,0 +1,236 @@
+//! Administrators manage the catalogue: a new consular service is a row (its form schema,
+//! documents, fee, review and output), never a code path. A changed form schema is a new form
+//! version; open cases keep the version they were written against. A service in use is
+//! deactivated, never deleted. Every change is audited.
+
+use serde_json::Value;
+
+use super::forms;
+use super::{Admin, Error, Result};
+use crate::db::catalog::{self, NewService, ServiceChanges, ServiceRow};
+use crate::db::{self, Db, admin_events};
+use crate::domain::FieldError;
+use crate::domain::service::{DocumentRequirement, Eligibility, Fee, OutputKind};
+
+/// Media types documents may be uploaded as.
+const MEDIA_TYPES: [&str; 3] = ["application/pdf", "image/jpeg", "image/png"];
+/// Largest document a service may accept, in bytes.
+const MAX_DOCUMENT_BYTES: u64 = 20 * 1024 * 1024;
+
+/// A service as an administrator describes it; on a change, `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceInput {
+    /// Display name.
+    pub name: Option<String>,
+    /// What the service is.
+    pub description: Option<String>,
+    /// Who may apply.
+    pub eligibility: Option<Eligibility>,
+    /// The form's JSON Schema.
+    pub form_schema: Option<Value>,
+    /// The documents it asks for.
+    pub documents: Option<Vec<DocumentRequirement>>,
+    /// The fee.
+    pub fee: Option<Fee>,
+    /// Whether the fee is paid before submission.
+    pub prepaid: Option<bool>,
+    /// Days to a decision.
+    pub processing_days: Option<i32>,
+    /// Whether approvals need a second person.
+    pub four_eyes: Option<bool>,
+    /// What approval produces (set once, on creation).
+    pub output: Option<OutputKind>,
+    /// Whether new cases may be opened.
+    pub active: Option<bool>,
+}
+
+fn check(input: &ServiceInput, creating: bool) -> Result<()> {
+    let mut problems = Vec::new();
+    let text = |field: &str, value: &Option<String>, max: usize, problems: &mut Vec<FieldError>| {
+        if let Some(value) = value
+            && (value.trim().is_empty() || value.chars().count() > max)
+        {
+            problems.push(FieldError::new(field, "invalid", format!("between 1 and {max} characters")));
+        }
+    };
+    text("name", &input.name, 200, &mut problems);
+    text("description", &input.description, 2000, &mut problems);
+    if creating {
+        for (field, present) in [
+            ("name", input.name.is_some()),
+            ("eligibility", input.eligibility.is_some()),
+            ("form_schema", input.form_schema.is_some()),
+            ("fee", input.fee.is_some()),
+            ("processing_days", input.processing_days.is_some()),
+            ("output", input.output.is_some()),
+        ] {
+            if !present {
+                problems.push(FieldError::required(field));
+            }
+        }
+    }
+    if let Some(schema) = &input.form_schema
+        && let Err(found) = forms::check_schema(schema)
+    {
+        problems.extend(found);
+    }
+    for (index, document) in input.documents.iter().flatten().enumerate() {
+        let kind_ok = !document.kind.is_empty()
+            && document.kind.len() <= 40
+            && document.kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let media_ok =
+            !document.media_types.is_empty() && document.media_types.iter().all(|m| MEDIA_TYPES.contains(&m.as_str()));
+        if !kind_ok || !media_ok || !(1..=MAX_DOCUMENT_BYTES).contains(&document.max_bytes) {
+            problems.push(FieldError::new(
+                format!("documents[{index}]"),
+                "invalid",
+                format!(
+                    "a kind of a-z, 0-9 and _, media types among {}, at most {MAX_DOCUMENT_BYTES} bytes",
+                    MEDIA_TYPES.join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(documents) = &input.documents {
+        let mut kinds: Vec<&str> = documents.iter().map(|d| d.kind.as_str()).collect();
+        kinds.sort_unstable();
+        if kinds.windows(2).any(|w| w[0] == w[1]) {
+            problems.push(FieldError::new("documents", "duplicate", "each kind once"));
+        }
+    }
+    if let Some(fee) = &input.fee
+        && (fee.amount_minor < 0 || fee.currency.len() != 3 || !fee.currency.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        problems.push(FieldError::new(
+            "fee",
+            "invalid",
+            "a non-negative amount in minor units and an ISO 4217 currency",
+        ));
+    }
+    if input.processing_days.is_some_and(|d| !(1..=365).contains(&d)) {
+        problems.push(FieldError::new("processing_days", "out_of_range", "between 1 and 365"));
+    }
+    // Only outputs this version can produce may be chosen; e-visas come with their visa settings.
+    if let Some(output) = input.output
+        && output != OutputKind::Decision
+    {
+        problems.push(FieldError::new(
+            "output",
+            "not_available",
+            format!("services whose output is {output} cannot be added through this route yet; use decision"),
+        ));
+    }
+    if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(problems)) }
+}
+
+fn documents_json(documents: &[DocumentRequirement]) -> Result<String> {
+    Ok(serde_json::to_string(documents)?)
+}
+
+/// Adds a service whose form is version 1 of `input.form_schema`.
+pub async fn create_service(
+    db: &Db,
+    admin: &Admin,
+    code: String,
+    input: ServiceInput,
+    request_id: String,
+) -> Result<ServiceRow> {
+    let code = code.trim().to_owned();
+    if code.len() < 2
+        || code.len() > 40
+        || !code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(Error::invalid_field("code", "invalid", "2 to 40 characters of A-Z, 0-9 and _"));
+    }
+    check(&input, true)?;
+    let actor = admin.id.clone();
+    db.write(move |conn| {
+        if catalog::find_service(conn, &code)?.is_some() {
+            return Err(Error::Conflict(format!("a service with the code {code} exists")));
+        }
+        let (Some(name), Some(eligibility), Some(schema), Some(fee), Some(days), Some(output)) = (
+            input.name.as_deref(),
+            input.eligibility,
+            input.form_schema.as_ref(),
+            input.fee.as_ref(),
+            input.processing_days,
+            input.output,
+        ) else {
+            return Err(Error::internal(anyhow::anyhow!("checked fields went missing")));
+        };
+        let now = db::now();
+        let documents = documents_json(input.documents.as_deref().unwrap_or_default())?;
+        catalog::insert_service(
+            conn,
+            &NewService {
+                code: &code,
+                name: name.trim(),
+                description: input.description.as_deref().unwrap_or_default().trim(),
+                eligibility: eligibility.as_str(),
+                form_version: 1,
+                documents: &documents,
+                fee_minor: fee.amount_minor,
+                currency: &fee.currency,
+                prepaid: input.prepaid.unwrap_or(false),
+                processing_days: days,
+                four_eyes: input.four_eyes.unwrap_or(false),
+                output: output.as_str(),
+                active: input.active.unwrap_or(true),
+                sort_order: 1000,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        catalog::insert_form(conn, &code, 1, &schema.to_string(), now)?;
+        let details = serde_json::json!({"name": name, "output": output.as_str(), "form_version": 1});
+        admin_events::record(conn, "create_service", &code, (Some(&actor), "admin"), details, Some(&request_id))?;
+        catalog::find_service(conn, &code)?.ok_or(Error::NotFound)
+    })
+    .await
+}
+
+/// Changes a service. A new form schema becomes the next form version.
+pub async fn update_service(
+    db: &Db,
+    admin: &Admin,
+    code: String,
+    input: ServiceInput,
+    request_id: String,
+) -> Result<ServiceRow> {
+    check(&input, false)?;
+    if input.output.is_some() {
+        return Err(Error::invalid_field("output", "immutable", "what a service produces is fixed when it is added"));
+    }
+    let actor = admin.id.clone();
+    db.write(move |conn| {
+        let service = catalog::find_service(conn, &code)?.ok_or(Error::NotFound)?;
+        let now = db::now();
+        let form_version = match &input.form_schema {
+            Some(schema) => {
+                let next = service.form_version + 1;
+                catalog::insert_form(conn, &code, next, &schema.to_string(), now)?;
+                Some(next)
+            }
+            None => None,
+        };
+        let changes = ServiceChanges {
+            name: input.name.map(|n| n.trim().to_owned()),
+            description: input.description.map(|d| d.trim().to_owned()),
+            eligibility: input.eligibility.map(|e| e.as_str().to_owned()),
+            form_version,
+            documents: input.documents.as_deref().map(documents_json).transpose()?,
+            fee_minor: input.fee.as_ref().map(|f| f.amount_minor),
+            currency: input.fee.map(|f| f.currency),
+            prepaid: input.prepaid,
+            processing_days: input.processing_days,
+            four_eyes: input.four_eyes,
+            active: input.active,
+            updated_at: Some(now),
+        };
+        catalog::update_service(conn, &code, &changes)?;
+        let details = serde_json::json!({"form_version": form_version, "active": input.active});
+        admin_events::record(conn, "update_service", &code, (Some(&actor), "admin"), details, Some(&request_id))?;
+        catalog::find_service(conn, &code)?.ok_or(Error::NotFound)
+    })
+    .await
+}
