@@ -394,40 +394,50 @@ pub fn next_claimable(conn: &mut AnyConnection, post: &str) -> QueryResult<Optio
     }
 }
 
-/// Number of a post's cases (drafts aside) by status.
-pub fn count_by_status(conn: &mut AnyConnection, post: &str) -> QueryResult<Vec<(String, i64)>> {
-    cases::table
-        .filter(cases::post_code.eq(post.to_owned()))
-        .filter(cases::status.ne(CaseStatus::Draft.as_str()))
-        .group_by(cases::status)
-        .select((cases::status, diesel::dsl::count_star()))
-        .load(conn)
+/// Number of a post's cases (drafts aside) by status, of one service or all.
+pub fn count_by_status(conn: &mut AnyConnection, post: &str, service: Option<&str>) -> QueryResult<Vec<(String, i64)>> {
+    let submitted =
+        cases::table.filter(cases::post_code.eq(post.to_owned())).filter(cases::status.ne(CaseStatus::Draft.as_str()));
+    let counted = (cases::status, diesel::dsl::count_star());
+    match service {
+        Some(service) => submitted
+            .filter(cases::service_code.eq(service.to_owned()))
+            .group_by(cases::status)
+            .select(counted)
+            .load(conn),
+        None => submitted.group_by(cases::status).select(counted).load(conn),
+    }
 }
 
-/// Number of a post's open cases past their decision deadline at `now`.
+/// Number of a post's open cases past their decision deadline at `now`, of one service or all.
 pub fn count_overdue(
     conn: &mut AnyConnection,
     post: &str,
+    service: Option<&str>,
     open: &[CaseStatus],
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
     let open: Vec<&str> = open.iter().map(|s| s.as_str()).collect();
-    cases::table
+    let mut query = cases::table
         .filter(cases::post_code.eq(post.to_owned()))
         .filter(cases::status.eq_any(open))
         .filter(cases::decision_deadline.lt(now))
-        .count()
-        .get_result(conn)
+        .into_boxed();
+    if let Some(service) = service {
+        query = query.filter(cases::service_code.eq(service.to_owned()));
+    }
+    query.count().get_result(conn)
 }
 
-/// A decided case's visa type, submission time and decision time.
+/// A decided case's service, submission time and decision time.
 pub type DecisionTime = (String, Option<NaiveDateTime>, Option<NaiveDateTime>);
 
 /// (visa type, submitted at, decided at) of a post's decided cases.
-pub fn decision_times(conn: &mut AnyConnection, post: &str) -> QueryResult<Vec<DecisionTime>> {
-    cases::table
-        .filter(cases::post_code.eq(post.to_owned()))
-        .filter(cases::decided_at.is_not_null())
-        .select((cases::service_code, cases::submitted_at, cases::decided_at))
-        .load(conn)
+pub fn decision_times(conn: &mut AnyConnection, post: &str, service: Option<&str>) -> QueryResult<Vec<DecisionTime>> {
+    let mut query =
+        cases::table.filter(cases::post_code.eq(post.to_owned())).filter(cases::decided_at.is_not_null()).into_boxed();
+    if let Some(service) = service {
+        query = query.filter(cases::service_code.eq(service.to_owned()));
+    }
+    query.select((cases::service_code, cases::submitted_at, cases::decided_at)).load(conn)
 }

@@ -78,6 +78,11 @@ backend_tests! {
         let history: Value = app.get(&format!("/api/v1/cases/{id}/events"), &officer.token).await.json().await.unwrap();
         let actions: Vec<&str> = history["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
         assert_eq!(actions, ["create", "edit", "upload_document", "submit", "claim", "approve"]);
+        let supervisor = app.staff("supervisor", "UTO-HQ").await;
+        let stats: Value = app.get("/api/v1/stats?service=CONSULAR_REGISTRATION", &supervisor.token).await.json().await.unwrap();
+        assert_eq!(stats["by_status"], json!({"approved": 1}));
+        let visas: Value = app.get("/api/v1/stats?service=TOURIST", &supervisor.token).await.json().await.unwrap();
+        assert_eq!(visas["by_status"], json!({}));
         let subject = app.eventual_scalar(&format!("SELECT subject AS value FROM outbox WHERE case_id = '{id}' AND event = 'approved'")).await;
         assert!(subject.contains("approved"), "{subject}");
 

@@ -127,6 +127,15 @@ pub async fn claim_next(state: web::Data<AppState>, user: Staff, request_id: Req
     })
 }
 
+/// Query of `GET /api/v1/stats`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsQuery {
+    /// Only cases of this service.
+    #[serde(default)]
+    service: Option<String>,
+}
+
 /// The statistics of a post.
 #[derive(Serialize)]
 pub struct Stats {
@@ -148,16 +157,22 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     Some(if values.len() % 2 == 0 { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] })
 }
 
-/// `GET /api/v1/stats`: counts by status, overdue cases and median time to decision per visa
-/// type, for the supervisor's post.
-pub async fn stats(state: web::Data<AppState>, user: Supervisor) -> AppResult<HttpResponse> {
+/// `GET /api/v1/stats`: counts by status, overdue cases and median time to decision per service,
+/// for the supervisor's post, of one service (`?service=`) or all.
+pub async fn stats(
+    state: web::Data<AppState>,
+    user: Supervisor,
+    query: web::Query<StatsQuery>,
+) -> AppResult<HttpResponse> {
     let post = staff_post(&user)?;
     let now = db::now();
+    let service = query.into_inner().service;
     let stats = crate::web::read(&state.db, move |conn| {
-        let by_status = cases::count_by_status(conn, &post)?.into_iter().collect();
-        let overdue = cases::count_overdue(conn, &post, &OPEN_STATUSES, now)?;
+        let service = service.as_deref();
+        let by_status = cases::count_by_status(conn, &post, service)?.into_iter().collect();
+        let overdue = cases::count_overdue(conn, &post, service, &OPEN_STATUSES, now)?;
         let mut durations: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        for (visa_type, submitted, decided) in cases::decision_times(conn, &post)? {
+        for (visa_type, submitted, decided) in cases::decision_times(conn, &post, service)? {
             if let (Some(submitted), Some(decided)) = (submitted, decided) {
                 let days = (decided - submitted).num_seconds() as f64 / 86_400.0;
                 durations.entry(visa_type).or_default().push(days);
