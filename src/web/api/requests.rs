@@ -1,22 +1,21 @@
 //! Consular requests, the applicant's side, for every service of the catalogue: the form is the
-//! service's own (checked against its JSON Schema), the documents are those it asks for. Each
-//! handler extracts, calls a use case of [`crate::app::applicant`] and renders.
+//! service's own (checked against its JSON Schema), the documents are those it asks for (their
+//! routes, and the history's, are the visa routes' own handlers). Each handler extracts, calls a
+//! use case of [`crate::app::applicant`] and renders.
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
-use bytes::Bytes;
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use tracing_actix_web::RequestId;
 
 use super::applications::WithdrawRequest;
-use super::views::{CaseView, DocumentView, EventView};
-use crate::app::applicant::{as_applicant, create, edit, respond, submit, upload, withdraw};
+use super::views::CaseView;
+use crate::app::applicant::{as_applicant, create, edit, respond, submit, withdraw};
 use crate::app::engine::{Audit, visible_case};
 use crate::app::{Applicant, CaseFile, User};
-use crate::db::{cases, documents, events};
+use crate::db::cases;
 use crate::startup::AppState;
-use crate::web::error::{AppError, AppResult};
-use crate::web::extract::{JsonBody, OptionalJsonBody, Page, PageQuery, declared_length, read_body};
+use crate::web::error::AppResult;
+use crate::web::extract::{JsonBody, OptionalJsonBody, Page, PageQuery};
 
 /// Body of `POST /api/v1/requests`.
 #[derive(Deserialize)]
@@ -98,44 +97,6 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(render(file, &user)))
 }
 
-/// `PUT /api/v1/requests/{id}/documents/{kind}`: a document of a kind the service asks for.
-pub async fn upload(
-    state: web::Data<AppState>,
-    user: User,
-    request_id: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    payload: web::Payload,
-) -> AppResult<HttpResponse> {
-    let (id, kind) = path.into_inner();
-    let media_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let user = as_applicant(&state.db, user, &id).await?;
-    let admitted = upload::admit(&state.db, &user, id, kind, media_type).await?;
-    let bytes: Bytes = read_body(&mut payload.into_inner(), declared_length(&req), admitted.max_bytes).await?;
-    let row =
-        upload::store(&state.db, &state.documents, &user, admitted, bytes, Audit::for_request(request_id)).await?;
-    Ok(HttpResponse::Ok().json(DocumentView::from(row)))
-}
-
-/// `GET /api/v1/requests/{id}/documents/{kind}`: the document's bytes.
-pub async fn download(
-    state: web::Data<AppState>,
-    user: User,
-    path: web::Path<(String, String)>,
-) -> AppResult<HttpResponse> {
-    let (id, kind) = path.into_inner();
-    let row = crate::web::read(&state.db, move |conn| {
-        let case = visible_case(conn, &id, &user)?;
-        documents::find(conn, &case.id, &kind)?.ok_or(AppError::NotFound)
-    })
-    .await?;
-    let bytes = state.documents.get(&row.storage_key).await.map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type(row.content_type)
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes))
-}
-
 /// `POST /api/v1/requests/{id}/submit`: checks every rule and submits, or lists every problem.
 pub async fn submit(
     state: web::Data<AppState>,
@@ -183,16 +144,4 @@ pub async fn respond(
     let id = path.into_inner();
     let file = respond::respond(&state.db, state.config.clone(), &user, id, body.0.message, audit).await?;
     Ok(HttpResponse::Ok().json(render(file, &user)))
-}
-
-/// `GET /api/v1/requests/{id}/events` (and `/api/v1/cases/{id}/events`): the history.
-pub async fn events(state: web::Data<AppState>, user: User, path: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let items = crate::web::read(&state.db, move |conn| {
-        let case = visible_case(conn, &id, &user)?;
-        let rows = events::list_for_case(conn, &case.id)?;
-        Ok(rows.into_iter().filter_map(|row| EventView::for_viewer(row, user.role)).collect::<Vec<_>>())
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
