@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
 
+use super::review::{Shape, ok};
 use super::views::{ApplicationView, EventView};
 use crate::app::applicant::{as_applicant, create, edit, submit, withdraw};
 use crate::app::engine::{Audit, visible_case};
@@ -93,16 +94,21 @@ pub async fn list(state: web::Data<AppState>, user: User, query: web::Query<Page
     Ok(HttpResponse::Ok().json(items))
 }
 
-/// `GET /api/v1/applications/{id}`.
-pub async fn get(state: web::Data<AppState>, user: User, path: web::Path<String>) -> AppResult<HttpResponse> {
+/// `GET /api/v1/applications/{id}` (and `/api/v1/requests/{id}`, `/api/v1/cases/{id}`).
+pub async fn get(
+    state: web::Data<AppState>,
+    user: User,
+    shape: Shape,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let role = user.role;
+    let viewer = user.clone();
     let file = crate::web::read(&state.db, move |conn| {
         let case = visible_case(conn, &id, &user)?;
         Ok(CaseFile::load(conn, &case.id)?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(render(file, role)))
+    Ok(ok(shape, file, &viewer))
 }
 
 /// `PATCH /api/v1/applications/{id}`: a JSON merge patch (RFC 7396) of the application, while
@@ -140,10 +146,11 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(render(file, user.role)))
 }
 
-/// `POST /api/v1/applications/{id}/submit`: checks every rule and submits, or lists every problem.
+/// `POST /api/v1/applications/{id}/submit` (and `/api/v1/requests/{id}/submit`): checks every rule and submits, or lists every problem.
 pub async fn submit(
     state: web::Data<AppState>,
     user: User,
+    shape: Shape,
     request_id: RequestId,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -151,8 +158,8 @@ pub async fn submit(
     let user = as_applicant(&state.db, user, &id).await?;
     let file = submit::submit(&state.db, state.config.clone(), &user, id, Audit::for_request(request_id))
         .await
-        .map_err(visa_vocabulary)?;
-    Ok(HttpResponse::Ok().json(render(file, user.role)))
+        .map_err(|err| if shape == Shape::Application { visa_vocabulary(err) } else { err.into() })?;
+    Ok(ok(shape, file, &user))
 }
 
 /// Body of `POST /api/v1/applications/{id}/withdraw`.
@@ -163,17 +170,11 @@ pub struct WithdrawRequest {
     reason: Option<String>,
 }
 
-impl WithdrawRequest {
-    /// The reason given, if any.
-    pub fn reason(self) -> Option<String> {
-        self.reason
-    }
-}
-
-/// `POST /api/v1/applications/{id}/withdraw`: the applicant withdraws before a decision.
+/// `POST /api/v1/applications/{id}/withdraw` (and `/api/v1/requests/{id}/withdraw`): the applicant withdraws before a decision.
 pub async fn withdraw(
     state: web::Data<AppState>,
     user: User,
+    shape: Shape,
     request_id: RequestId,
     path: web::Path<String>,
     body: OptionalJsonBody<WithdrawRequest>,
@@ -183,7 +184,7 @@ pub async fn withdraw(
     let reason = body.0.reason;
     let audit = Audit::for_request(request_id);
     let file = withdraw::withdraw(&state.db, state.config.clone(), &user, id, reason, audit).await?;
-    Ok(HttpResponse::Ok().json(render(file, user.role)))
+    Ok(ok(shape, file, &user))
 }
 
 /// `GET /api/v1/applications/{id}/events`: the case's history.

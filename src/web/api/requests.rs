@@ -1,21 +1,21 @@
 //! Consular requests, the applicant's side, for every service of the catalogue: the form is the
-//! service's own (checked against its JSON Schema), the documents are those it asks for (their
-//! routes, and the history's, are the visa routes' own handlers). Each handler extracts, calls a
+//! service's own (checked against its JSON Schema), the documents are those it asks for (reading,
+//! documents, submitting, withdrawing, answering and the history are the visa routes' handlers,
+//! answering in the service-neutral shape). Each handler extracts, calls a
 //! use case of [`crate::app::applicant`] and renders.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use tracing_actix_web::RequestId;
 
-use super::applications::WithdrawRequest;
 use super::views::CaseView;
-use crate::app::applicant::{as_applicant, create, edit, respond, submit, withdraw};
-use crate::app::engine::{Audit, visible_case};
+use crate::app::applicant::{as_applicant, create, edit};
+use crate::app::engine::Audit;
 use crate::app::{Applicant, CaseFile, User};
 use crate::db::cases;
 use crate::startup::AppState;
 use crate::web::error::AppResult;
-use crate::web::extract::{JsonBody, OptionalJsonBody, Page, PageQuery};
+use crate::web::extract::{JsonBody, Page, PageQuery};
 
 /// Body of `POST /api/v1/requests`.
 #[derive(Deserialize)]
@@ -67,18 +67,6 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// `GET /api/v1/requests/{id}` (and `GET /api/v1/cases/{id}` for staff).
-pub async fn get(state: web::Data<AppState>, user: User, path: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let viewer = user.clone();
-    let file = crate::web::read(&state.db, move |conn| {
-        let case = visible_case(conn, &id, &user)?;
-        Ok(CaseFile::load(conn, &case.id)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(render(file, &viewer)))
-}
-
 /// `PATCH /api/v1/requests/{id}`: a JSON merge patch (RFC 7396) of the form.
 pub async fn update(
     state: web::Data<AppState>,
@@ -94,54 +82,5 @@ pub async fn update(
     let changes = edit::Changes { service: None, post: None, form_patch: patch, fields };
     let audit = Audit::for_request(request_id);
     let file = edit::edit(&state.db, state.config.clone(), &user, id, changes, audit).await?;
-    Ok(HttpResponse::Ok().json(render(file, &user)))
-}
-
-/// `POST /api/v1/requests/{id}/submit`: checks every rule and submits, or lists every problem.
-pub async fn submit(
-    state: web::Data<AppState>,
-    user: User,
-    request_id: RequestId,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let user = as_applicant(&state.db, user, &id).await?;
-    let file = submit::submit(&state.db, state.config.clone(), &user, id, Audit::for_request(request_id)).await?;
-    Ok(HttpResponse::Ok().json(render(file, &user)))
-}
-
-/// `POST /api/v1/requests/{id}/withdraw`: withdraws before a decision.
-pub async fn withdraw(
-    state: web::Data<AppState>,
-    user: User,
-    request_id: RequestId,
-    path: web::Path<String>,
-    body: OptionalJsonBody<WithdrawRequest>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let user = as_applicant(&state.db, user, &id).await?;
-    let audit = Audit::for_request(request_id);
-    let file = withdraw::withdraw(&state.db, state.config.clone(), &user, id, body.0.reason(), audit).await?;
-    Ok(HttpResponse::Ok().json(render(file, &user)))
-}
-
-/// Body of `POST /api/v1/requests/{id}/respond`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RespondBody {
-    message: Option<String>,
-}
-
-/// `POST /api/v1/requests/{id}/respond`: answers a request for information.
-pub async fn respond(
-    state: web::Data<AppState>,
-    user: Applicant,
-    request_id: RequestId,
-    path: web::Path<String>,
-    body: JsonBody<RespondBody>,
-) -> AppResult<HttpResponse> {
-    let audit = Audit::for_request(request_id);
-    let id = path.into_inner();
-    let file = respond::respond(&state.db, state.config.clone(), &user, id, body.0.message, audit).await?;
     Ok(HttpResponse::Ok().json(render(file, &user)))
 }

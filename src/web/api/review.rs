@@ -25,7 +25,7 @@ use crate::web::error::AppResult;
 use crate::web::extract::JsonBody;
 
 /// The shape a case takes in an answer: a visa application's under `/api/v1/applications`, the
-/// service-neutral one under `/api/v1/cases`. The same handlers serve both.
+/// service-neutral one under `/api/v1/cases` and `/api/v1/requests`. The same handlers serve all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
     /// [`ApplicationView`](super::views::ApplicationView).
@@ -39,11 +39,12 @@ impl FromRequest for Shape {
     type Future = Ready<Result<Shape, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(Ok(if req.path().starts_with("/api/v1/cases/") { Shape::Case } else { Shape::Application }))
+        let neutral = ["/api/v1/cases/", "/api/v1/requests/"].iter().any(|prefix| req.path().starts_with(prefix));
+        ready(Ok(if neutral { Shape::Case } else { Shape::Application }))
     }
 }
 
-fn ok(shape: Shape, file: CaseFile, viewer: &User) -> HttpResponse {
+pub(super) fn ok(shape: Shape, file: CaseFile, viewer: &User) -> HttpResponse {
     match shape {
         Shape::Application => HttpResponse::Ok().json(render(file, viewer.role)),
         Shape::Case => HttpResponse::Ok().json(CaseView::new(file, viewer.role)),

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
 use crate::app::CaseFile;
+use crate::db::cases::CaseRow;
 use crate::db::catalog::RefusalGroundRow;
 use crate::db::catalog::{PostRow, ServiceRow, VisaType};
 use crate::db::documents::DocumentRow;
@@ -126,6 +127,20 @@ impl From<DocumentRow> for DocumentView {
     }
 }
 
+/// The decision of a case as a viewer may see it: applicants see only final ones. A stored value
+/// that no longer parses (it was written by this code, so it should not happen) is logged and
+/// left out rather than failing the listing.
+fn shown_decision(case: &CaseRow, staff: bool) -> Option<Decision> {
+    case.decision
+        .as_deref()
+        .and_then(|d| {
+            serde_json::from_str::<Decision>(d)
+                .map_err(|err| tracing::error!(case = %case.id, error = %err, "stored decision does not parse"))
+                .ok()
+        })
+        .filter(|d| staff || d.is_final())
+}
+
 /// A visa application with its form and documents.
 #[derive(Serialize)]
 pub struct ApplicationView {
@@ -167,15 +182,7 @@ impl ApplicationView {
             tracing::error!(case = %case.id, error = %err, "stored form does not parse");
             VisaApplicationForm::default()
         });
-        let decision = case
-            .decision
-            .as_deref()
-            .and_then(|d| {
-                serde_json::from_str::<Decision>(d)
-                    .map_err(|err| tracing::error!(case = %case.id, error = %err, "stored decision does not parse"))
-                    .ok()
-            })
-            .filter(|d| staff || d.is_final());
+        let decision = shown_decision(&case, staff);
         ApplicationView {
             id: case.id,
             reference: case.reference,
@@ -259,11 +266,7 @@ impl CaseView {
             tracing::error!(case = %case.id, error = %err, "stored form does not parse");
             serde_json::Value::Null
         });
-        let decision = case
-            .decision
-            .as_deref()
-            .and_then(|d| serde_json::from_str::<Decision>(d).ok())
-            .filter(|d| staff || d.is_final());
+        let decision = shown_decision(&case, staff);
         CaseView {
             id: case.id,
             reference: case.reference,
