@@ -28,6 +28,9 @@ pub struct Config {
     /// Key of the verification log's passport-number digests, at least 32 bytes
     /// (`EVISA_LOG_HMAC_SECRET`); generated under the data directory when absent.
     pub log_hmac_secret: Option<String>,
+    /// Secret shared with the payment provider, whose callbacks carry an HMAC-SHA256 of their
+    /// body under it (`EVISA_PAYMENT_SECRET`); generated under the data directory when absent.
+    pub payment_secret: Option<String>,
     /// `iss` of access tokens (`EVISA_JWT_ISSUER`, default the public URL).
     pub jwt_issuer: String,
     /// `aud` of access tokens (`EVISA_JWT_AUDIENCE`).
@@ -142,6 +145,7 @@ impl Config {
             hq_post: "UTO-HQ".into(),
             jwt_secret: None,
             log_hmac_secret: None,
+            payment_secret: None,
             jwt_audience: "evisa-api".into(),
             jwt_ttl_secs: 1800,
             admin_email: "admin@evisa.local".into(),
@@ -211,6 +215,7 @@ impl Config {
         }
         config.jwt_secret = var("EVISA_JWT_SECRET");
         config.log_hmac_secret = var("EVISA_LOG_HMAC_SECRET");
+        config.payment_secret = var("EVISA_PAYMENT_SECRET");
         if let Some(audience) = var("EVISA_JWT_AUDIENCE") {
             config.jwt_audience = audience;
         }
@@ -253,6 +258,11 @@ impl Config {
             && secret.len() < 32
         {
             bail!("EVISA_LOG_HMAC_SECRET must be at least 32 bytes long");
+        }
+        if let Some(secret) = &self.payment_secret
+            && secret.len() < 32
+        {
+            bail!("EVISA_PAYMENT_SECRET must be at least 32 bytes long");
         }
         if self.jwt_ttl_secs == 0 || self.db_pool_size == 0 || self.login_burst == 0 || self.login_period_secs == 0 {
             bail!(

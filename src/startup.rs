@@ -53,6 +53,8 @@ pub struct AppState {
     pub checks: CheckLog,
     /// Key of the passport-number digests in the verification log.
     pub log_key: Vec<u8>,
+    /// Key of the payment provider's callback signatures.
+    pub payment_key: Vec<u8>,
     /// API clients recently authenticated, by key prefix, with when they were loaded.
     pub client_cache:
         std::sync::Mutex<std::collections::HashMap<String, (crate::db::clients::ClientRow, std::time::Instant)>>,
@@ -75,6 +77,13 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         Some(secret) => secret.as_bytes().to_vec(),
         None => load_or_create_secret(&config.data_dir.join("secrets").join("log-hmac.key"))?,
     };
+    let payment_key = match &config.payment_secret {
+        Some(secret) => secret.as_bytes().to_vec(),
+        // The file's hex text is the secret, as the provider is given it.
+        None => {
+            hex::encode(load_or_create_secret(&config.data_dir.join("secrets").join("payment-hmac.key"))?).into_bytes()
+        }
+    };
     let tokens = TokenService::new(&secret, &config.jwt_issuer, &config.jwt_audience, config.jwt_ttl_secs);
     let documents = DocumentStore::open(&config)?;
     let login_throttle = LoginThrottle::new(config.login_burst, Duration::from_secs(config.login_period_secs));
@@ -86,6 +95,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         limits: RateLimits::new(config.verify_rate_limit, config.ip_rate_limit),
         checks: CheckLog::start(db.clone())?,
         log_key,
+        payment_key,
         client_cache: std::sync::Mutex::new(std::collections::HashMap::new()),
         sessions: crate::auth::sessions::Sessions::default(),
         config: Arc::new(config),
@@ -112,6 +122,11 @@ fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
             },
         )?;
         tracing::info!(post = %config.hq_post, "seeded the headquarters post");
+    }
+    let added = crate::app::catalogue::seed(&mut conn)
+        .map_err(|e| anyhow::anyhow!("seeding the catalogue: {}", describe(&e)))?;
+    if !added.is_empty() {
+        tracing::info!(services = ?added, "seeded consular services");
     }
     if users::admin_exists(&mut conn)? {
         return Ok(());
@@ -165,7 +180,7 @@ fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     }
     let secret: [u8; 48] = rand::rng().random();
     write_private(path, hex::encode(secret).as_bytes())?;
-    tracing::info!(path = %path.display(), "generated a new access-token secret");
+    tracing::info!(path = %path.display(), "generated a new secret");
     Ok(secret.to_vec())
 }
 

@@ -3,12 +3,13 @@
 //! version; open cases keep the version they were written against. A service in use is
 //! deactivated, never deleted. Every change is audited.
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::forms;
 use super::{Admin, Error, Result};
 use crate::db::catalog::{self, NewService, ServiceChanges, ServiceRow};
-use crate::db::{self, Db, admin_events};
+use crate::db::{self, AnyConnection, Db, admin_events};
 use crate::domain::FieldError;
 use crate::domain::service::{DocumentRequirement, Eligibility, Fee, OutputKind};
 
@@ -110,14 +111,13 @@ fn check(input: &ServiceInput, creating: bool) -> Result<()> {
     if input.processing_days.is_some_and(|d| !(1..=365).contains(&d)) {
         problems.push(FieldError::new("processing_days", "out_of_range", "between 1 and 365"));
     }
-    // Only outputs this version can produce may be chosen; e-visas come with their visa settings.
-    if let Some(output) = input.output
-        && output != OutputKind::Decision
-    {
+    // E-visa services come with their visa settings (category, entries, stay), which this route
+    // does not take.
+    if input.output == Some(OutputKind::EVisa) {
         problems.push(FieldError::new(
             "output",
             "not_available",
-            format!("services whose output is {output} cannot be added through this route yet; use decision"),
+            "visa types are not added through this route; use certificate, appointment or decision",
         ));
     }
     if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(problems)) }
@@ -125,6 +125,66 @@ fn check(input: &ServiceInput, creating: bool) -> Result<()> {
 
 fn documents_json(documents: &[DocumentRequirement]) -> Result<String> {
     Ok(serde_json::to_string(documents)?)
+}
+
+fn check_code(code: &str) -> Result<()> {
+    if code.len() < 2
+        || code.len() > 40
+        || !code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(Error::invalid_field("code", "invalid", "2 to 40 characters of A-Z, 0-9 and _"));
+    }
+    Ok(())
+}
+
+/// Stores a checked new service with version 1 of its form, and audits it as done by `actor`
+/// (`None`: the service itself, seeding).
+fn insert_new(
+    conn: &mut AnyConnection,
+    code: &str,
+    input: &ServiceInput,
+    sort_order: i32,
+    actor: Option<&str>,
+    request_id: Option<&str>,
+) -> Result<()> {
+    let (Some(name), Some(eligibility), Some(schema), Some(fee), Some(days), Some(output)) = (
+        input.name.as_deref(),
+        input.eligibility,
+        input.form_schema.as_ref(),
+        input.fee.as_ref(),
+        input.processing_days,
+        input.output,
+    ) else {
+        return Err(Error::internal(anyhow::anyhow!("checked fields went missing")));
+    };
+    let now = db::now();
+    let documents = documents_json(input.documents.as_deref().unwrap_or_default())?;
+    catalog::insert_service(
+        conn,
+        &NewService {
+            code,
+            name: name.trim(),
+            description: input.description.as_deref().unwrap_or_default().trim(),
+            eligibility: eligibility.as_str(),
+            form_version: 1,
+            documents: &documents,
+            fee_minor: fee.amount_minor,
+            currency: &fee.currency,
+            prepaid: input.prepaid.unwrap_or(false),
+            processing_days: days,
+            four_eyes: input.four_eyes.unwrap_or(false),
+            output: output.as_str(),
+            active: input.active.unwrap_or(true),
+            sort_order,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    catalog::insert_form(conn, code, 1, &schema.to_string(), now)?;
+    let details = serde_json::json!({"name": name, "output": output.as_str(), "form_version": 1});
+    let role = if actor.is_some() { "admin" } else { "system" };
+    admin_events::record(conn, "create_service", code, (actor, role), details, request_id)?;
+    Ok(())
 }
 
 /// Adds a service whose form is version 1 of `input.form_schema`.
@@ -136,57 +196,69 @@ pub async fn create_service(
     request_id: String,
 ) -> Result<ServiceRow> {
     let code = code.trim().to_owned();
-    if code.len() < 2
-        || code.len() > 40
-        || !code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-    {
-        return Err(Error::invalid_field("code", "invalid", "2 to 40 characters of A-Z, 0-9 and _"));
-    }
+    check_code(&code)?;
     check(&input, true)?;
     let actor = admin.id.clone();
     db.write(move |conn| {
         if catalog::find_service(conn, &code)?.is_some() {
             return Err(Error::Conflict(format!("a service with the code {code} exists")));
         }
-        let (Some(name), Some(eligibility), Some(schema), Some(fee), Some(days), Some(output)) = (
-            input.name.as_deref(),
-            input.eligibility,
-            input.form_schema.as_ref(),
-            input.fee.as_ref(),
-            input.processing_days,
-            input.output,
-        ) else {
-            return Err(Error::internal(anyhow::anyhow!("checked fields went missing")));
-        };
-        let now = db::now();
-        let documents = documents_json(input.documents.as_deref().unwrap_or_default())?;
-        catalog::insert_service(
-            conn,
-            &NewService {
-                code: &code,
-                name: name.trim(),
-                description: input.description.as_deref().unwrap_or_default().trim(),
-                eligibility: eligibility.as_str(),
-                form_version: 1,
-                documents: &documents,
-                fee_minor: fee.amount_minor,
-                currency: &fee.currency,
-                prepaid: input.prepaid.unwrap_or(false),
-                processing_days: days,
-                four_eyes: input.four_eyes.unwrap_or(false),
-                output: output.as_str(),
-                active: input.active.unwrap_or(true),
-                sort_order: 1000,
-                created_at: now,
-                updated_at: now,
-            },
-        )?;
-        catalog::insert_form(conn, &code, 1, &schema.to_string(), now)?;
-        let details = serde_json::json!({"name": name, "output": output.as_str(), "form_version": 1});
-        admin_events::record(conn, "create_service", &code, (Some(&actor), "admin"), details, Some(&request_id))?;
+        insert_new(conn, &code, &input, 1000, Some(&actor), Some(&request_id))?;
         catalog::find_service(conn, &code)?.ok_or(Error::NotFound)
     })
     .await
+}
+
+/// A service of the seeded catalogue, as `assets/catalogue/services.json` describes it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedService {
+    code: String,
+    name: String,
+    description: String,
+    eligibility: Eligibility,
+    form_schema: Value,
+    documents: Vec<DocumentRequirement>,
+    fee: Fee,
+    prepaid: bool,
+    processing_days: i32,
+    four_eyes: bool,
+    output: OutputKind,
+}
+
+/// The consular services every installation starts with, beside the visa types.
+const SEEDED: &str = include_str!("../../assets/catalogue/services.json");
+
+/// Adds each seeded service whose code the catalogue does not hold yet, checked like an
+/// administrator's; services already present (seeded before, or changed or deactivated since)
+/// are left as they are. Returns the codes added.
+pub fn seed(conn: &mut AnyConnection) -> Result<Vec<String>> {
+    let seeds: Vec<SeedService> = serde_json::from_str(SEEDED)?;
+    let mut added = Vec::new();
+    for (index, seed) in seeds.into_iter().enumerate() {
+        if catalog::find_service(conn, &seed.code)?.is_some() {
+            continue;
+        }
+        let input = ServiceInput {
+            name: Some(seed.name),
+            description: Some(seed.description),
+            eligibility: Some(seed.eligibility),
+            form_schema: Some(seed.form_schema),
+            documents: Some(seed.documents),
+            fee: Some(seed.fee),
+            prepaid: Some(seed.prepaid),
+            processing_days: Some(seed.processing_days),
+            four_eyes: Some(seed.four_eyes),
+            output: Some(seed.output),
+            active: Some(true),
+        };
+        check_code(&seed.code)?;
+        check(&input, true)?;
+        let order = 100 + i32::try_from(index).unwrap_or(0);
+        db::write_transaction(conn, |conn| insert_new(conn, &seed.code, &input, order, None, None))?;
+        added.push(seed.code);
+    }
+    Ok(added)
 }
 
 /// Changes a service. A new form schema becomes the next form version.

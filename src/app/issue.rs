@@ -4,7 +4,7 @@
 use crate::app::engine::output_of;
 use crate::db::cases;
 use crate::domain::service::OutputKind;
-use crate::outputs::e_visa;
+use crate::outputs::{certificate, e_visa};
 use crate::startup::AppState;
 
 /// Issues the output of the approved case `case_id`. Safe to repeat: each issuer finishes what
@@ -16,6 +16,7 @@ pub async fn issue(state: &AppState, case_id: &str) -> anyhow::Result<()> {
     drop(conn);
     match output {
         OutputKind::EVisa => e_visa::issue::issue(state, case_id).await,
+        OutputKind::Certificate => certificate::issue::issue(state, case_id).await,
         other => anyhow::bail!("no issuer for {other} outputs"),
     }
 }

@@ -6,12 +6,14 @@
 
 pub mod accounts;
 pub mod applicant;
+pub mod appointments;
 pub mod catalogue;
 pub mod clients;
 pub mod engine;
 pub mod error;
 pub mod forms;
 pub mod issue;
+pub mod payments;
 pub mod register;
 pub mod review;
 pub mod staff_accounts;
@@ -19,8 +21,10 @@ pub mod staff_accounts;
 pub use error::{Error, Result};
 
 use crate::db::AnyConnection;
+use crate::db::appointments::AppointmentRow;
 use crate::db::cases::{self, CaseRow};
 use crate::db::documents::{self, DocumentRow};
+use crate::db::fees::CaseFeeRow;
 use crate::domain::role::Role;
 
 /// The authenticated person acting, whatever surface they came through.
@@ -99,6 +103,10 @@ pub struct CaseFile {
     pub documents: Vec<DocumentRow>,
     /// The number of the document issued for it (for an e-visa, the visa number).
     pub issued_number: Option<String>,
+    /// The fee it owes and what has been paid.
+    pub fee: Option<CaseFeeRow>,
+    /// Its appointment, once booked.
+    pub appointment: Option<AppointmentRow>,
 }
 
 impl CaseFile {
@@ -112,7 +120,9 @@ impl CaseFile {
     pub fn of(conn: &mut AnyConnection, case: CaseRow) -> Result<CaseFile> {
         let documents = documents::for_case(conn, &case.id)?;
         let issued_number = crate::outputs::issued_number(conn, &case)?;
-        Ok(CaseFile { case, documents, issued_number })
+        let fee = crate::db::fees::for_case(conn, &case.id)?;
+        let appointment = crate::db::appointments::for_case(conn, &case.id)?;
+        Ok(CaseFile { case, documents, issued_number, fee, appointment })
     }
 }
 

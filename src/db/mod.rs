@@ -5,11 +5,14 @@
 //! HTTP workers never wait on the database.
 
 pub mod admin_events;
+pub mod appointments;
 pub mod cases;
 pub mod catalog;
+pub mod certificates;
 pub mod clients;
 pub mod documents;
 pub mod events;
+pub mod fees;
 pub mod jobs;
 pub mod keys;
 pub mod outbox;

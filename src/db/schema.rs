@@ -292,6 +292,86 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The fee each case owes and what has been paid towards it.
+    case_fees (case_id) {
+        case_id -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        paid_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Payments reported by the payment provider, once per transaction.
+    payments (transaction_id) {
+        transaction_id -> Text,
+        case_id -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        status -> Text,
+        body_sha256 -> Text,
+        answer -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Signed certificates.
+    certificates (document_number) {
+        document_number -> Text,
+        case_id -> Text,
+        service_code -> Text,
+        surname -> Text,
+        given_names -> Text,
+        date_of_birth -> Date,
+        nationality -> Text,
+        issuing_state -> Text,
+        issuing_post -> Text,
+        issue_date -> Date,
+        kid -> Text,
+        status -> Text,
+        pdf_key -> Nullable<Text>,
+        pdf_sha256 -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+        revocation_grounds -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Each post's appointment schedule.
+    post_schedules (post_code) {
+        post_code -> Text,
+        slot_minutes -> Integer,
+        capacity_per_slot -> Integer,
+        hours -> Text,
+        closed_dates -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Appointments booked per slot.
+    appointment_slots (post_code, starts_at) {
+        post_code -> Text,
+        starts_at -> Timestamp,
+        booked -> Integer,
+    }
+}
+
+diesel::table! {
+    /// The appointment of each case.
+    appointments (case_id) {
+        case_id -> Text,
+        post_code -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(cases -> posts (post_code));
 diesel::joinable!(visa_services -> services (service_code));
 diesel::joinable!(case_events -> cases (case_id));

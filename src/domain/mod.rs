@@ -12,6 +12,7 @@ pub mod mrz;
 pub mod password_policy;
 pub mod reference;
 pub mod role;
+pub mod schedule;
 pub mod service;
 pub mod status;
 pub mod verification;

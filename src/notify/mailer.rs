@@ -59,6 +59,11 @@ impl Transport {
     }
 }
 
+/// The media type of an attachment, by its file name: PDF documents and iCalendar appointments.
+fn attachment_type(name: &str) -> &'static str {
+    if name.ends_with(".ics") { "text/calendar; charset=utf-8; method=PUBLISH" } else { "application/pdf" }
+}
+
 /// Builds the MIME message of an outbox row: multipart/alternative text and HTML, and the
 /// attachment if any.
 pub fn build(config: &Config, email: &EmailRow, attachment: Option<Vec<u8>>) -> anyhow::Result<Message> {
@@ -69,7 +74,7 @@ pub fn build(config: &Config, email: &EmailRow, attachment: Option<Vec<u8>>) -> 
         Message::builder().from(from).to(to).subject(&email.subject).message_id(Some(email.message_id.clone()));
     let message = match (attachment, &email.attachment_name) {
         (Some(bytes), Some(name)) => {
-            let content_type = ContentType::parse("application/pdf")?;
+            let content_type = ContentType::parse(attachment_type(name))?;
             let part: SinglePart = Attachment::new(name.clone()).body(bytes, content_type);
             builder.multipart(MultiPart::mixed().multipart(alternative).singlepart(part))?
         }

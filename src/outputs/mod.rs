@@ -1,7 +1,9 @@
-//! What approving a case produces, one module per output kind: the e-visa now, certificates and
-//! appointments beside it later. The engine asks the case's output for the rules only it knows
-//! (extra submission checks, the terms of an approval) and hands approved cases to its issuer.
+//! What approving a case produces, one module per output kind: the e-visa and the certificate
+//! (appointments are booked by the applicant, see [`crate::app::appointments`]). The engine asks
+//! the case's output for the rules only it knows (extra submission checks, the terms of an
+//! approval) and hands approved cases to its issuer.
 
+pub mod certificate;
 pub mod e_visa;
 
 use serde_json::Value;
@@ -88,11 +90,19 @@ pub fn revoke(
 ) -> app::Result<Option<String>> {
     match output {
         OutputKind::EVisa => e_visa::rules::revoke(conn, case, grounds),
-        OutputKind::Certificate | OutputKind::Appointment | OutputKind::Decision => Ok(None),
+        OutputKind::Certificate => certificate::revoke(conn, case, grounds),
+        OutputKind::Appointment | OutputKind::Decision => Ok(None),
     }
 }
 
-/// The number of the document issued for `case`, once issued (the visa number of an e-visa).
+/// The number of the document issued for `case`, once issued (the visa number of an e-visa, the
+/// certificate's number).
 pub fn issued_number(conn: &mut AnyConnection, case: &CaseRow) -> app::Result<Option<String>> {
-    Ok(crate::db::visas::for_case(conn, &case.id)?.filter(|v| v.status != "issuing").map(|v| v.visa_number))
+    if case.service == OutputKind::EVisa.family() {
+        return Ok(crate::db::visas::for_case(conn, &case.id)?
+            .filter(|v| v.status != "issuing")
+            .map(|v| v.visa_number));
+    }
+    let certificate = crate::db::certificates::for_case(conn, &case.id)?;
+    Ok(certificate.filter(|c| c.status != "issuing").map(|c| c.document_number))
 }

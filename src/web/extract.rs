@@ -33,6 +33,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
+/// A JSON request body as the raw bytes it arrived as, for callers that authenticate the exact
+/// bytes (signed callbacks) before parsing them with [`parse_json`].
+pub struct RawJsonBody(pub Bytes);
+
+impl FromRequest for RawJsonBody {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = json_body(req, payload);
+        Box::pin(async move { Ok(RawJsonBody(body.await?.unwrap_or_default())) })
+    }
+}
+
 /// Like [`JsonBody`], but an empty body stands for `T::default()`.
 pub struct OptionalJsonBody<T>(pub T);
 

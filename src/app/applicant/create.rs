@@ -9,6 +9,7 @@ use crate::app::{Applicant, CaseFile, Error, Result};
 use crate::config::Config;
 use crate::db::cases::{self, NewCase};
 use crate::db::catalog::{self, ServiceRow};
+use crate::db::fees::{self, CaseFeeRow};
 use crate::db::{self, AnyConnection, Db};
 use crate::domain::FieldError;
 use crate::domain::reference::{counter_scope, format_reference};
@@ -94,6 +95,13 @@ pub async fn create(db: &Db, config: Arc<Config>, user: &Applicant, draft: Draft
                 form_version: service.form_version,
             },
         )?;
+        let fee = CaseFeeRow {
+            case_id: id.clone(),
+            amount_minor: service.fee.amount_minor,
+            currency: service.fee.currency.clone(),
+            paid_minor: 0,
+        };
+        fees::insert(conn, &fee)?;
         engine::record(conn, &id, "create", None, CaseStatus::Draft, &Actor::from(&*user), &audit, now)?;
         CaseFile::load(conn, &id)
     })

@@ -11,10 +11,10 @@ use crate::app::forms::{self, Stage};
 use crate::app::{Applicant, CaseFile, Error, Result};
 use crate::config::Config;
 use crate::db::cases::{CaseRow, TransitionChanges};
-use crate::db::documents;
 use crate::db::{self, AnyConnection, Db, catalog, users};
+use crate::db::{documents, fees};
 use crate::domain::FieldError;
-use crate::domain::service::OutputKind;
+use crate::domain::service::{Fee, OutputKind};
 use crate::domain::status::{Action, CaseStatus};
 use crate::outputs::{self, CheckedForm};
 
@@ -49,6 +49,17 @@ pub(crate) fn submission_problems(
     };
     if let Err(Error::Invalid(refused)) = check_eligibility(&service, &identity, &config.issuing_state) {
         problems.extend(refused);
+    }
+    if service.prepaid
+        && let Some(fee) = fees::for_case(conn, &case.id)?
+        && fee.outstanding_minor() > 0
+    {
+        let due = Fee { amount_minor: fee.outstanding_minor(), currency: fee.currency.clone() };
+        problems.push(FieldError::new(
+            "payment",
+            "unpaid",
+            format!("the fee is paid before submission: {} {} is outstanding", due.decimal(), due.currency),
+        ));
     }
     for problem in outputs::submission_problems(conn, case, service.output)? {
         if !problems.iter().any(|p| p.field == problem.field) {

@@ -52,8 +52,8 @@ pub fn validity_window(valid_from: NaiveDate, valid_until: NaiveDate) -> (i64, i
     (start, end)
 }
 
-/// Signs the claims with the document signer.
-pub fn sign(claims: &VisaClaims, signer: &Signer) -> anyhow::Result<String> {
+/// Signs claims (of a visa or a certificate) with the document signer.
+pub fn sign<C: Serialize>(claims: &C, signer: &Signer) -> anyhow::Result<String> {
     let mut header = Header::new(Algorithm::ES256);
     header.kid = Some(signer.kid.clone());
     header.typ = Some("JWT".into());

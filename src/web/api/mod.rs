@@ -2,11 +2,14 @@
 
 mod admin;
 mod applications;
+mod appointments;
 mod auth;
 mod catalog;
+mod certificates;
 pub mod clients;
 mod documents;
 mod health;
+mod payments;
 mod queue;
 mod requests;
 mod review;
@@ -64,6 +67,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/api/v1/refusal-grounds", catalog::refusal_grounds),
         endpoint(M::POST, "/api/v1/admin/posts", admin::create_post),
         endpoint(M::PATCH, "/api/v1/admin/posts/{code}", admin::update_post),
+        endpoint(M::PUT, "/api/v1/admin/posts/{code}/schedule", appointments::publish_schedule),
         endpoint(M::GET, "/api/v1/admin/users", admin::list_users),
         endpoint(M::POST, "/api/v1/admin/users", admin::create_user),
         endpoint(M::PATCH, "/api/v1/admin/users/{id}", admin::update_user),
@@ -97,6 +101,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::POST, "/api/v1/requests/{id}/withdraw", applications::withdraw),
         endpoint(M::POST, "/api/v1/requests/{id}/respond", review::respond),
         endpoint(M::GET, "/api/v1/requests/{id}/events", applications::events),
+        endpoint(M::GET, "/api/v1/requests/{id}/document.pdf", certificates::pdf),
+        endpoint(M::GET, "/api/v1/requests/{id}/slots", appointments::slots),
+        endpoint(M::POST, "/api/v1/requests/{id}/appointment", appointments::book),
         endpoint(M::GET, "/api/v1/cases/{id}", applications::get),
         endpoint(M::GET, "/api/v1/cases/{id}/events", applications::events),
         endpoint(M::POST, "/api/v1/cases/{id}/claim", review::claim),
@@ -107,6 +114,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::POST, "/api/v1/cases/{id}/confirm", review::confirm),
         endpoint(M::POST, "/api/v1/cases/{id}/return", review::return_for_review),
         endpoint(M::POST, "/api/v1/cases/{id}/notes", review::add_note),
+        endpoint(M::POST, "/api/v1/cases/{id}/revoke", review::revoke),
+        endpoint(M::POST, "/api/v1/cases/{id}/payments", payments::record),
         endpoint(M::GET, "/api/v1/queue", queue::list),
         endpoint(M::POST, "/api/v1/queue/claim", queue::claim_next),
         endpoint(M::GET, "/api/v1/stats", queue::stats),
@@ -116,6 +125,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/.well-known/jwks.json", visas::jwks),
         endpoint(M::POST, "/api/v1/verify", verify::by_number),
         endpoint(M::POST, "/api/v1/verify/token", verify::by_token),
+        endpoint(M::POST, "/api/v1/verify/document", certificates::verify),
         endpoint(M::GET, "/api/v1/revocations", verify::revocations),
         endpoint(M::POST, "/api/v1/admin/api-clients", clients::create_client),
         endpoint(M::GET, "/api/v1/admin/api-clients", clients::list_clients),

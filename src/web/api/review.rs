@@ -16,9 +16,9 @@ use crate::app::engine::Audit;
 use crate::app::review::decide::Verdict;
 use crate::app::review::set_priority::Priority;
 use crate::app::review::{
-    assign, claim, confirm, decide, extend_deadline, note, release, request_info, return_case, set_priority,
+    assign, claim, confirm, decide, extend_deadline, note, release, request_info, return_case, revoke, set_priority,
 };
-use crate::app::{Applicant, CaseFile, Staff, User};
+use crate::app::{Applicant, CaseFile, Staff, Supervisor, User};
 use crate::outputs::e_visa::grant::{Entries, GrantRequest};
 use crate::startup::AppState;
 use crate::web::error::AppResult;
@@ -295,4 +295,31 @@ pub async fn set_priority(
     let id = path.into_inner();
     let file = set_priority::set_priority(&state.db, state.config.clone(), &user, id, body.0.priority, audit).await?;
     Ok(ok(shape, file, &user))
+}
+
+/// Body of `POST /api/v1/cases/{id}/revoke`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeBody {
+    #[serde(default)]
+    grounds: Vec<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// `POST /api/v1/cases/{id}/revoke`: a supervisor revokes what was issued for a case (an e-visa
+/// or a certificate) on coded grounds.
+pub async fn revoke(
+    state: web::Data<AppState>,
+    user: Supervisor,
+    request_id: RequestId,
+    path: web::Path<String>,
+    body: JsonBody<RevokeBody>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let RevokeBody { grounds, note } = body.0;
+    let audit = Audit::for_request(request_id);
+    revoke::revoke(&state.db, state.config.clone(), &user, id.clone(), grounds, note, audit).await?;
+    let file = crate::web::read(&state.db, move |conn| Ok(CaseFile::load(conn, &id)?)).await?;
+    Ok(HttpResponse::Ok().json(CaseView::new(file, user.role)))
 }

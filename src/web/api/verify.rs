@@ -61,7 +61,7 @@ fn disclosed(visa: &VisaRow) -> Disclosed {
     }
 }
 
-fn require_scope(client: &ApiClient, scope: &str) -> AppResult<()> {
+pub(super) fn require_scope(client: &ApiClient, scope: &str) -> AppResult<()> {
     if client.0.has_scope(scope) {
         Ok(())
     } else {
@@ -112,7 +112,7 @@ fn answer_for(visa: Option<VisaRow>, passport: &str) -> Answer {
     }
 }
 
-fn entry(
+pub(super) fn entry(
     key: &[u8],
     client: &str,
     method: &str,
@@ -133,7 +133,7 @@ fn entry(
     }
 }
 
-fn peer(req: &HttpRequest) -> Option<String> {
+pub(super) fn peer(req: &HttpRequest) -> Option<String> {
     req.peer_addr().map(|a| a.ip().to_string())
 }
 

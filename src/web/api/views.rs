@@ -4,11 +4,13 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
 use crate::app::CaseFile;
+use crate::db::appointments::AppointmentRow;
 use crate::db::cases::CaseRow;
 use crate::db::catalog::RefusalGroundRow;
 use crate::db::catalog::{PostRow, ServiceRow, VisaType};
 use crate::db::documents::DocumentRow;
 use crate::db::events::EventRow;
+use crate::db::fees::CaseFeeRow;
 use crate::db::users::UserRow;
 use crate::domain::decision::Decision;
 use crate::domain::role::Role;
@@ -176,7 +178,7 @@ impl ApplicationView {
     /// parses (it was written by this code, so it should not happen) is logged and left out
     /// rather than failing the listing.
     pub fn new(file: CaseFile, viewer: Role) -> ApplicationView {
-        let CaseFile { case, documents, issued_number } = file;
+        let CaseFile { case, documents, issued_number, .. } = file;
         let staff = viewer.handles_cases();
         let form = serde_json::from_str(&case.form).unwrap_or_else(|err| {
             tracing::error!(case = %case.id, error = %err, "stored form does not parse");
@@ -249,6 +251,10 @@ pub struct CaseView {
     decided_at: Option<DateTime<Utc>>,
     /// The number of the document issued for the case.
     document_number: Option<String>,
+    /// The fee due, what has been paid and what is outstanding.
+    fee: Option<FeeView>,
+    /// The appointment, once booked.
+    appointment: Option<AppointmentView>,
     /// The decision; applicants see only final ones.
     decision: Option<Decision>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -261,7 +267,7 @@ impl CaseView {
     /// The view of a case for a viewer of the given role (staff see who handles it).
     pub fn new(file: CaseFile, viewer: Role) -> CaseView {
         let staff = viewer.handles_cases();
-        let CaseFile { case, documents, issued_number } = file;
+        let CaseFile { case, documents, issued_number, fee, appointment } = file;
         let form = serde_json::from_str(&case.form).unwrap_or_else(|err| {
             tracing::error!(case = %case.id, error = %err, "stored form does not parse");
             serde_json::Value::Null
@@ -284,10 +290,46 @@ impl CaseView {
             decision_deadline: case.decision_deadline.map(utc),
             decided_at: case.decided_at.map(utc),
             document_number: issued_number,
+            fee: fee.map(FeeView::from),
+            appointment: appointment.map(AppointmentView::from),
             decision,
             assigned_officer_id: if staff { case.assigned_officer_id } else { None },
             recommended_by: if staff { case.recommended_by } else { None },
         }
+    }
+}
+
+/// The fee of a case.
+#[derive(Serialize)]
+pub struct FeeView {
+    amount_minor: i64,
+    currency: String,
+    paid_minor: i64,
+    outstanding_minor: i64,
+}
+
+impl From<CaseFeeRow> for FeeView {
+    fn from(row: CaseFeeRow) -> Self {
+        FeeView {
+            outstanding_minor: row.outstanding_minor(),
+            amount_minor: row.amount_minor,
+            currency: row.currency,
+            paid_minor: row.paid_minor,
+        }
+    }
+}
+
+/// A booked appointment.
+#[derive(Serialize)]
+pub struct AppointmentView {
+    post: String,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+impl From<AppointmentRow> for AppointmentView {
+    fn from(row: AppointmentRow) -> Self {
+        AppointmentView { post: row.post_code, start: utc(row.starts_at), end: utc(row.ends_at) }
     }
 }
 

@@ -10,6 +10,7 @@ use crate::app::Supervisor;
 use crate::app::engine::{Audit, visible_case};
 use crate::app::review::revoke;
 use crate::auth::AuthUser;
+use crate::db::certificates;
 use crate::db::visas::{self, VisaRow};
 use crate::db::{self, keys};
 use crate::domain::role::Role;
@@ -146,11 +147,12 @@ pub async fn revoke(
     Ok(HttpResponse::Ok().json(VisaView::from(visa)))
 }
 
-/// `GET /.well-known/jwks.json`: the public keys of every signer of a visa still valid, and of the
-/// active signer, each with its certificate chain in `x5c`.
+/// `GET /.well-known/jwks.json`: the public keys of every signer of a visa or certificate still
+/// valid, and of the active signer, each with its certificate chain in `x5c`.
 pub async fn jwks(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let keys = crate::web::read(&state.db, |conn| {
         let mut kids = visas::kids_of_valid_visas(conn, Utc::now().date_naive())?;
+        kids.extend(certificates::kids_of_valid_certificates(conn)?);
         if let Some(active) = keys::active(conn)? {
             kids.push(active.kid);
         }

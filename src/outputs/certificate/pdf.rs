@@ -1,0 +1,206 @@
+//! The certificate document: one A4 page with the certifying statement, the holder, the
+//! document number, the issuing post and date, and the QR code, drawn with printpdf.
+
+use chrono::NaiveDate;
+use printpdf::{
+    BuiltinFont, Color, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
+    RawImage, Rgb, TextItem, TextMatrix, XObjectTransform,
+};
+
+/// Everything printed on a certificate (Latin text: the built-in fonts cover Latin-1).
+#[derive(Debug, Clone)]
+pub struct CertificateDocument {
+    /// Name of the issuing state.
+    pub state_name: String,
+    /// Title: the service's name.
+    pub title: String,
+    /// Document number.
+    pub document_number: String,
+    /// Holder's surname.
+    pub surname: String,
+    /// Holder's given names.
+    pub given_names: String,
+    /// Holder's date of birth.
+    pub date_of_birth: NaiveDate,
+    /// Holder's nationality (ICAO code).
+    pub nationality: String,
+    /// What is certified, in one paragraph.
+    pub statement: String,
+    /// Issuing post (name and code).
+    pub issuing_post: String,
+    /// Date of issue.
+    pub issue_date: NaiveDate,
+    /// The QR code as a PNG.
+    pub qr_png: Vec<u8>,
+    /// Whether to overprint SPECIMEN (documents signed with development keys).
+    pub specimen: bool,
+}
+
+fn rgb(r: f32, g: f32, b: f32) -> Color {
+    Color::Rgb(Rgb { r, g, b, icc_profile: None })
+}
+
+fn text(ops: &mut Vec<Op>, font: BuiltinFont, size: f32, x: f32, y: f32, content: &str) {
+    ops.push(Op::StartTextSection);
+    ops.push(Op::SetFont { font: PdfFontHandle::Builtin(font), size: Pt(size) });
+    ops.push(Op::SetTextCursor { pos: Point::new(Mm(x), Mm(y)) });
+    ops.push(Op::ShowText { items: vec![TextItem::Text(content.to_owned())] });
+    ops.push(Op::EndTextSection);
+}
+
+/// Breaks `text` into lines of at most `width` characters, at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.len() + 1 + word.len() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    lines
+}
+
+fn date(d: NaiveDate) -> String {
+    d.format("%d %B %Y").to_string()
+}
+
+/// Renders the certificate as an (unsigned) PDF.
+pub fn render(certificate: &CertificateDocument) -> anyhow::Result<Vec<u8>> {
+    let mut warnings = Vec::new();
+    let mut doc = PdfDocument::new(&format!("Certificate {}", certificate.document_number));
+    let now = printpdf::OffsetDateTime::now();
+    doc.metadata.info.creation_date = now;
+    doc.metadata.info.modification_date = now;
+    doc.metadata.info.metadata_date = now;
+    doc.metadata.info.author = certificate.state_name.clone();
+    doc.metadata.info.creator = "evisa".into();
+    doc.metadata.info.producer = "evisa".into();
+    doc.metadata.info.subject = format!("{} {}", certificate.title, certificate.document_number);
+    let qr =
+        RawImage::decode_from_bytes(&certificate.qr_png, &mut warnings).map_err(|e| anyhow::anyhow!("QR code: {e}"))?;
+
+    let mut ops = Vec::new();
+    let (bold, regular) = (BuiltinFont::HelveticaBold, BuiltinFont::Helvetica);
+    ops.push(Op::SetFillColor { col: rgb(0.08, 0.22, 0.42) });
+    text(&mut ops, bold, 20.0, 20.0, 272.0, &certificate.state_name.to_uppercase());
+    text(&mut ops, regular, 10.0, 20.0, 265.0, "Ministry of Foreign Affairs - Consular service");
+    ops.push(Op::SetOutlineColor { col: rgb(0.08, 0.22, 0.42) });
+    ops.push(Op::SetOutlineThickness { pt: Pt(1.2) });
+    ops.push(Op::DrawLine {
+        line: Line {
+            points: vec![
+                LinePoint { p: Point::new(Mm(20.0), Mm(260.0)), bezier: false },
+                LinePoint { p: Point::new(Mm(190.0), Mm(260.0)), bezier: false },
+            ],
+            is_closed: false,
+        },
+    });
+    let mut y = 246.0;
+    for line in wrap(&certificate.title.to_uppercase(), 44) {
+        text(&mut ops, bold, 16.0, 20.0, y, &line);
+        y -= 8.0;
+    }
+    ops.push(Op::SetFillColor { col: rgb(0.0, 0.0, 0.0) });
+    text(&mut ops, regular, 10.0, 20.0, y - 2.0, &format!("No. {}", certificate.document_number));
+
+    let fields: [(&str, String); 4] = [
+        ("SURNAME", certificate.surname.clone()),
+        ("GIVEN NAMES", certificate.given_names.clone()),
+        ("DATE OF BIRTH", date(certificate.date_of_birth)),
+        ("NATIONALITY", certificate.nationality.clone()),
+    ];
+    let mut y = y - 18.0;
+    for (label, value) in &fields {
+        text(&mut ops, regular, 7.0, 20.0, y, label);
+        text(&mut ops, bold, 12.0, 20.0, y - 5.0, value);
+        y -= 13.0;
+    }
+    y -= 4.0;
+    for line in wrap(&certificate.statement, 90) {
+        text(&mut ops, regular, 11.0, 20.0, y, &line);
+        y -= 6.0;
+    }
+    y -= 8.0;
+    text(&mut ops, regular, 7.0, 20.0, y, "ISSUED AT");
+    text(&mut ops, bold, 11.0, 20.0, y - 5.0, &certificate.issuing_post);
+    text(&mut ops, regular, 7.0, 20.0, y - 14.0, "DATE OF ISSUE");
+    text(&mut ops, bold, 11.0, 20.0, y - 19.0, &date(certificate.issue_date));
+
+    let id = doc.add_image(&qr);
+    let width_mm = 45.0;
+    ops.push(Op::UseXobject {
+        id,
+        transform: XObjectTransform {
+            translate_x: Some(Mm(145.0).into()),
+            translate_y: Some(Mm(30.0).into()),
+            dpi: Some(qr.width as f32 / (width_mm / 25.4)),
+            ..XObjectTransform::default()
+        },
+    });
+    text(
+        &mut ops,
+        regular,
+        7.0,
+        20.0,
+        36.0,
+        "This document is signed electronically. Its QR code carries a token signed",
+    );
+    text(
+        &mut ops,
+        regular,
+        7.0,
+        20.0,
+        32.0,
+        "with the keys published at /.well-known/jwks.json; third parties verify it",
+    );
+    text(&mut ops, regular, 7.0, 20.0, 28.0, "by its number and the holder's date of birth.");
+
+    if certificate.specimen {
+        ops.push(Op::SetFillColor { col: rgb(0.85, 0.1, 0.1) });
+        ops.push(Op::StartTextSection);
+        ops.push(Op::SetFont { font: PdfFontHandle::Builtin(bold), size: Pt(96.0) });
+        ops.push(Op::SetTextMatrix { matrix: TextMatrix::TranslateRotate(Mm(35.0).into(), Mm(75.0).into(), 30.0) });
+        ops.push(Op::ShowText { items: vec![TextItem::Text("SPECIMEN".into())] });
+        ops.push(Op::EndTextSection);
+        text(&mut ops, bold, 9.0, 20.0, 44.0, "SPECIMEN - signed with development keys - not valid");
+    }
+
+    let page = PdfPage::new(Mm(210.0), Mm(297.0), ops);
+    Ok(doc.with_pages(vec![page]).save(&PdfSaveOptions::default(), &mut warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_is_wrapped_at_spaces() {
+        assert_eq!(wrap("one two three four", 9), ["one two", "three", "four"]);
+        assert!(wrap("", 10).is_empty());
+    }
+
+    #[test]
+    fn the_certificate_is_one_a4_page() {
+        let document = CertificateDocument {
+            state_name: "Republic of Utopia".into(),
+            title: "Certificate of no criminal record".into(),
+            document_number: "CRTAB12CD34E".into(),
+            surname: "NURLY".into(),
+            given_names: "AIGERIM".into(),
+            date_of_birth: "1991-05-04".parse().unwrap(),
+            nationality: "UTO".into(),
+            statement: "The records show no conviction. ".repeat(8),
+            issuing_post: "Embassy in London (UTO-LON)".into(),
+            issue_date: "2026-11-27".parse().unwrap(),
+            qr_png: crate::outputs::e_visa::pdf::qr_png("token").unwrap(),
+            specimen: true,
+        };
+        let pdf = render(&document).unwrap();
+        let parsed = lopdf::Document::load_mem(&pdf).unwrap();
+        assert_eq!(parsed.get_pages().len(), 1);
+        std::fs::write(std::env::temp_dir().join("evisa-certificate-sample.pdf"), &pdf).unwrap();
+    }
+}
