@@ -236,7 +236,7 @@ pub async fn book(
         engine::record(conn, &case.id, action, Some(case.status), case.status, &Actor::from(&*user), &audit, at)?;
         let context = serde_json::json!({
             "moved": previous.is_some(),
-            "start": local.format("%A %d %B %Y, %H:%M").to_string(),
+            "start": local.format("%Y-%m-%d %H:%M").to_string(),
             "time_zone": post.time_zone,
             "post_name": post.name,
         });

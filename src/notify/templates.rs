@@ -22,6 +22,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("account_exists/ru/body.html"),
     template!("account_exists/ru/body.txt"),
     template!("account_exists/ru/subject.txt"),
+    template!("appointment_booked/en/body.html"),
+    template!("appointment_booked/en/body.txt"),
+    template!("appointment_booked/en/subject.txt"),
+    template!("appointment_booked/kk/body.html"),
+    template!("appointment_booked/kk/body.txt"),
+    template!("appointment_booked/kk/subject.txt"),
+    template!("appointment_booked/ru/body.html"),
+    template!("appointment_booked/ru/body.txt"),
+    template!("appointment_booked/ru/subject.txt"),
     template!("approved/en/body.html"),
     template!("approved/en/body.txt"),
     template!("approved/en/subject.txt"),
@@ -172,6 +181,7 @@ mod tests {
             "refused",
             "withdrawn",
             "revoked",
+            "appointment_booked",
         ] {
             for part in ["subject.txt", "body.txt", "body.html"] {
                 assert!(TEMPLATES.iter().any(|(n, _)| *n == format!("{event}/en/{part}")), "{event}/en/{part}");

@@ -95,6 +95,18 @@ pub fn revoke(
     }
 }
 
+/// The approved case `case_id` whose output is yet to be issued, read inside an issuer's
+/// transaction; `None` when it is already issued (a repeated job has nothing left to do).
+pub fn case_to_issue(conn: &mut AnyConnection, case_id: &str) -> anyhow::Result<Option<CaseRow>> {
+    use crate::domain::status::CaseStatus;
+    let case = crate::db::cases::find(conn, case_id)?.ok_or_else(|| anyhow::anyhow!("case vanished"))?;
+    match case.status {
+        CaseStatus::Approved => Ok(Some(case)),
+        CaseStatus::Issued => Ok(None),
+        other => anyhow::bail!("the case is {other}, not approved"),
+    }
+}
+
 /// The number of the document issued for `case`, once issued (the visa number of an e-visa, the
 /// certificate's number).
 pub fn issued_number(conn: &mut AnyConnection, case: &CaseRow) -> app::Result<Option<String>> {

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Whether an external tool can run; in CI a missing tool fails the test instead of skipping it.
-fn tool(name: &str, probe: &[&str]) -> bool {
+pub(crate) fn tool(name: &str, probe: &[&str]) -> bool {
     let found = Command::new(name)
         .args(probe)
         .output()
@@ -18,7 +18,7 @@ fn tool(name: &str, probe: &[&str]) -> bool {
     found
 }
 
-fn python_module(module: &str) -> bool {
+pub(crate) fn python_module(module: &str) -> bool {
     let found = Command::new("python3").args(["-c", &format!("import {module}")]).status().is_ok_and(|s| s.success());
     if !found {
         assert!(std::env::var("CI").is_err(), "CI must install the Python module {module} (see .ci/run)");
@@ -27,7 +27,7 @@ fn python_module(module: &str) -> bool {
     found
 }
 
-fn run(command: &mut Command) -> String {
+pub(crate) fn run(command: &mut Command) -> String {
     let output = command.output().expect("command runs");
     assert!(
         output.status.success(),
@@ -92,7 +92,7 @@ async fn pdf_bytes(app: &TestApp, id: &str, token: &str) -> Vec<u8> {
     response.bytes().await.unwrap().to_vec()
 }
 
-fn pdfsig(dir: &Path, pdf: &[u8], name: &str, nss: Option<&Path>) -> String {
+pub(crate) fn pdfsig(dir: &Path, pdf: &[u8], name: &str, nss: Option<&Path>) -> String {
     let file = dir.join(name);
     std::fs::write(&file, pdf).unwrap();
     let mut command = Command::new("pdfsig");

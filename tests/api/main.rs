@@ -9,6 +9,7 @@ mod applications;
 mod auth;
 mod cli;
 mod concurrency;
+mod consular;
 mod database;
 mod documents;
 mod fuzz;

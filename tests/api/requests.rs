@@ -1,25 +1,11 @@
-//! Consular requests over HTTP: a service that is only a catalogue row, filed by a citizen,
-//! decided by an officer through the service-neutral case routes.
+//! Consular requests over HTTP: a service that is only a catalogue row (the seeded consular
+//! registration), filed by a citizen, decided by an officer through the service-neutral case
+//! routes.
 
 use crate::backend_tests;
 use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-const REGISTRATION: &str = r#"
-    INSERT INTO services (code, name, description, eligibility, form_version, documents, fee_minor, currency, prepaid,
-                          processing_days, four_eyes, output, active, sort_order, created_at, updated_at)
-    VALUES ('CONSULAR_REGISTRATION', 'Consular registration', 'Registration of a citizen living abroad', 'citizens', 1,
-            '[{"kind":"residence_proof","required":true,"media_types":["application/pdf"],"max_bytes":1000000}]',
-            0, 'EUR', FALSE, 20, FALSE, 'decision', TRUE, 100, '2026-11-27 00:00:00', '2026-11-27 00:00:00');
-    INSERT INTO service_forms (service_code, version, schema, created_at)
-    VALUES ('CONSULAR_REGISTRATION', 1, '{"type":"object","additionalProperties":false,"required":["applicant","address_abroad"],
-        "properties":{"address_abroad":{"type":"string","minLength":5},
-          "applicant":{"type":"object","required":["surname","given_names","date_of_birth","nationality"],
-            "properties":{"surname":{"type":"string","minLength":1},"given_names":{"type":"string"},
-              "date_of_birth":{"type":"string","format":"date"},"nationality":{"type":"string","pattern":"^[A-Z<]{1,3}$"}}}}}',
-            '2026-11-27 00:00:00');
-"#;
 
 fn form() -> Value {
     json!({"applicant": {"surname": "Nurly", "given_names": "Aigerim", "date_of_birth": "1991-05-04", "nationality": "UTO"},
@@ -28,7 +14,6 @@ fn form() -> Value {
 
 backend_tests! {
     async fn a_consular_request_goes_from_filing_to_decision(app: TestApp) {
-        app.execute_sql(REGISTRATION);
         let services: Value = app.request(reqwest::Method::GET, "/api/v1/services", None, None).await.json().await.unwrap();
         let listed = services["items"].as_array().unwrap().iter().find(|s| s["code"] == "CONSULAR_REGISTRATION").unwrap().clone();
         assert_eq!(listed["output"], "decision");
@@ -125,7 +110,7 @@ backend_tests! {
         for (field, value, code) in [
             ("form_schema", json!({"type": 7}), "invalid_schema"),
             ("form_schema", json!({"type": "object", "properties": {"child_name": {"type": "string"}}}), "invalid_schema"),
-            ("output", json!("certificate"), "not_available"),
+            ("output", json!("e_visa"), "not_available"),
         ] {
             let mut wrong = service.clone();
             wrong[field] = value;

@@ -273,6 +273,16 @@ async fn release_upgrades_in_place(db: Db) {
         "1"
     );
     assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS value FROM verification_log"), "3");
+
+    // Every case of the release owes the fee of its visa type, nothing paid; the consular
+    // catalogue is seeded beside the visa types.
+    let fees = "SELECT CAST(COUNT(*) AS TEXT) AS value FROM case_fees WHERE amount_minor > 0 AND paid_minor = 0 AND currency = 'EUR'";
+    assert_eq!(app.scalar(fees), app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS value FROM cases"));
+    let holders_case: Value =
+        app.get(&format!("/api/v1/cases/{}", case_id("submitted")), &officer).await.json().await.unwrap();
+    assert!(holders_case["fee"]["amount_minor"].as_i64().unwrap() > 0, "{holders_case}");
+    let consular = "SELECT CAST(COUNT(*) AS TEXT) AS value FROM services WHERE output <> 'e_visa'";
+    assert_eq!(app.scalar(consular), "6");
 }
 
 mod a_release_database_upgrades_in_place {

@@ -244,11 +244,11 @@ use_case_tests! {
         world.sql(r#"
             INSERT INTO services (code, name, description, eligibility, form_version, documents, fee_minor, currency, prepaid,
                                   processing_days, four_eyes, output, active, sort_order, created_at, updated_at)
-            VALUES ('CONSULAR_REGISTRATION', 'Consular registration', 'Registration of a citizen living abroad', 'citizens', 1,
+            VALUES ('OVERSEAS_VOTER_REGISTRATION', 'Overseas voter registration', 'Registration of a citizen abroad as a voter', 'citizens', 1,
                     '[{"kind":"residence_proof","required":true,"media_types":["application/pdf"],"max_bytes":1000000}]',
                     0, 'EUR', FALSE, 20, FALSE, 'decision', TRUE, 100, '2026-11-27 00:00:00', '2026-11-27 00:00:00');
             INSERT INTO service_forms (service_code, version, schema, created_at)
-            VALUES ('CONSULAR_REGISTRATION', 1, '{"type":"object","additionalProperties":false,
+            VALUES ('OVERSEAS_VOTER_REGISTRATION', 1, '{"type":"object","additionalProperties":false,
                 "required":["applicant","address_abroad"],
                 "properties":{"address_abroad":{"type":"string","minLength":5},
                   "applicant":{"type":"object","required":["surname","given_names","date_of_birth","nationality"],
@@ -263,7 +263,7 @@ use_case_tests! {
         let mut foreign = form.clone();
         foreign["applicant"]["nationality"] = json!("GBR");
         assert_eq!(
-            fields(world.draft(&foreigner, "CONSULAR_REGISTRATION", foreign).await.unwrap_err()),
+            fields(world.draft(&foreigner, "OVERSEAS_VOTER_REGISTRATION", foreign).await.unwrap_err()),
             [("applicant.nationality".into(), "not_eligible".into())]
         );
 
@@ -272,17 +272,17 @@ use_case_tests! {
         wrong["applicant"]["date_of_birth"] = json!("1991-02-30");
         wrong["colour"] = json!("blue");
         assert_eq!(
-            fields(world.draft(&citizen, "CONSULAR_REGISTRATION", wrong).await.unwrap_err()),
+            fields(world.draft(&citizen, "OVERSEAS_VOTER_REGISTRATION", wrong).await.unwrap_err()),
             [("/".into(), "additionalProperties".into()), ("/applicant/date_of_birth".into(), "format".into())]
         );
         let mut incomplete = form.clone();
         incomplete.as_object_mut().unwrap().remove("address_abroad");
-        let partial = world.draft(&citizen, "CONSULAR_REGISTRATION", incomplete).await.unwrap().case.id;
+        let partial = world.draft(&citizen, "OVERSEAS_VOTER_REGISTRATION", incomplete).await.unwrap().case.id;
         let refused = submit::submit(&world.db, world.config.clone(), &citizen, partial, Audit::default()).await;
         let refused = fields(refused.unwrap_err());
         assert!(refused.contains(&("/address_abroad".into(), "required".into())), "{refused:?}");
 
-        let draft = world.draft(&citizen, "CONSULAR_REGISTRATION", form).await.unwrap();
+        let draft = world.draft(&citizen, "OVERSEAS_VOTER_REGISTRATION", form).await.unwrap();
         assert_eq!(draft.case.service, "consular");
         assert_eq!(draft.case.form_version, 1);
         let id = draft.case.id;

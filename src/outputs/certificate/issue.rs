@@ -3,7 +3,7 @@
 //! under a key derived from the number; then mark it valid, move the case to `issued` and e-mail
 //! it, in one transaction. A case never gets two certificates, nor `issued` without its PDF.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use bytes::Bytes;
 use chrono::Utc;
 use sha2::{Digest, Sha256};
@@ -40,12 +40,7 @@ fn record(
     case_id: &str,
 ) -> anyhow::Result<Option<(CaseRow, CertificateRow)>> {
     db::write_transaction(conn, |conn| {
-        let case = cases::find(conn, case_id)?.context("case vanished")?;
-        match case.status {
-            CaseStatus::Approved => {}
-            CaseStatus::Issued => return Ok(None),
-            other => bail!("the case is {other}, not approved"),
-        }
+        let Some(case) = crate::outputs::case_to_issue(conn, case_id)? else { return Ok(None) };
         if let Some(certificate) = certificates::for_case(conn, case_id)? {
             return Ok(Some((case, certificate)));
         }

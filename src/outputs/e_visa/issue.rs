@@ -67,12 +67,7 @@ fn record_visa(
     case_id: &str,
 ) -> anyhow::Result<Option<(CaseRow, VisaRow)>> {
     db::write_transaction(conn, |conn| {
-        let case = cases::find(conn, case_id)?.context("case vanished")?;
-        match case.status {
-            CaseStatus::Approved => {}
-            CaseStatus::Issued => return Ok(None),
-            other => bail!("the case is {other}, not approved"),
-        }
+        let Some(case) = crate::outputs::case_to_issue(conn, case_id)? else { return Ok(None) };
         if let Some(visa) = visas::for_case(conn, case_id)? {
             return Ok(Some((case, visa)));
         }

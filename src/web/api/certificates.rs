@@ -2,41 +2,27 @@
 //! document number and date of birth for third parties (an API key with the `verify` scope,
 //! logged like visa checks, minimal disclosure).
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 use super::verify::{entry, peer, require_scope};
-use crate::app::engine::visible_case;
+use super::visas::issued_pdf;
 use crate::auth::AuthUser;
 use crate::auth::api_keys::ApiClient;
 use crate::db::catalog;
 use crate::db::certificates::{self, CertificateRow};
-use crate::domain::status::CaseStatus;
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
 
 /// `GET /api/v1/requests/{id}/document.pdf`: the signed certificate.
 pub async fn pdf(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let (number, key) = crate::web::read(&state.db, move |conn| {
-        let case = visible_case(conn, &id, &user)?;
-        let visible =
-            case.status == CaseStatus::Issued || (user.role.handles_cases() && case.status == CaseStatus::Revoked);
-        let certificate = certificates::for_case(conn, &case.id)?.filter(|_| visible).ok_or(AppError::NotFound)?;
-        let key = certificate.pdf_key.clone().ok_or(AppError::NotFound)?;
-        Ok((certificate.document_number, key))
+    issued_pdf(&state, user, path.into_inner(), "certificate", |conn, case_id| {
+        Ok(certificates::for_case(conn, case_id)?.map(|c| (c.document_number, c.pdf_key)))
     })
-    .await?;
-    let bytes = state.documents.get(&key).await.map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((header::CONTENT_DISPOSITION, format!("inline; filename=\"certificate-{number}.pdf\"")))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes))
+    .await
 }
 
 /// Body of `POST /api/v1/verify/document`.

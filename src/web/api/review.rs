@@ -11,6 +11,7 @@ use tracing_actix_web::RequestId;
 
 use super::applications::render;
 use super::views::CaseView;
+use super::visas::RevokeRequest;
 use crate::app::applicant::respond;
 use crate::app::engine::Audit;
 use crate::app::review::decide::Verdict;
@@ -297,16 +298,6 @@ pub async fn set_priority(
     Ok(ok(shape, file, &user))
 }
 
-/// Body of `POST /api/v1/cases/{id}/revoke`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RevokeBody {
-    #[serde(default)]
-    grounds: Vec<String>,
-    #[serde(default)]
-    note: Option<String>,
-}
-
 /// `POST /api/v1/cases/{id}/revoke`: a supervisor revokes what was issued for a case (an e-visa
 /// or a certificate) on coded grounds.
 pub async fn revoke(
@@ -314,10 +305,10 @@ pub async fn revoke(
     user: Supervisor,
     request_id: RequestId,
     path: web::Path<String>,
-    body: JsonBody<RevokeBody>,
+    body: JsonBody<RevokeRequest>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let RevokeBody { grounds, note } = body.0;
+    let RevokeRequest { grounds, note } = body.0;
     let audit = Audit::for_request(request_id);
     revoke::revoke(&state.db, state.config.clone(), &user, id.clone(), grounds, note, audit).await?;
     let file = crate::web::read(&state.db, move |conn| Ok(CaseFile::load(conn, &id)?)).await?;

@@ -211,13 +211,16 @@ impl ApplicationView {
 
 /// The details of each action that an applicant may see; everything else in an event's details
 /// (officers' identities, recommendations, internal reasoning) is for staff only.
-const APPLICANT_DETAILS: [(&str, &[&str]); 6] = [
+const APPLICANT_DETAILS: [(&str, &[&str]); 9] = [
     ("edit", &["changed"]),
     ("upload_document", &["kind", "size_bytes", "sha256"]),
     ("request_info", &["items"]),
     ("refuse", &["grounds"]),
-    ("issue", &["visa_number", "valid_from", "valid_until"]),
-    ("revoke", &["visa_number", "grounds"]),
+    ("issue", &["visa_number", "document_number", "valid_from", "valid_until"]),
+    ("revoke", &["visa_number", "document_number", "grounds"]),
+    ("payment", &["amount_minor", "currency", "status"]),
+    ("book_appointment", &["start", "end"]),
+    ("move_appointment", &["start", "end"]),
 ];
 
 /// The allow-listed part of an event's details, for the applicant; `None` when nothing is left.

@@ -20,24 +20,41 @@ use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
 
-/// `GET /api/v1/applications/{id}/evisa.pdf`: the signed e-visa, for its holder and the post's staff.
-pub async fn pdf(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+/// Finds what was issued for a case: its number and the object-store key of its PDF.
+pub(super) type FindIssued = fn(&mut db::AnyConnection, &str) -> diesel::QueryResult<Option<(String, Option<String>)>>;
+
+/// The signed PDF issued for the case `id`, for its holder and the post's staff (who still see a
+/// revoked one): `find` gives the document's number and object-store key, and the file is served
+/// as `<prefix>-<number>.pdf`.
+pub(super) async fn issued_pdf(
+    state: &AppState,
+    user: AuthUser,
+    id: String,
+    prefix: &'static str,
+    find: FindIssued,
+) -> AppResult<HttpResponse> {
     let (number, key) = crate::web::read(&state.db, move |conn| {
         let case = visible_case(conn, &id, &user)?;
         let visible =
             case.status == CaseStatus::Issued || (user.role.handles_cases() && case.status == CaseStatus::Revoked);
-        let visa = visas::for_case(conn, &case.id)?.filter(|_| visible).ok_or(AppError::NotFound)?;
-        let key = visa.pdf_key.clone().ok_or(AppError::NotFound)?;
-        Ok((visa.visa_number, key))
+        let (number, key) = find(conn, &case.id)?.filter(|_| visible).ok_or(AppError::NotFound)?;
+        Ok((number, key.ok_or(AppError::NotFound)?))
     })
     .await?;
     let bytes = state.documents.get(&key).await.map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
-        .insert_header((header::CONTENT_DISPOSITION, format!("inline; filename=\"e-visa-{number}.pdf\"")))
+        .insert_header((header::CONTENT_DISPOSITION, format!("inline; filename=\"{prefix}-{number}.pdf\"")))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(bytes))
+}
+
+/// `GET /api/v1/applications/{id}/evisa.pdf`: the signed e-visa, for its holder and the post's staff.
+pub async fn pdf(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+    issued_pdf(&state, user, path.into_inner(), "e-visa", |conn, case_id| {
+        Ok(visas::for_case(conn, case_id)?.map(|v| (v.visa_number, v.pdf_key)))
+    })
+    .await
 }
 
 /// A visa record as staff see it.
@@ -116,14 +133,14 @@ pub async fn get(state: web::Data<AppState>, user: AuthUser, path: web::Path<Str
     Ok(HttpResponse::Ok().json(VisaView::from(visa)))
 }
 
-/// Body of `POST /api/v1/visas/{visa_number}/revoke`.
+/// Body of `POST /api/v1/visas/{visa_number}/revoke` and `POST /api/v1/cases/{id}/revoke`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
     #[serde(default)]
-    grounds: Vec<String>,
+    pub(super) grounds: Vec<String>,
     #[serde(default)]
-    note: Option<String>,
+    pub(super) note: Option<String>,
 }
 
 /// `POST /api/v1/visas/{visa_number}/revoke`: a supervisor of the issuing post revokes a visa on
