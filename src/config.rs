@@ -80,6 +80,9 @@ pub struct Config {
     pub mail_max_attempts: i32,
     /// Milliseconds between polls of the outbox (`EVISA_MAIL_POLL_MS`).
     pub mail_poll_ms: u64,
+    /// Minutes a staff member's browser session survives without a request
+    /// (`EVISA_STAFF_IDLE_MINUTES`, default 30).
+    pub staff_idle_minutes: u64,
     /// Whether this process sends e-mails (`EVISA_MAIL_WORKER`, `on` or `off`).
     pub mail_worker: bool,
     /// Verification requests per second per API client, bursts of twice that
@@ -146,6 +149,7 @@ impl Config {
             jwt_secret: None,
             log_hmac_secret: None,
             payment_secret: None,
+            staff_idle_minutes: 30,
             jwt_audience: "evisa-api".into(),
             jwt_ttl_secs: 1800,
             admin_email: "admin@evisa.local".into(),
@@ -216,6 +220,7 @@ impl Config {
         config.jwt_secret = var("EVISA_JWT_SECRET");
         config.log_hmac_secret = var("EVISA_LOG_HMAC_SECRET");
         config.payment_secret = var("EVISA_PAYMENT_SECRET");
+        config.staff_idle_minutes = parsed("EVISA_STAFF_IDLE_MINUTES", config.staff_idle_minutes)?;
         if let Some(audience) = var("EVISA_JWT_AUDIENCE") {
             config.jwt_audience = audience;
         }

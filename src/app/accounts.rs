@@ -138,6 +138,15 @@ pub fn insert(conn: &mut AnyConnection, account: &ValidAccount, password_hash: &
     }
 }
 
+/// Sets the language of an account's e-mails (and pages): a two-letter ISO 639-1 code, as
+/// accounts are created with.
+pub async fn set_language(db: &crate::db::Db, id: String, language: String) -> Result<()> {
+    if language.len() != 2 || !language.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Err(Error::invalid_field("preferred_language", "invalid", "an ISO 639-1 code such as en, ru or kk"));
+    }
+    db.write(move |conn| Ok(crate::db::users::set_language(conn, &id, &language).map(drop)?)).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ pub mod issue;
 pub mod payments;
 pub mod register;
 pub mod review;
+pub mod sign_in;
 pub mod staff_accounts;
 
 pub use error::{Error, Result};

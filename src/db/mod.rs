@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod schema;
 pub mod users;
 pub mod visas;
+pub mod web_sessions;
 
 use anyhow::Context;
 use diesel::connection::SimpleConnection;

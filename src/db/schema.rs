@@ -372,6 +372,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Browser sessions of the portal and the console.
+    web_sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        token_epoch -> Integer,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(cases -> posts (post_code));
 diesel::joinable!(visa_services -> services (service_code));
 diesel::joinable!(case_events -> cases (case_id));

@@ -143,6 +143,11 @@ pub struct UserChanges {
     pub disabled: Option<bool>,
 }
 
+/// Sets the language an account's e-mails and pages are in.
+pub fn set_language(conn: &mut AnyConnection, id: &str, language: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(users::preferred_language.eq(language)).execute(conn)
+}
+
 /// Applies changes to an account.
 pub fn update(conn: &mut AnyConnection, id: &str, changes: &UserChanges) -> QueryResult<usize> {
     diesel::update(users::table.find(id)).set(changes).execute(conn)

@@ -1,10 +1,11 @@
-//! The web surface: the JSON API now, with room beside it for the applicant portal and the
-//! officer console. Everything here extracts, calls a use case of [`crate::app`], and renders.
+//! The web surface: the JSON API, and the HTML pages of the applicant portal and the officer
+//! console. Everything here extracts, calls a use case of [`crate::app`], and renders.
 
 pub mod api;
 pub mod error;
 pub mod extract;
 pub mod identity;
+pub mod pages;
 pub mod text;
 
 use crate::db::{self, AnyConnection, Db};

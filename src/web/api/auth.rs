@@ -5,9 +5,9 @@ use serde::Deserialize;
 
 use super::views::UserView;
 use crate::app::accounts::AccountInput;
-use crate::app::register;
-use crate::auth::{AuthUser, password};
-use crate::db::{self, outbox, users};
+use crate::app::{register, sign_in};
+use crate::auth::AuthUser;
+use crate::db::users;
 use crate::domain::role::Role;
 use crate::notify;
 use crate::startup::AppState;
@@ -45,21 +45,9 @@ pub async fn register(
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }
 
-async fn hash_off_workers(password: String) -> AppResult<String> {
-    password::bounded(move || password::hash(&password)).await?.map_err(AppError::internal)
-}
-
-/// The throttle key of login attempts on an account from the caller's address: guessing from one
-/// address never locks the account's owner out from another.
-fn attempt_key(purpose: &str, email: &str, req: &HttpRequest) -> String {
-    let address = req.peer_addr().map(|peer| peer.ip().to_string()).unwrap_or_default();
-    format!("{purpose}:{email}|{address}")
-}
-
-/// An e-mail address as logs may show it: a short digest, enough to correlate attempts.
-fn log_safe(email: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(&Sha256::digest(email.as_bytes())[..6])
+/// The caller's address, for throttling attempts per account and address.
+fn address(req: &HttpRequest) -> String {
+    req.peer_addr().map(|peer| peer.ip().to_string()).unwrap_or_default()
 }
 
 /// Body of the token endpoints.
@@ -71,10 +59,6 @@ pub struct TokenRequest {
     password: Option<String>,
 }
 
-fn invalid_token() -> AppError {
-    AppError::invalid_field("token", "invalid", "the link is invalid, expired or already used")
-}
-
 /// `POST /api/v1/auth/verify-email`: confirms the address with the single-use token e-mailed at
 /// registration.
 pub async fn verify_email(state: web::Data<AppState>, body: JsonBody<TokenRequest>) -> AppResult<HttpResponse> {
@@ -82,13 +66,7 @@ pub async fn verify_email(state: web::Data<AppState>, body: JsonBody<TokenReques
     if password.is_some() {
         return Err(AppError::invalid_field("password", "not_allowed", "not part of e-mail verification"));
     }
-    let hash = notify::token_hash(token.trim());
-    crate::web::write(&state.db, move |conn| {
-        let user = outbox::consume_token(conn, &hash, "verify_email", db::now())?.ok_or_else(invalid_token)?;
-        users::mark_verified(conn, &user, db::now())?;
-        Ok(())
-    })
-    .await?;
+    sign_in::verify_email(&state.db, &token).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "verified"})))
 }
 
@@ -126,27 +104,8 @@ pub async fn password_reset(
     body: JsonBody<ResetRequest>,
 ) -> AppResult<HttpResponse> {
     state.limits.ip(&req)?;
-    let email = body.0.email.trim().to_lowercase();
-    state
-        .login_throttle
-        .attempt(&attempt_key("reset", &email, &req))
-        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
     let config = state.config.clone();
-    let db = state.db.clone();
-    // The answer leaves before the lookup, so its timing cannot tell whether the address exists.
-    actix_web::rt::spawn(async move {
-        let sent = db
-            .write(move |conn| {
-                if let Some(user) = users::find_by_email(conn, &email)?.filter(|u| !u.disabled) {
-                    notify::send_token(conn, &config, &user, "password_reset")?;
-                }
-                Ok(())
-            })
-            .await;
-        if let Err(err) = sent {
-            tracing::error!(error = %format!("{err:#}"), "password reset e-mail not queued");
-        }
-    });
+    sign_in::request_reset(&state.db, config, &state.login_throttle, &body.0.email, &address(&req))?;
     Ok(HttpResponse::Accepted()
         .json(serde_json::json!({"status": "if the address belongs to an account, a reset link has been sent to it"})))
 }
@@ -159,30 +118,7 @@ pub async fn password_reset_confirm(
 ) -> AppResult<HttpResponse> {
     state.limits.ip(&req)?;
     let TokenRequest { token, password } = body.0;
-    let token_hash = notify::token_hash(token.trim());
-    // The token is looked up before any hashing, so guessing tokens costs no Argon2.
-    let lookup = token_hash.clone();
-    let known = crate::web::read(&state.db, move |conn| {
-        Ok(outbox::find_valid_token(conn, &lookup, "password_reset", db::now())?.is_some())
-    })
-    .await?;
-    if !known {
-        return Err(invalid_token());
-    }
-    let password =
-        password.ok_or_else(|| AppError::Validation(vec![crate::domain::FieldError::required("password")]))?;
-    // The password is checked before the token is spent, so a weak choice can be corrected.
-    crate::domain::password_policy::check(&password, &[]).map_err(|p| AppError::Validation(vec![p]))?;
-    let hash = hash_off_workers(password).await?;
-    let account = crate::web::write(&state.db, move |conn| {
-        let user = outbox::consume_token(conn, &token_hash, "password_reset", db::now())?.ok_or_else(invalid_token)?;
-        // A new password ends every session of the account.
-        users::set_password(conn, &user, &hash)?;
-        // Whoever reads the mailbox owns the address.
-        users::mark_verified(conn, &user, db::now())?;
-        Ok(user)
-    })
-    .await?;
+    let account = sign_in::reset_password(&state.db, &token, password).await?;
     state.sessions.forget(&account);
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "password changed"})))
 }
@@ -202,28 +138,8 @@ pub async fn login(
     body: JsonBody<LoginRequest>,
 ) -> AppResult<HttpResponse> {
     state.limits.ip(&req)?;
-    let LoginRequest { email, password: given } = body.0;
-    let email = email.trim().to_lowercase();
-    state
-        .login_throttle
-        .attempt(&attempt_key("login", &email, &req))
-        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
-    let lookup = email.clone();
-    let user = crate::web::read(&state.db, move |conn| Ok(users::find_by_email(conn, &lookup)?)).await?;
-    let (user, matches) = password::bounded(move || {
-        // Unknown accounts are checked against a decoy hash so both cases cost the same.
-        let hash = user.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |u| u.password_hash.clone());
-        let matches = password::verify(&given, &hash);
-        (user, matches)
-    })
-    .await?;
-    let user = match user {
-        Some(user) if matches && !user.disabled => user,
-        _ => {
-            tracing::info!(account = %log_safe(&email), "login refused");
-            return Err(AppError::Unauthorized("the e-mail address or password is wrong".into()));
-        }
-    };
+    let LoginRequest { email, password } = body.0;
+    let user = sign_in::sign_in(&state.db, &state.login_throttle, &email, password, &address(&req)).await?;
     let token = state.tokens.issue(&user.id, user.role(), user.post_code.as_deref(), user.token_epoch)?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(token))
 }

@@ -42,6 +42,12 @@ pub async fn download(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (id, kind) = path.into_inner();
+    document(&state, user, id, kind).await
+}
+
+/// The bytes of a case's document of `kind`, for whoever may see the case (the API and the
+/// pages serve it alike).
+pub(crate) async fn document(state: &AppState, user: User, id: String, kind: String) -> AppResult<HttpResponse> {
     let row = crate::web::read(&state.db, move |conn| {
         let case = visible_case(conn, &id, &user)?;
         documents::find(conn, &case.id, &kind)?.ok_or(AppError::NotFound)

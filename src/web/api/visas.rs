@@ -21,12 +21,12 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
 
 /// Finds what was issued for a case: its number and the object-store key of its PDF.
-pub(super) type FindIssued = fn(&mut db::AnyConnection, &str) -> diesel::QueryResult<Option<(String, Option<String>)>>;
+pub(crate) type FindIssued = fn(&mut db::AnyConnection, &str) -> diesel::QueryResult<Option<(String, Option<String>)>>;
 
 /// The signed PDF issued for the case `id`, for its holder and the post's staff (who still see a
 /// revoked one): `find` gives the document's number and object-store key, and the file is served
 /// as `<prefix>-<number>.pdf`.
-pub(super) async fn issued_pdf(
+pub(crate) async fn issued_pdf(
     state: &AppState,
     user: AuthUser,
     id: String,

@@ -1,0 +1,114 @@
+//! Signing in and confirming an e-mail address, for every surface: the JSON API issues an access
+//! token for the account, the portal and the console start a browser session for it.
+
+use crate::app::{Error, Result};
+use crate::auth::password;
+use crate::auth::throttle::LoginThrottle;
+use crate::db::users::{self, UserRow};
+use crate::db::{self, Db, outbox};
+use crate::notify;
+
+/// The throttle key of attempts on an account from an address: guessing from one address never
+/// locks the account's owner out from another.
+pub fn attempt_key(purpose: &str, email: &str, address: &str) -> String {
+    format!("{purpose}:{email}|{address}")
+}
+
+/// An e-mail address as logs may show it: a short digest, enough to correlate attempts.
+pub fn log_safe(email: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(email.as_bytes())[..6])
+}
+
+/// The account of `email` if `given` is its password and it is not disabled. Attempts are
+/// throttled per account and address; unknown accounts cost the same as known ones.
+pub async fn sign_in(db: &Db, throttle: &LoginThrottle, email: &str, given: String, address: &str) -> Result<UserRow> {
+    let email = email.trim().to_lowercase();
+    throttle
+        .attempt(&attempt_key("login", &email, address))
+        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    let lookup = email.clone();
+    let user = db.run(move |conn| Ok(users::find_by_email(conn, &lookup)?)).await?;
+    let (user, matches) = password::bounded(move || {
+        // Unknown accounts are checked against a decoy hash so both cases cost the same.
+        let hash = user.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |u| u.password_hash.clone());
+        let matches = password::verify(&given, &hash);
+        (user, matches)
+    })
+    .await?;
+    match user {
+        Some(user) if matches && !user.disabled => Ok(user),
+        _ => {
+            tracing::info!(account = %log_safe(&email), "login refused");
+            Err(Error::Unauthenticated("the e-mail address or password is wrong".into()))
+        }
+    }
+}
+
+/// Confirms an address with the single-use token e-mailed at registration.
+pub async fn verify_email(db: &Db, token: &str) -> Result<()> {
+    let hash = notify::token_hash(token.trim());
+    db.write(move |conn| {
+        let user = outbox::consume_token(conn, &hash, "verify_email", db::now())?
+            .ok_or_else(|| Error::invalid_field("token", "invalid", "the link is invalid, expired or already used"))?;
+        users::mark_verified(conn, &user, db::now())?;
+        Ok(())
+    })
+    .await
+}
+
+/// E-mails a password reset code to `email` if it belongs to an enabled account. Attempts are
+/// throttled per address and account; the outcome never tells whether the address is
+/// registered (the lookup runs after the answer, so its timing tells nothing either).
+pub fn request_reset(
+    db: &Db,
+    config: std::sync::Arc<crate::config::Config>,
+    throttle: &LoginThrottle,
+    email: &str,
+    address: &str,
+) -> Result<()> {
+    let email = email.trim().to_lowercase();
+    throttle
+        .attempt(&attempt_key("reset", &email, address))
+        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    let db = db.clone();
+    actix_web::rt::spawn(async move {
+        let sent = db
+            .write(move |conn| {
+                if let Some(user) = users::find_by_email(conn, &email)?.filter(|u| !u.disabled) {
+                    notify::send_token(conn, &config, &user, "password_reset")?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(err) = sent {
+            tracing::error!(error = %format!("{err:#}"), "password reset e-mail not queued");
+        }
+    });
+    Ok(())
+}
+
+/// Sets a new password with an e-mailed reset code; the account's id. The code is looked up
+/// before any hashing (guessing codes costs no Argon2), and the password is checked before the
+/// code is spent, so a weak choice can be corrected. A new password ends every session.
+pub async fn reset_password(db: &Db, token: &str, password: Option<String>) -> Result<String> {
+    let token_hash = notify::token_hash(token.trim());
+    let invalid = || Error::invalid_field("token", "invalid", "the link is invalid, expired or already used");
+    let lookup = token_hash.clone();
+    let known =
+        db.run(move |conn| Ok(outbox::find_valid_token(conn, &lookup, "password_reset", db::now())?.is_some())).await?;
+    if !known {
+        return Err(invalid());
+    }
+    let password = password.ok_or_else(|| Error::Invalid(vec![crate::domain::FieldError::required("password")]))?;
+    crate::domain::password_policy::check(&password, &[]).map_err(|p| Error::Invalid(vec![p]))?;
+    let hash = password::bounded(move || password::hash(&password)).await?.map_err(Error::internal)?;
+    db.write(move |conn| {
+        let user = outbox::consume_token(conn, &token_hash, "password_reset", db::now())?.ok_or_else(invalid)?;
+        users::set_password(conn, &user, &hash)?;
+        // Whoever reads the mailbox owns the address.
+        users::mark_verified(conn, &user, db::now())?;
+        Ok(user)
+    })
+    .await
+}

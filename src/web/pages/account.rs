@@ -1,0 +1,313 @@
+//! Accounts in the portal: register, confirm the e-mail address, sign in and out, reset a
+//! forgotten password. Each page calls the use case the JSON API calls.
+
+use actix_web::{HttpResponse, web};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+use super::schema_form::{Field, Input};
+use super::{Ctx, attempt, check_csrf, session, summary};
+use crate::app::accounts::AccountInput;
+use crate::app::{self, register, sign_in};
+use crate::domain::role::Role;
+
+type Form = web::Form<HashMap<String, String>>;
+
+fn field(ctx: &Ctx, name: &str, label: &str, kind: &str, value: &str, hint: Option<&str>) -> Field {
+    Field {
+        name: name.to_owned(),
+        id: format!("f-{name}"),
+        label: ctx.t(label),
+        hint: hint.map(|h| ctx.t(h)),
+        input: if kind == "password" { Input::Password } else { Input::Text },
+        required: true,
+        value: if kind == "password" { String::new() } else { value.to_owned() },
+        error: None,
+    }
+}
+
+/// Renders a page of one form.
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    ctx: &Ctx,
+    heading: &str,
+    intro: Option<String>,
+    action: &str,
+    submit: &str,
+    mut fields: Vec<Field>,
+    problems: &[crate::domain::FieldError],
+    links: Value,
+) -> HttpResponse {
+    let ids: HashMap<String, String> = fields.iter().map(|f| (f.name.clone(), f.id.clone())).collect();
+    for f in &mut fields {
+        f.error = problems.iter().find(|p| super::schema_form::dotted(&p.field) == f.name).map(|p| p.detail.clone());
+    }
+    let mut errors = summary(problems, &ids);
+    if errors.is_empty() && !problems.is_empty() {
+        errors = problems.iter().map(|p| json!({"text": p.detail, "id": ""})).collect();
+    }
+    let status = if problems.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    ctx.render_status(
+        status,
+        "form_page.html",
+        json!({"title": heading, "heading": heading, "intro": intro, "action": action, "submit": ctx.t(submit),
+               "fields": fields, "errors": errors, "links": links}),
+    )
+}
+
+fn problems_of(err: app::Error) -> Result<Vec<crate::domain::FieldError>, app::Error> {
+    match err {
+        app::Error::Invalid(problems) => Ok(problems),
+        other => Err(other),
+    }
+}
+
+fn peer(ctx: &Ctx) -> String {
+    ctx.req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+}
+
+/// A local path to go on to after signing in (never another site).
+fn next_path(ctx: &Ctx, form: Option<&HashMap<String, String>>) -> Option<String> {
+    let query = web::Query::<HashMap<String, String>>::from_query(ctx.req.query_string()).ok();
+    form.and_then(|f| f.get("next").cloned())
+        .or_else(|| query.and_then(|q| q.get("next").cloned()))
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+}
+
+fn register_fields(ctx: &Ctx, form: &HashMap<String, String>) -> Vec<Field> {
+    let value = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
+    vec![
+        field(ctx, "full_name", "full_name", "text", value("full_name"), None),
+        field(ctx, "email", "email", "text", value("email"), None),
+        field(ctx, "password", "password", "password", "", Some("password_hint")),
+    ]
+}
+
+async fn register_page(ctx: Ctx) -> HttpResponse {
+    let links = json!([{"href": "/login", "text": ctx.t("have_account")}]);
+    form_page(
+        &ctx,
+        &ctx.t("register_title"),
+        None,
+        "/register",
+        "create_account",
+        register_fields(&ctx, &HashMap::new()),
+        &[],
+        links,
+    )
+}
+
+async fn register_post(ctx: Ctx, form: Form) -> HttpResponse {
+    let form = form.into_inner();
+    check_csrf!(ctx, form);
+    if ctx.state.limits.ip(&ctx.req).is_err() {
+        return ctx.fail(app::Error::RateLimited { retry_after_secs: 1 });
+    }
+    let input = AccountInput {
+        email: form.get("email").cloned().unwrap_or_default(),
+        password: form.get("password").cloned().unwrap_or_default(),
+        full_name: form.get("full_name").cloned().unwrap_or_default(),
+        role: Role::Applicant,
+        post: None,
+        preferred_language: Some(ctx.lang.to_owned()),
+    };
+    match register::register(&ctx.state.db, ctx.state.config.clone(), input, None).await {
+        Ok(_) => {
+            // Signed in at once: the address is confirmed with the e-mailed code next.
+            let email = form.get("email").cloned().unwrap_or_default();
+            let password = form.get("password").cloned().unwrap_or_default();
+            match sign_in::sign_in(&ctx.state.db, &ctx.state.login_throttle, &email, password, &peer(&ctx)).await {
+                Ok(account) => {
+                    let cookie = attempt!(ctx, session::start(&ctx.state, &account).await);
+                    ctx.redirect_with("/verify-email", cookie)
+                }
+                // A taken address gets the same answer as a new one (the owner is told by e-mail).
+                Err(_) => ctx.redirect("/verify-email"),
+            }
+        }
+        Err(err) => {
+            let problems = attempt!(ctx, problems_of(err));
+            let links = json!([{"href": "/login", "text": ctx.t("have_account")}]);
+            form_page(
+                &ctx,
+                &ctx.t("register_title"),
+                None,
+                "/register",
+                "create_account",
+                register_fields(&ctx, &form),
+                &problems,
+                links,
+            )
+        }
+    }
+}
+
+async fn verify_page(ctx: Ctx) -> HttpResponse {
+    let fields = vec![field(&ctx, "token", "code", "text", "", None)];
+    form_page(
+        &ctx,
+        &ctx.t("verify_title"),
+        Some(ctx.t("verify_intro")),
+        "/verify-email",
+        "confirm",
+        fields,
+        &[],
+        json!([]),
+    )
+}
+
+async fn verify_post(ctx: Ctx, form: Form) -> HttpResponse {
+    let form = form.into_inner();
+    check_csrf!(ctx, form);
+    let token = form.get("token").cloned().unwrap_or_default();
+    match sign_in::verify_email(&ctx.state.db, &token).await {
+        Ok(()) => {
+            let to = if ctx.visitor.is_some() { "/account/cases" } else { "/login" };
+            let link = json!([{"href": to, "text": ctx.t("continue")}]);
+            ctx.render("message.html", json!({"heading": ctx.t("verified"), "paragraphs": [], "links": link}))
+        }
+        Err(err) => {
+            let problems = attempt!(ctx, problems_of(err));
+            let fields = vec![field(&ctx, "token", "code", "text", &token, None)];
+            form_page(
+                &ctx,
+                &ctx.t("verify_title"),
+                Some(ctx.t("verify_intro")),
+                "/verify-email",
+                "confirm",
+                fields,
+                &problems,
+                json!([]),
+            )
+        }
+    }
+}
+
+fn login_form(ctx: &Ctx, email: &str, problems: &[crate::domain::FieldError], next: Option<String>) -> HttpResponse {
+    let fields = vec![
+        field(ctx, "email", "email", "text", email, None),
+        field(ctx, "password", "password", "password", "", None),
+    ];
+    let action = match next {
+        Some(next) => format!("/login?next={next}"),
+        None => "/login".to_owned(),
+    };
+    let links = json!([{"href": "/register", "text": ctx.t("no_account")}, {"href": "/password-reset", "text": ctx.t("forgot_password")}]);
+    form_page(ctx, &ctx.t("sign_in_title"), Some(ctx.t("staff_hint")), &action, "sign_in", fields, problems, links)
+}
+
+async fn login_page(ctx: Ctx) -> HttpResponse {
+    let next = next_path(&ctx, None);
+    login_form(&ctx, "", &[], next)
+}
+
+async fn login_post(ctx: Ctx, form: Form) -> HttpResponse {
+    let form = form.into_inner();
+    check_csrf!(ctx, form);
+    let email = form.get("email").cloned().unwrap_or_default();
+    let password = form.get("password").cloned().unwrap_or_default();
+    let next = next_path(&ctx, Some(&form));
+    match sign_in::sign_in(&ctx.state.db, &ctx.state.login_throttle, &email, password, &peer(&ctx)).await {
+        Ok(account) => {
+            let cookie = attempt!(ctx, session::start(&ctx.state, &account).await);
+            let home = if account.role().handles_cases() { "/console" } else { "/account/cases" };
+            ctx.redirect_with(next.as_deref().unwrap_or(home), cookie)
+        }
+        Err(app::Error::Unauthenticated(detail)) => {
+            login_form(&ctx, &email, &[crate::domain::FieldError::new("email", "invalid", detail)], next)
+        }
+        Err(other) => ctx.fail(other),
+    }
+}
+
+async fn logout(ctx: Ctx, form: Form) -> HttpResponse {
+    check_csrf!(ctx, form);
+    attempt!(ctx, session::end(&ctx.state.db, &ctx.req).await);
+    ctx.redirect_with("/login", session::removal(&ctx.state, session::SESSION_COOKIE))
+}
+
+async fn reset_page(ctx: Ctx) -> HttpResponse {
+    let fields = vec![field(&ctx, "email", "email", "text", "", None)];
+    form_page(
+        &ctx,
+        &ctx.t("reset_title"),
+        Some(ctx.t("reset_intro")),
+        "/password-reset",
+        "send_code",
+        fields,
+        &[],
+        json!([]),
+    )
+}
+
+async fn reset_post(ctx: Ctx, form: Form) -> HttpResponse {
+    check_csrf!(ctx, form);
+    let email = form.get("email").cloned().unwrap_or_default();
+    attempt!(
+        ctx,
+        sign_in::request_reset(&ctx.state.db, ctx.state.config.clone(), &ctx.state.login_throttle, &email, &peer(&ctx))
+    );
+    let fields = vec![
+        field(&ctx, "token", "code", "text", "", None),
+        field(&ctx, "password", "new_password", "password", "", Some("password_hint")),
+    ];
+    form_page(
+        &ctx,
+        &ctx.t("reset_title"),
+        Some(ctx.t("reset_sent")),
+        "/password-reset/confirm",
+        "set_password",
+        fields,
+        &[],
+        json!([]),
+    )
+}
+
+async fn reset_confirm(ctx: Ctx, form: Form) -> HttpResponse {
+    let form = form.into_inner();
+    check_csrf!(ctx, form);
+    let token = form.get("token").cloned().unwrap_or_default();
+    let password = form.get("password").cloned().filter(|p| !p.is_empty());
+    match sign_in::reset_password(&ctx.state.db, &token, password).await {
+        Ok(account) => {
+            ctx.state.sessions.forget(&account);
+            let link = json!([{"href": "/login", "text": ctx.t("sign_in")}]);
+            ctx.render("message.html", json!({"heading": ctx.t("password_changed"), "paragraphs": [], "links": link}))
+        }
+        Err(err) => {
+            let problems = attempt!(ctx, problems_of(err));
+            let fields = vec![
+                field(&ctx, "token", "code", "text", &token, None),
+                field(&ctx, "password", "new_password", "password", "", Some("password_hint")),
+            ];
+            form_page(
+                &ctx,
+                &ctx.t("reset_title"),
+                None,
+                "/password-reset/confirm",
+                "set_password",
+                fields,
+                &problems,
+                json!([]),
+            )
+        }
+    }
+}
+
+/// The account pages.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/register", web::get().to(register_page))
+        .route("/register", web::post().to(register_post))
+        .route("/verify-email", web::get().to(verify_page))
+        .route("/verify-email", web::post().to(verify_post))
+        .route("/login", web::get().to(login_page))
+        .route("/login", web::post().to(login_post))
+        .route("/logout", web::post().to(logout))
+        .route("/password-reset", web::get().to(reset_page))
+        .route("/password-reset", web::post().to(reset_post))
+        .route("/password-reset/confirm", web::post().to(reset_confirm));
+}

@@ -1,0 +1,240 @@
+//! The applicant's dashboard (`/account/cases`) and each case: its status in words, the decision
+//! deadline, the full history, answering a request for information, withdrawing, downloading
+//! what was issued, and booking an appointment where the service gives one.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+use super::apply::{downloadable, fee_text, load};
+use super::{Ctx, attempt, check_csrf, signed_in};
+use crate::app::applicant::{respond, withdraw};
+use crate::app::engine::Audit;
+use crate::app::{self, Applicant, appointments};
+use crate::db::{cases, catalog, events, users};
+use crate::domain::status::CaseStatus;
+use crate::web::api::views::EventView;
+
+type Form = web::Form<HashMap<String, String>>;
+
+fn date(at: Option<chrono::NaiveDateTime>) -> Option<String> {
+    at.map(|a| a.format("%d.%m.%Y").to_string())
+}
+
+/// `GET /account/cases`: the applicant's cases, newest first.
+async fn dashboard(ctx: Ctx) -> HttpResponse {
+    let user = signed_in!(ctx);
+    if user.role.handles_cases() {
+        return ctx.redirect("/console");
+    }
+    let id = user.id.clone();
+    let (rows, verified) = attempt!(
+        ctx,
+        ctx.state
+            .db
+            .run(move |conn| {
+                let mut rows = cases::list_for_applicant_of(conn, &id, "visa", 100, 0)?.0;
+                rows.extend(cases::list_for_applicant_of(conn, &id, "consular", 100, 0)?.0);
+                rows.sort_by_key(|c| std::cmp::Reverse(c.created_at));
+                let mut shown = Vec::new();
+                for case in rows {
+                    let service =
+                        catalog::find_service(conn, &case.service_code)?.map_or(case.service_code.clone(), |s| s.name);
+                    shown.push(json!({"id": case.id, "reference": case.reference, "service": service,
+                                      "status": case.status.as_str(), "deadline": date(case.decision_deadline)}));
+                }
+                let verified = users::find(conn, &id)?.is_some_and(|u| u.email_verified_at.is_some());
+                Ok((shown, verified))
+            })
+            .await
+    );
+    ctx.render("dashboard.html", json!({"title": ctx.t("my_cases"), "cases": rows, "verified": verified}))
+}
+
+/// The history of a case as its applicant sees it (the same filter as the API's).
+pub(super) fn history(
+    ctx: &Ctx,
+    rows: Vec<crate::db::events::EventRow>,
+    viewer: crate::domain::role::Role,
+) -> Vec<Value> {
+    rows.into_iter()
+        .filter_map(|row| EventView::for_viewer(row, viewer))
+        .filter_map(|view| serde_json::to_value(view).ok())
+        .map(|e| {
+            let at = e["created_at"].as_str().and_then(|t| t.parse::<DateTime<Utc>>().ok());
+            let items: Vec<Value> = e["details"]["items"].as_array().cloned().unwrap_or_default();
+            let grounds: Vec<Value> = e["details"]["grounds"].as_array().cloned().unwrap_or_default();
+            let items: Vec<Value> = items.into_iter().chain(grounds).collect();
+            let who = match e["actor_role"].as_str() {
+                Some("applicant") => ctx.t("applicant"),
+                Some(role) => role.to_owned(),
+                None => String::new(),
+            };
+            json!({"action": e["action"], "at": at.map(|a| a.format("%d.%m.%Y %H:%M UTC").to_string()),
+                   "note": e["note"], "staff_note": e["staff_note"], "internal": e["internal"], "items": items, "who": who})
+        })
+        .collect()
+}
+
+/// `GET /cases/{id}`.
+async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
+    let user = signed_in!(ctx);
+    let id = path.into_inner();
+    if user.role.handles_cases() {
+        return ctx.redirect(&format!("/console/cases/{id}"));
+    }
+    let draft = attempt!(ctx, load(&ctx, user.clone(), id.clone()).await);
+    let case_id = id.clone();
+    let (rows, file) = attempt!(
+        ctx,
+        ctx.state
+            .db
+            .run(move |conn| Ok((events::list_for_case(conn, &case_id)?, app::CaseFile::load(conn, &case_id)?)))
+            .await
+    );
+    let events = history(&ctx, rows, user.role);
+    let applicant = attempt!(ctx, Applicant::new(user));
+    let status = draft.case.status;
+    let slots = if status == CaseStatus::Approved && draft.service.output == "appointment" {
+        match appointments::slots(&ctx.state.db, &applicant, id.clone(), None, None).await {
+            Ok((slots, tz)) => slots
+                .into_iter()
+                .take(40)
+                .map(|s| {
+                    let local = s.slot.start.with_timezone(&tz);
+                    json!({"value": s.slot.start.to_rfc3339(), "label": local.format("%a %d.%m.%Y %H:%M").to_string(), "full": s.free == 0})
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    let appointment = file.appointment.as_ref().map(|a| a.starts_at.format("%d.%m.%Y %H:%M UTC").to_string());
+    let download = (status == CaseStatus::Issued && downloadable(&draft.service.output)).then(|| {
+        if draft.service.output == "e_visa" {
+            format!("/cases/{id}/evisa.pdf")
+        } else {
+            format!("/cases/{id}/document.pdf")
+        }
+    });
+    let notice = web::Query::<HashMap<String, String>>::from_query(ctx.req.query_string())
+        .ok()
+        .and_then(|q| q.get("notice").cloned())
+        .filter(|n| n.ends_with("_notice"))
+        .map(|n| ctx.t(&n));
+    let fee =
+        file.fee.as_ref().filter(|f| f.amount_minor > 0).map(
+            |f| json!({"text": fee_text(f.amount_minor, &f.currency), "paid": fee_text(f.paid_minor, &f.currency)}),
+        );
+    let view = json!({
+        "id": id, "reference": draft.case.reference, "service": draft.service.name, "status": status.as_str(),
+        "deadline": date(draft.case.decision_deadline), "fee": fee, "document_number": file.issued_number,
+        "appointment": appointment, "download": download,
+        "editable": status == CaseStatus::Draft, "info_requested": status == CaseStatus::InfoRequested,
+        "withdrawable": matches!(status, CaseStatus::Draft | CaseStatus::Submitted | CaseStatus::InReview | CaseStatus::InfoRequested),
+    });
+    ctx.render(
+        "case.html",
+        json!({"title": draft.case.reference, "case": view, "events": events, "slots": slots, "notice": notice}),
+    )
+}
+
+/// `POST /cases/{id}/withdraw`.
+async fn withdraw_case(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
+    check_csrf!(ctx, form);
+    let user = signed_in!(ctx);
+    let applicant = attempt!(ctx, Applicant::new(user));
+    let id = path.into_inner();
+    attempt!(
+        ctx,
+        withdraw::withdraw(&ctx.state.db, ctx.state.config.clone(), &applicant, id.clone(), None, Audit::default())
+            .await
+    );
+    ctx.redirect(&format!("/cases/{id}?notice=withdrawn_notice"))
+}
+
+/// `POST /cases/{id}/respond`.
+async fn respond_case(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
+    check_csrf!(ctx, form);
+    let user = signed_in!(ctx);
+    let applicant = attempt!(ctx, Applicant::new(user));
+    let id = path.into_inner();
+    let note = form.get("note").cloned();
+    attempt!(
+        ctx,
+        respond::respond(&ctx.state.db, ctx.state.config.clone(), &applicant, id.clone(), note, Audit::default()).await
+    );
+    ctx.redirect(&format!("/cases/{id}?notice=answer_sent"))
+}
+
+/// `POST /cases/{id}/appointment`.
+async fn book(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
+    check_csrf!(ctx, form);
+    let user = signed_in!(ctx);
+    let applicant = attempt!(ctx, Applicant::new(user));
+    let id = path.into_inner();
+    let Some(start) = form.get("start").and_then(|s| s.parse::<DateTime<Utc>>().ok()) else {
+        return ctx.fail(app::Error::invalid_field("start", "required", ctx.t("choose_a_time")));
+    };
+    let state = &ctx.state;
+    attempt!(
+        ctx,
+        appointments::book(
+            &state.db,
+            &state.documents,
+            state.config.clone(),
+            &applicant,
+            id.clone(),
+            start,
+            Audit::default()
+        )
+        .await
+    );
+    ctx.redirect(&format!("/cases/{id}?notice=booked_notice"))
+}
+
+async fn served(ctx: &Ctx, answer: crate::web::error::AppResult<HttpResponse>) -> HttpResponse {
+    answer.unwrap_or_else(|_| ctx.fail(app::Error::NotFound))
+}
+
+/// `GET /cases/{id}/files/{kind}`: a document of the case (its applicant or the post's staff).
+async fn file(ctx: Ctx, path: web::Path<(String, String)>) -> HttpResponse {
+    let user = signed_in!(ctx);
+    let (id, kind) = path.into_inner();
+    served(&ctx, crate::web::api::documents::document(&ctx.state, user, id, kind).await).await
+}
+
+/// `GET /cases/{id}/evisa.pdf` and `/cases/{id}/document.pdf`: what was issued.
+async fn issued(ctx: Ctx, path: web::Path<(String, String)>) -> HttpResponse {
+    let user = signed_in!(ctx);
+    let (id, which) = path.into_inner();
+    let answer = match which.as_str() {
+        "evisa.pdf" => {
+            crate::web::api::visas::issued_pdf(&ctx.state, user, id, "e-visa", |conn, case_id| {
+                Ok(crate::db::visas::for_case(conn, case_id)?.map(|v| (v.visa_number, v.pdf_key)))
+            })
+            .await
+        }
+        "document.pdf" => {
+            crate::web::api::visas::issued_pdf(&ctx.state, user, id, "certificate", |conn, case_id| {
+                Ok(crate::db::certificates::for_case(conn, case_id)?.map(|c| (c.document_number, c.pdf_key)))
+            })
+            .await
+        }
+        _ => return ctx.fail(app::Error::NotFound),
+    };
+    served(&ctx, answer).await
+}
+
+/// The pages of the applicant's cases.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/account/cases", web::get().to(dashboard))
+        .route("/cases/{id}", web::get().to(case_page))
+        .route("/cases/{id}/withdraw", web::post().to(withdraw_case))
+        .route("/cases/{id}/respond", web::post().to(respond_case))
+        .route("/cases/{id}/appointment", web::post().to(book))
+        .route("/cases/{id}/files/{kind}", web::get().to(file))
+        .route("/cases/{id}/{which}", web::get().to(issued));
+}

@@ -1,0 +1,103 @@
+//! The portal's languages: English, Russian and Kazakh. Each has a catalogue of messages
+//! (`templates/pages/i18n/<language>.json`), English filling any gap. The choice comes from the
+//! language switch (`?lang=`), then the cookie it sets, the account's preferred language (which
+//! the e-mails follow), and the browser's `Accept-Language`.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// The language cookie.
+pub const LANG_COOKIE: &str = "evisa_lang";
+
+/// The languages, with their names in themselves.
+pub const LANGUAGES: [(&str, &str); 3] = [("en", "English"), ("ru", "Русский"), ("kk", "Қазақша")];
+
+const CATALOGUES: [(&str, &str); 3] = [
+    ("en", include_str!("../../../templates/pages/i18n/en.json")),
+    ("ru", include_str!("../../../templates/pages/i18n/ru.json")),
+    ("kk", include_str!("../../../templates/pages/i18n/kk.json")),
+];
+
+/// A supported language code, if `code` names one.
+pub fn supported(code: &str) -> Option<&'static str> {
+    let code = code.trim().to_ascii_lowercase();
+    let primary = code.split(['-', '_']).next().unwrap_or_default();
+    LANGUAGES.iter().map(|(c, _)| *c).find(|c| *c == primary)
+}
+
+fn catalogues() -> &'static HashMap<&'static str, Value> {
+    static ALL: OnceLock<HashMap<&'static str, Value>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let parse = |text: &str| serde_json::from_str::<Map<String, Value>>(text).unwrap_or_default();
+        let english = parse(CATALOGUES[0].1);
+        CATALOGUES
+            .iter()
+            .map(|(code, text)| {
+                let mut messages = english.clone();
+                messages.extend(parse(text));
+                (*code, Value::Object(messages))
+            })
+            .collect()
+    })
+}
+
+/// The messages of a language (English for any other code).
+pub fn messages(lang: &str) -> &'static Value {
+    let all = catalogues();
+    all.get(lang).unwrap_or_else(|| &all["en"])
+}
+
+/// One message; its key when no catalogue has it.
+pub fn message(lang: &str, key: &str) -> String {
+    messages(lang)[key].as_str().map_or_else(|| key.to_owned(), str::to_owned)
+}
+
+/// The language of a request: the switch, the cookie, the account's choice, the browser's.
+pub fn choose(req: &HttpRequest, preferred: Option<&str>) -> (&'static str, bool) {
+    let switched = req.query_string().split('&').find_map(|pair| pair.strip_prefix("lang=")).and_then(supported);
+    if let Some(lang) = switched {
+        return (lang, true);
+    }
+    let cookie = req.cookie(LANG_COOKIE).and_then(|c| supported(c.value()));
+    let browser = || {
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').find_map(|part| supported(part.split(';').next().unwrap_or_default())))
+    };
+    (cookie.or_else(|| preferred.and_then(supported)).or_else(browser).unwrap_or("en"), false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_has_every_english_message() {
+        let english = serde_json::from_str::<Map<String, Value>>(CATALOGUES[0].1).unwrap();
+        for (code, text) in &CATALOGUES[1..] {
+            let catalogue = serde_json::from_str::<Map<String, Value>>(text).unwrap();
+            let missing: Vec<&String> = english.keys().filter(|k| !catalogue.contains_key(*k)).collect();
+            assert!(missing.is_empty(), "{code} lacks {missing:?}");
+        }
+        assert_eq!(message("ru", "sign_in"), "Войти");
+        assert_eq!(message("de", "sign_in"), "Sign in");
+    }
+
+    #[test]
+    fn the_switch_then_the_cookie_then_the_account_then_the_browser() {
+        let req = actix_web::test::TestRequest::default()
+            .uri("/?lang=kk")
+            .insert_header((header::ACCEPT_LANGUAGE, "ru-RU,ru;q=0.9"))
+            .to_http_request();
+        assert_eq!(choose(&req, Some("en")), ("kk", true));
+        let req = actix_web::test::TestRequest::default()
+            .insert_header((header::ACCEPT_LANGUAGE, "de-DE, ru;q=0.8"))
+            .to_http_request();
+        assert_eq!(choose(&req, None), ("ru", false));
+        assert_eq!(choose(&req, Some("kk")), ("kk", false));
+    }
+}

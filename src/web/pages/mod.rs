@@ -1,0 +1,315 @@
+//! The web portal for applicants (`/`) and the console for officers (`/console`): HTML pages
+//! rendered on the server from `templates/pages/`, calling the same use cases as the JSON API.
+//! The essential path needs no JavaScript; every form carries a CSRF token; every page carries
+//! the security headers (a Content-Security-Policy without inline scripts among them).
+
+mod account;
+mod apply;
+mod cases;
+mod console;
+pub mod i18n;
+pub mod schema_form;
+pub mod session;
+
+use actix_web::cookie::Cookie;
+use actix_web::dev::Payload;
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
+use minijinja::Environment;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::app::{self, User};
+use crate::db::users::UserRow;
+use crate::domain::FieldError;
+use crate::startup::AppState;
+use session::Visitor;
+
+/// The Content-Security-Policy of every page: no inline script or style, nothing from elsewhere.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+macro_rules! page_template {
+    ($name:literal) => {
+        ($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/pages/", $name)))
+    };
+}
+
+/// Every page template.
+const TEMPLATES: &[(&str, &str)] = &[
+    page_template!("layout.html"),
+    page_template!("field.html"),
+    page_template!("home.html"),
+    page_template!("form_page.html"),
+    page_template!("message.html"),
+    page_template!("apply_start.html"),
+    page_template!("step.html"),
+    page_template!("documents.html"),
+    page_template!("check.html"),
+    page_template!("dashboard.html"),
+    page_template!("case.html"),
+    page_template!("console_queue.html"),
+    page_template!("console_case.html"),
+];
+
+/// The portal's style sheet.
+const STYLE: &str = include_str!("../../../assets/portal/portal.css");
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        for (name, source) in TEMPLATES {
+            if let Err(err) = env.add_template(name, source) {
+                tracing::error!(template = name, error = %err, "page template does not parse");
+            }
+        }
+        env
+    })
+}
+
+/// What every page handler starts from: the request, the service, who is signed in, the
+/// language, and the CSRF token of its forms.
+pub struct Ctx {
+    /// The request.
+    pub req: HttpRequest,
+    /// The service.
+    pub state: web::Data<AppState>,
+    /// The signed-in account, if any.
+    pub visitor: Option<UserRow>,
+    /// The page's language.
+    pub lang: &'static str,
+    csrf: String,
+    cookies: Vec<Cookie<'static>>,
+}
+
+impl FromRequest for Ctx {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Ctx, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let visitor = Visitor::from_request(&req, payload);
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| actix_web::error::ErrorInternalServerError("state missing"))?;
+            let Visitor(visitor) = visitor.await?;
+            let (lang, switched) = i18n::choose(&req, visitor.as_ref().map(|v| v.preferred_language.as_str()));
+            let mut cookies = Vec::new();
+            if switched {
+                cookies.push(session::cookie(&state, i18n::LANG_COOKIE, lang.to_owned()));
+                if let Some(account) = &visitor {
+                    // The e-mails follow the portal's language.
+                    let _ = app::accounts::set_language(&state.db, account.id.clone(), lang.to_owned()).await;
+                }
+            }
+            let (csrf, fresh) = session::csrf_token(&req);
+            if fresh {
+                cookies.push(session::cookie(&state, session::CSRF_COOKIE, csrf.clone()));
+            }
+            Ok(Ctx { req, state, visitor, lang, csrf, cookies })
+        })
+    }
+}
+
+/// A problem to show next to its field and in the summary.
+pub fn summary(problems: &[FieldError], ids: &HashMap<String, String>) -> Vec<Value> {
+    problems
+        .iter()
+        .map(|p| {
+            let name = schema_form::dotted(&p.field);
+            json!({"text": p.detail, "id": ids.get(&name).cloned().unwrap_or_default()})
+        })
+        .collect()
+}
+
+impl Ctx {
+    /// The signed-in account as the use cases take it.
+    pub fn user(&self) -> Option<User> {
+        Visitor(self.visitor.clone()).user()
+    }
+
+    /// A message in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        i18n::message(self.lang, key)
+    }
+
+    /// Whether a form's CSRF field repeats the cookie.
+    pub fn csrf_ok(&self, form: &HashMap<String, String>) -> bool {
+        session::csrf_matches(&self.req, form.get(session::CSRF_FIELD).map(String::as_str))
+    }
+
+    fn finish(&self, mut response: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+        for cookie in &self.cookies {
+            response.cookie(cookie.clone());
+        }
+        response
+            .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .insert_header((header::REFERRER_POLICY, "same-origin"))
+            .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+            .insert_header((header::CACHE_CONTROL, "no-store"));
+        response
+    }
+
+    /// Renders `template` with `extra` over the context every page has.
+    pub fn render_status(&self, status: StatusCode, template: &str, extra: Value) -> HttpResponse {
+        let visitor = self.visitor.as_ref().map(|v| {
+            json!({"name": v.full_name, "staff": v.role().handles_cases() || v.role() == crate::domain::role::Role::Admin})
+        });
+        let mut context = json!({
+            "lang": self.lang,
+            "t": i18n::messages(self.lang),
+            "languages": i18n::LANGUAGES.iter().map(|(code, name)| json!({"code": code, "name": name})).collect::<Vec<_>>(),
+            "visitor": visitor,
+            "csrf": self.csrf,
+            "state_name": self.state.config.issuing_state_name,
+            "home": if visitor_is_staff(self.visitor.as_ref()) { "/console" } else { "/" },
+        });
+        if let (Some(fields), Value::Object(extra)) = (context.as_object_mut(), extra) {
+            fields.extend(extra);
+        }
+        let body = environment().get_template(template).and_then(|t| t.render(&context));
+        match body {
+            Ok(html) => self.finish(HttpResponse::build(status)).content_type("text/html; charset=utf-8").body(html),
+            Err(err) => {
+                tracing::error!(template, error = %format!("{err:#}"), "page did not render");
+                self.finish(HttpResponse::InternalServerError()).content_type("text/plain").body("error")
+            }
+        }
+    }
+
+    /// Renders `template` (200).
+    pub fn render(&self, template: &str, extra: Value) -> HttpResponse {
+        self.render_status(StatusCode::OK, template, extra)
+    }
+
+    /// A redirect after a POST (303) or to sign in.
+    pub fn redirect(&self, to: &str) -> HttpResponse {
+        self.finish(HttpResponse::SeeOther()).insert_header((header::LOCATION, to.to_owned())).finish()
+    }
+
+    /// A redirect that also sets a cookie.
+    pub fn redirect_with(&self, to: &str, cookie: Cookie<'static>) -> HttpResponse {
+        let mut response = self.finish(HttpResponse::SeeOther());
+        response.cookie(cookie);
+        response.insert_header((header::LOCATION, to.to_owned())).finish()
+    }
+
+    /// A page with a heading and some paragraphs.
+    pub fn message(&self, status: StatusCode, heading: &str, paragraphs: &[String]) -> HttpResponse {
+        let home = json!({"href": "/", "text": self.t("go_home")});
+        self.render_status(
+            status,
+            "message.html",
+            json!({"title": heading, "heading": heading, "paragraphs": paragraphs, "links": [home]}),
+        )
+    }
+
+    /// The page for a failed use case (validation problems are shown by the page that asked).
+    pub fn fail(&self, err: app::Error) -> HttpResponse {
+        use app::Error as E;
+        match err {
+            E::NotFound => self.message(StatusCode::NOT_FOUND, &self.t("not_found_title"), &[self.t("not_found_text")]),
+            E::Unauthenticated(_) => self.redirect(&format!("/login?next={}", self.req.path())),
+            E::Forbidden(detail) => self.message(StatusCode::FORBIDDEN, &self.t("forbidden_title"), &[detail]),
+            E::Conflict(detail) => self.message(StatusCode::CONFLICT, &self.t("conflict_title"), &[detail]),
+            E::RateLimited { .. } => {
+                self.message(StatusCode::TOO_MANY_REQUESTS, &self.t("busy_title"), &[self.t("busy_text")])
+            }
+            E::Invalid(problems) => self.message(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &self.t("there_is_a_problem"),
+                &problems.into_iter().map(|p| p.detail).collect::<Vec<_>>(),
+            ),
+            other => {
+                if let E::Internal(cause) = &other {
+                    tracing::error!(error = %format!("{cause:#}"), "page failed");
+                }
+                self.message(StatusCode::SERVICE_UNAVAILABLE, &self.t("failure_title"), &[self.t("failure_text")])
+            }
+        }
+    }
+
+    /// The 403 page of a form whose CSRF token does not match.
+    pub fn csrf_refused(&self) -> HttpResponse {
+        self.message(StatusCode::FORBIDDEN, &self.t("csrf_title"), &[self.t("csrf_text")])
+    }
+
+    /// The signed-in account, or the way to the sign-in page.
+    pub fn require_user(&self) -> Result<User, HttpResponse> {
+        self.user().ok_or_else(|| self.redirect(&format!("/login?next={}", self.req.path())))
+    }
+}
+
+fn visitor_is_staff(visitor: Option<&UserRow>) -> bool {
+    visitor.is_some_and(|v| v.role().handles_cases())
+}
+
+/// Runs a fallible step of a page handler: on failure, answers with the failure's page.
+macro_rules! attempt {
+    ($ctx:expr, $result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(err) => return $ctx.fail(err.into()),
+        }
+    };
+}
+pub(crate) use attempt;
+
+/// Checks the CSRF field of a posted form.
+macro_rules! check_csrf {
+    ($ctx:expr, $form:expr) => {
+        if !$ctx.csrf_ok(&$form) {
+            return $ctx.csrf_refused();
+        }
+    };
+}
+pub(crate) use check_csrf;
+
+/// Signed in, or off to the sign-in page.
+macro_rules! signed_in {
+    ($ctx:expr) => {
+        match $ctx.require_user() {
+            Ok(user) => user,
+            Err(response) => return response,
+        }
+    };
+}
+pub(crate) use signed_in;
+
+/// `GET /assets/portal.css`.
+async fn style() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(STYLE)
+}
+
+/// Every page route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/assets/portal.css", web::get().to(style));
+    account::configure(cfg);
+    apply::configure(cfg);
+    cases::configure(cfg);
+    console::configure(cfg);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_template_parses() {
+        let env = environment();
+        for (name, _) in TEMPLATES {
+            assert!(env.get_template(name).is_ok(), "{name}");
+        }
+    }
+}

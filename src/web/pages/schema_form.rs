@@ -1,0 +1,232 @@
+//! A service's form, rendered from its JSON Schema: one step per top-level section (an object
+//! property), the top-level answers that are not sections in a step of their own; each field's
+//! input follows its schema (text, date, choice, long text, number, yes/no). Posted HTML form
+//! values become a JSON merge patch of the case's form, so a service an administrator adds
+//! appears in the portal with no code change, and the use cases check it as they check the API's.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+use crate::domain::FieldError;
+
+/// How a field is entered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "options")]
+pub enum Input {
+    /// One line of text.
+    Text,
+    /// Several lines of text.
+    TextArea,
+    /// A date (`YYYY-MM-DD`).
+    Date,
+    /// A whole number.
+    Number,
+    /// Yes or no.
+    Checkbox,
+    /// One of these values.
+    Choice(Vec<String>),
+    /// A secret (account forms only; schemas have no such type).
+    Password,
+}
+
+/// One field of a step.
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    /// Dotted path in the form, also the HTML field's name (`applicant.surname`).
+    pub name: String,
+    /// The field's id in the page (`f-applicant-surname`).
+    pub id: String,
+    /// Label: the schema's `title`, or the name in words.
+    pub label: String,
+    /// The schema's `description`, if any.
+    pub hint: Option<String>,
+    /// How it is entered.
+    pub input: Input,
+    /// Whether the schema requires it.
+    pub required: bool,
+    /// Its current value, as text.
+    pub value: String,
+    /// What is wrong with it, in the API's words.
+    pub error: Option<String>,
+}
+
+/// One step of the form.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    /// The section's key (`applicant`), or `details` for the top-level answers.
+    pub key: String,
+    /// Title: the section's `title`, or its key in words.
+    pub title: String,
+    /// Its fields.
+    pub fields: Vec<Field>,
+}
+
+/// The key of the step that holds the top-level answers that are not sections.
+pub const DETAILS: &str = "details";
+
+fn words(name: &str) -> String {
+    let text = name.replace('_', " ");
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+}
+
+fn input(schema: &Value) -> Input {
+    if let Some(options) = schema["enum"].as_array() {
+        return Input::Choice(options.iter().filter_map(|o| o.as_str().map(str::to_owned)).collect());
+    }
+    match schema["type"].as_str() {
+        Some("integer") | Some("number") => Input::Number,
+        Some("boolean") => Input::Checkbox,
+        _ if schema["format"] == "date" => Input::Date,
+        _ if schema["maxLength"].as_u64().is_some_and(|m| m > 200) => Input::TextArea,
+        _ => Input::Text,
+    }
+}
+
+fn required(schema: &Value) -> Vec<&str> {
+    schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
+}
+
+fn fields(schema: &Value, prefix: &str, out: &mut Vec<Field>) {
+    let needed = required(schema);
+    for (key, property) in schema["properties"].as_object().into_iter().flatten() {
+        let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        if property["type"] == "object" {
+            fields(property, &name, out);
+            continue;
+        }
+        out.push(Field {
+            id: format!("f-{}", name.replace('.', "-")),
+            label: property["title"].as_str().map_or_else(|| words(key), str::to_owned),
+            hint: property["description"].as_str().map(str::to_owned),
+            input: input(property),
+            required: needed.contains(&key.as_str()),
+            value: String::new(),
+            error: None,
+            name,
+        });
+    }
+}
+
+/// The steps of a form schema, in the schema's order, without values.
+pub fn steps(schema: &Value) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut details = Vec::new();
+    for (key, property) in schema["properties"].as_object().into_iter().flatten() {
+        if property["type"] == "object" {
+            let mut found = Vec::new();
+            fields(property, key, &mut found);
+            let title = property["title"].as_str().map_or_else(|| words(key), str::to_owned);
+            steps.push(Step { key: key.clone(), title, fields: found });
+        } else {
+            let single =
+                serde_json::json!({"properties": {key.clone(): property.clone()}, "required": required(schema)});
+            fields(&single, "", &mut details);
+        }
+    }
+    if !details.is_empty() {
+        let title = schema["title"].as_str().map_or_else(|| "Details".to_owned(), str::to_owned);
+        steps.push(Step { key: DETAILS.into(), title, fields: details });
+    }
+    steps
+}
+
+/// The dotted name of a problem's field: JSON Pointers (`/applicant/surname`) and dotted paths
+/// (`applicant.surname`) alike.
+pub fn dotted(field: &str) -> String {
+    field.trim_start_matches('/').replace('/', ".")
+}
+
+fn lookup<'a>(form: &'a Value, name: &str) -> Option<&'a Value> {
+    name.split('.').try_fold(form, |value, key| value.get(key))
+}
+
+/// Fills the steps' fields with the form's answers and the problems found, by field.
+pub fn fill(steps: &mut [Step], form: &Value, problems: &[FieldError]) {
+    for field in steps.iter_mut().flat_map(|s| s.fields.iter_mut()) {
+        field.value = match lookup(form, &field.name) {
+            Some(Value::String(text)) => text.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        };
+        field.error = problems.iter().find(|p| dotted(&p.field) == field.name).map(|p| p.detail.clone());
+    }
+}
+
+/// The merge patch that sets a step's fields to the posted values: an empty answer removes the
+/// field; numbers and yes/no are typed as the schema says (a number that does not parse is kept
+/// as text, for the schema to name the field).
+pub fn patch(step: &Step, posted: &HashMap<String, String>) -> Value {
+    let mut patch = Value::Object(Map::new());
+    for field in &step.fields {
+        let raw = posted.get(&field.name).map(|v| v.trim()).unwrap_or_default();
+        let value = match field.input {
+            Input::Checkbox => Value::Bool(!raw.is_empty()),
+            _ if raw.is_empty() => Value::Null,
+            Input::Number => raw.parse::<i64>().map_or_else(|_| Value::String(raw.to_owned()), Value::from),
+            _ => Value::String(raw.to_owned()),
+        };
+        let mut at = &mut patch;
+        let mut keys = field.name.split('.').peekable();
+        while let Some(key) = keys.next() {
+            let Value::Object(map) = at else { break };
+            if keys.peek().is_none() {
+                map.insert(key.to_owned(), value);
+                break;
+            }
+            at = map.entry(key.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+        }
+    }
+    patch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schema() -> Value {
+        json!({"title": "Archive extract", "type": "object", "required": ["applicant", "purpose"], "properties": {
+            "applicant": {"type": "object", "title": "About you", "required": ["surname"], "properties": {
+                "surname": {"type": "string", "title": "Surname"}, "date_of_birth": {"type": "string", "format": "date"}}},
+            "purpose": {"enum": ["study", "work"], "title": "Purpose"},
+            "copies": {"type": "integer"},
+            "notes": {"type": "string", "maxLength": 2000}}})
+    }
+
+    #[test]
+    fn sections_are_steps_and_the_rest_is_one_more() {
+        let steps = steps(&schema());
+        let keys: Vec<&str> = steps.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(keys, ["applicant", "details"]);
+        let applicant = &steps[0];
+        assert_eq!(applicant.title, "About you");
+        assert_eq!((applicant.fields[0].name.as_str(), applicant.fields[0].required), ("applicant.surname", true));
+        assert_eq!(applicant.fields[1].input, Input::Date);
+        assert_eq!(applicant.fields[1].label, "Date of birth");
+        let details = &steps[1];
+        let inputs: Vec<&Input> = details.fields.iter().map(|f| &f.input).collect();
+        assert_eq!(inputs, [&Input::Choice(vec!["study".into(), "work".into()]), &Input::Number, &Input::TextArea]);
+        assert!(details.fields[0].required && !details.fields[1].required);
+    }
+
+    #[test]
+    fn posted_values_become_a_typed_merge_patch_and_answers_come_back_with_their_errors() {
+        let mut steps = steps(&schema());
+        let posted: HashMap<String, String> = [("purpose", "work"), ("copies", "2"), ("notes", " ")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        assert_eq!(patch(&steps[1], &posted), json!({"purpose": "work", "copies": 2, "notes": null}));
+        let posted: HashMap<String, String> = [("applicant.surname".to_owned(), "Nurly".to_owned())].into();
+        assert_eq!(patch(&steps[0], &posted), json!({"applicant": {"surname": "Nurly", "date_of_birth": null}}));
+
+        let form = json!({"applicant": {"surname": "Nurly"}, "copies": 2});
+        let problems = [FieldError::new("/applicant/date_of_birth", "format", "not a date")];
+        fill(&mut steps, &form, &problems);
+        assert_eq!(steps[0].fields[0].value, "Nurly");
+        assert_eq!(steps[0].fields[1].error.as_deref(), Some("not a date"));
+        assert_eq!(steps[1].fields[1].value, "2");
+    }
+}
