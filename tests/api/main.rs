@@ -20,6 +20,7 @@ mod issuance;
 mod jobs;
 mod notifications;
 mod openapi;
+mod portal;
 mod queue;
 mod requests;
 mod review;

@@ -1,0 +1,199 @@
+//! The portal and the console over plain HTTP: pages answer HTML with a CSRF field, carry the
+//! security headers, refuse a POST without a valid CSRF token, set session cookies HttpOnly and
+//! SameSite=Lax, end sessions at sign-out and staff sessions when idle, and keep each applicant
+//! to their own cases.
+
+use crate::backend_tests;
+use crate::helpers::*;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, SET_COOKIE};
+
+/// A browser-like client that keeps cookies and does not follow redirects.
+struct Browser {
+    client: reqwest::Client,
+    address: String,
+    cookies: std::sync::Mutex<Vec<(String, String)>>,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Browser { client, address: app.address.clone(), cookies: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    fn keep(&self, headers: &HeaderMap) {
+        let mut cookies = self.cookies.lock().unwrap();
+        for value in headers.get_all(SET_COOKIE) {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            cookies.retain(|(n, _)| n != name);
+            if !text.contains("Max-Age=0") {
+                cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.lock().unwrap().iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().unwrap().iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .header("Cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(response.headers());
+        response
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header("Cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep(response.headers());
+        response
+    }
+
+    /// The CSRF token the pages put in their forms.
+    fn csrf(&self) -> String {
+        self.cookie("evisa_csrf").expect("a CSRF cookie")
+    }
+
+    async fn sign_in(&self, email: &str) -> reqwest::Response {
+        self.get("/login").await;
+        let csrf = self.csrf();
+        self.post("/login", &[("csrf", &csrf), ("email", email), ("password", PASSWORD)]).await
+    }
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+backend_tests! {
+    async fn pages_are_html_with_csrf_fields_and_security_headers(app: TestApp) {
+        let browser = Browser::new(&app);
+        for path in ["/", "/register", "/login", "/password-reset", "/apply/TOURIST"] {
+            let response = browser.get(path).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let headers = response.headers().clone();
+            assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
+            let csp = headers["content-security-policy"].to_str().unwrap();
+            assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline") && csp.contains("default-src 'none'"), "{csp}");
+            assert_eq!(headers["x-content-type-options"], "nosniff");
+            assert_eq!(headers["referrer-policy"], "same-origin");
+            let html = response.text().await.unwrap();
+            assert!(!html.contains("<script"), "no script on {path}");
+            if path != "/" && path != "/apply/TOURIST" {
+                assert!(html.contains(r#"name="csrf" value=""#), "{path} carries a CSRF field");
+            }
+        }
+        let first = browser.get("/login").await;
+        assert!(first.headers().get_all(SET_COOKIE).iter().all(|c| !c.to_str().unwrap().contains("evisa_csrf")), "the cookie is set once");
+        let fresh = reqwest::Client::new().get(format!("{}/login", app.address)).send().await.unwrap();
+        let cookie = fresh.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+        assert!(!cookie.contains("Secure"), "plain http in tests");
+    }
+
+    async fn a_post_without_a_valid_csrf_token_is_refused(app: TestApp) {
+        let applicant = app.applicant("csrf").await;
+        let browser = Browser::new(&app);
+        browser.get("/login").await;
+        let missing = browser.post("/login", &[("email", &applicant.email), ("password", PASSWORD)]).await;
+        assert_eq!(missing.status(), StatusCode::FORBIDDEN);
+        let wrong = browser.post("/login", &[("csrf", &"0".repeat(64)), ("email", &applicant.email), ("password", PASSWORD)]).await;
+        assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+        assert!(browser.cookie("evisa_session").is_none());
+        let signed_in = browser.sign_in(&applicant.email).await;
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&signed_in), "/account/cases");
+        let session = signed_in.headers().get_all(SET_COOKIE).iter().map(|c| c.to_str().unwrap().to_owned()).find(|c| c.starts_with("evisa_session=")).unwrap();
+        assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
+        // Even signed in, a form without the token does nothing.
+        let id = app.complete_draft(&applicant).await;
+        let refused = browser.post(&format!("/cases/{id}/submit"), &[]).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        assert_eq!(app.case(&id, &applicant.token).await["status"], "draft");
+        let csrf = browser.csrf();
+        let submitted = browser.post(&format!("/cases/{id}/submit"), &[("csrf", &csrf)]).await;
+        assert_eq!(submitted.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.case(&id, &applicant.token).await["status"], "submitted");
+        // The database keeps only a digest of the session token.
+        let token = browser.cookie("evisa_session").unwrap();
+        let stored = app.scalar("SELECT token_hash AS value FROM web_sessions LIMIT 1");
+        assert_ne!(stored, token);
+        assert_eq!(stored.len(), 64);
+    }
+
+    async fn sessions_end_at_sign_out_and_staff_sessions_when_idle(app: TestApp) {
+        let applicant = app.applicant("leaver").await;
+        let browser = Browser::new(&app);
+        browser.sign_in(&applicant.email).await;
+        assert_eq!(browser.get("/account/cases").await.status(), StatusCode::OK);
+        let session = browser.cookie("evisa_session").unwrap();
+        let csrf = browser.csrf();
+        let out = browser.post("/logout", &[("csrf", &csrf)]).await;
+        assert_eq!(out.status(), StatusCode::SEE_OTHER);
+        // The old cookie no longer opens anything, even if a browser kept it.
+        let replay = Browser::new(&app);
+        replay.cookies.lock().unwrap().push(("evisa_session".into(), session));
+        let after = replay.get("/account/cases").await;
+        assert_eq!(after.status(), StatusCode::SEE_OTHER);
+        assert!(location(&after).starts_with("/login"));
+
+        let officer = app.staff("officer", "UTO-HQ").await;
+        let console = Browser::new(&app);
+        let signed_in = console.sign_in(&officer.email).await;
+        assert_eq!(location(&signed_in), "/console");
+        assert_eq!(console.get("/console").await.status(), StatusCode::OK);
+        // Thirty-one minutes without a request end a staff session.
+        let idle = (chrono::Utc::now() - chrono::Duration::minutes(31)).naive_utc().format("%Y-%m-%d %H:%M:%S").to_string();
+        app.execute_sql(&format!("UPDATE web_sessions SET last_seen_at = '{idle}' WHERE user_id = '{}'", officer.id));
+        let timed_out = console.get("/console").await;
+        assert_eq!(timed_out.status(), StatusCode::SEE_OTHER);
+        assert!(location(&timed_out).starts_with("/login"));
+        // An applicant idle as long is still signed in.
+        let patient = Browser::new(&app);
+        patient.sign_in(&applicant.email).await;
+        app.execute_sql(&format!("UPDATE web_sessions SET last_seen_at = '{idle}' WHERE user_id = '{}'", applicant.id));
+        assert_eq!(patient.get("/account/cases").await.status(), StatusCode::OK);
+        // Disabling the account ends its sessions.
+        let admin = app.admin().await;
+        app.patch(&format!("/api/v1/admin/users/{}", applicant.id), &admin.token, &serde_json::json!({"disabled": true})).await;
+        assert_eq!(patient.get("/account/cases").await.status(), StatusCode::SEE_OTHER);
+    }
+
+    async fn applicants_see_only_their_own_cases_and_the_console_is_for_staff(app: TestApp) {
+        let owner = app.applicant("owner").await;
+        let id = app.complete_draft(&owner).await;
+        let other = app.applicant("other").await;
+        let browser = Browser::new(&app);
+        browser.sign_in(&other.email).await;
+        for path in [format!("/cases/{id}"), format!("/cases/{id}/step/1"), format!("/cases/{id}/check"), format!("/cases/{id}/files/photo")] {
+            assert_eq!(browser.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
+        }
+        let console = browser.get("/console").await;
+        assert_eq!(console.status(), StatusCode::FORBIDDEN);
+        let mine = Browser::new(&app);
+        mine.sign_in(&owner.email).await;
+        let page = mine.get(&format!("/cases/{id}")).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let photo = mine.get(&format!("/cases/{id}/files/photo")).await;
+        assert_eq!(photo.status(), StatusCode::OK);
+        assert_eq!(photo.headers()["content-type"], "image/png");
+    }
+}
