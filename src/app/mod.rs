@@ -14,6 +14,7 @@ pub mod error;
 pub mod forms;
 pub mod issue;
 pub mod payments;
+pub mod posts;
 pub mod register;
 pub mod review;
 pub mod sign_in;

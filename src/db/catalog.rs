@@ -191,6 +191,11 @@ pub fn list_services(conn: &mut AnyConnection) -> QueryResult<Vec<(ServiceRow, S
         .collect()
 }
 
+/// Every service, active or not, in catalogue order.
+pub fn list_all_services(conn: &mut AnyConnection) -> QueryResult<Vec<ServiceRow>> {
+    services::table.order((services::sort_order, services::code)).load(conn)
+}
+
 /// The service with this code, active or not.
 pub fn find_service(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<ServiceRow>> {
     services::table.find(code).first(conn).optional()

@@ -188,9 +188,13 @@ async fn path(client: &Client) -> String {
 
 /// Signs in through the sign-in page.
 async fn sign_in(client: &Client, app: &TestApp, email: &str) {
+    sign_in_with(client, app, email, PASSWORD).await;
+}
+
+async fn sign_in_with(client: &Client, app: &TestApp, email: &str, password: &str) {
     client.goto(&format!("{}/login", app.address)).await.unwrap();
     fill(client, "f-email", email).await;
-    fill(client, "f-password", PASSWORD).await;
+    fill(client, "f-password", password).await;
     press(client, "main form button[type=submit]").await;
 }
 
@@ -425,5 +429,13 @@ backend_tests! {
         assert_eq!((status, kind.as_str()), (StatusCode::OK, "application/pdf"));
         assert!(pdf.starts_with(b"%PDF-"));
         desktop.close().await.unwrap();
+
+        // The administration pages.
+        let admin = driver.window(DESKTOP).await;
+        sign_in_with(&admin, &app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(path(&admin).await, "/console/admin");
+        shoot(&admin, "console-admin", DESKTOP).await;
+        accessible(&admin, &axe, "administration").await;
+        admin.close().await.unwrap();
     }
 }

@@ -73,9 +73,13 @@ impl Browser {
     }
 
     async fn sign_in(&self, email: &str) -> reqwest::Response {
+        self.sign_in_with(email, PASSWORD).await
+    }
+
+    async fn sign_in_with(&self, email: &str, password: &str) -> reqwest::Response {
         self.get("/login").await;
         let csrf = self.csrf();
-        self.post("/login", &[("csrf", &csrf), ("email", email), ("password", PASSWORD)]).await
+        self.post("/login", &[("csrf", &csrf), ("email", email), ("password", password)]).await
     }
 }
 
@@ -195,5 +199,56 @@ backend_tests! {
         let photo = mine.get(&format!("/cases/{id}/files/photo")).await;
         assert_eq!(photo.status(), StatusCode::OK);
         assert_eq!(photo.headers()["content-type"], "image/png");
+    }
+}
+
+backend_tests! {
+    async fn administrators_manage_posts_staff_and_services_in_the_console(app: TestApp) {
+        let admin = Browser::new(&app);
+        let signed_in = admin.sign_in_with(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(location(&signed_in), "/console/admin");
+        let page = admin.get("/console/admin").await;
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(page.text().await.unwrap().contains("UTO-HQ"));
+        let csrf = admin.csrf();
+        let post = admin.post("/console/admin/posts", &[("csrf", &csrf), ("code", "UTO-LON"), ("name", "Embassy in London"), ("country", "GBR"), ("time_zone", "Europe/London")]).await;
+        assert_eq!(post.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.scalar("SELECT time_zone AS value FROM posts WHERE code = 'UTO-LON'"), "Europe/London");
+        let bad = admin.post("/console/admin/posts", &[("csrf", &csrf), ("code", "lon"), ("name", "x"), ("country", "GBR"), ("time_zone", "Mars/Base")]).await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = bad.text().await.unwrap();
+        assert!(body.contains("IANA time zone") && body.contains("dash-separated"), "the API's wording");
+        admin.post("/console/admin/posts/UTO-LON", &[("csrf", &csrf), ("four_eyes", "true")]).await;
+        let four_eyes = app.scalar("SELECT CASE WHEN four_eyes THEN 'yes' ELSE 'no' END AS value FROM posts WHERE code = 'UTO-LON'");
+        assert_eq!(four_eyes, "yes");
+
+        let staff = admin.post("/console/admin/staff", &[("csrf", &csrf), ("full_name", "Dana Officer"), ("email", "dana@consulate.test"),
+            ("password", PASSWORD), ("role", "officer"), ("post", "UTO-LON")]).await;
+        assert_eq!(staff.status(), StatusCode::SEE_OTHER);
+        let id = app.scalar("SELECT id AS value FROM users WHERE email = 'dana@consulate.test'");
+        let officer = Browser::new(&app);
+        assert_eq!(location(&officer.sign_in("dana@consulate.test").await), "/console");
+        assert_eq!(officer.get("/console/admin").await.status(), StatusCode::FORBIDDEN);
+        admin.post(&format!("/console/admin/staff/{id}"), &[("csrf", &csrf), ("disabled", "true")]).await;
+        assert_eq!(officer.get("/console").await.status(), StatusCode::SEE_OTHER, "a disabled account is signed out");
+
+        let schema = r#"{"type": "object", "required": ["applicant"], "properties": {"applicant": {"type": "object",
+            "required": ["surname", "given_names", "date_of_birth", "nationality"], "properties": {"surname": {"type": "string"},
+            "given_names": {"type": "string"}, "date_of_birth": {"type": "string", "format": "date"}, "nationality": {"type": "string"}}}}}"#;
+        let service = admin.post("/console/admin/services", &[("csrf", &csrf), ("code", "MARRIAGE_CERTIFICATE"), ("name", "Certificate of marital status"),
+            ("description", "Whether the civil register records a marriage."), ("eligibility", "citizens"), ("output", "certificate"),
+            ("fee", "1500"), ("currency", "EUR"), ("processing_days", "10"), ("documents", "[]"), ("form_schema", schema)]).await;
+        assert_eq!(service.status(), StatusCode::SEE_OTHER);
+        let listed: serde_json::Value = app.request(reqwest::Method::GET, "/api/v1/services", None, None).await.json().await.unwrap();
+        assert!(listed["items"].as_array().unwrap().iter().any(|s| s["code"] == "MARRIAGE_CERTIFICATE" && s["output"] == "certificate"));
+        // It appears in the portal with no code change.
+        assert!(Browser::new(&app).get("/").await.text().await.unwrap().contains("Certificate of marital status"));
+        let invalid = admin.post("/console/admin/services", &[("csrf", &csrf), ("code", "BROKEN"), ("name", "Broken"), ("eligibility", "both"),
+            ("output", "decision"), ("fee", "0"), ("currency", "EUR"), ("processing_days", "10"), ("documents", "[]"), ("form_schema", r#"{"type": 7}"#)]).await;
+        assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        admin.post("/console/admin/services/MARRIAGE_CERTIFICATE", &[("csrf", &csrf), ("active", "false")]).await;
+        assert!(!Browser::new(&app).get("/").await.text().await.unwrap().contains("Certificate of marital status"));
+        let trail = app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS value FROM admin_events WHERE action IN ('create_post', 'update_post', 'update_service', 'create_service') AND actor_id IS NOT NULL");
+        assert_eq!(trail, "4", "every change is audited");
     }
 }

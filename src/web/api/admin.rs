@@ -6,13 +6,13 @@ use serde::Deserialize;
 use super::views::{PostView, UserView};
 use crate::app::Admin;
 use crate::app::accounts::AccountInput;
+use crate::app::posts::{self, NewPost};
 use crate::app::register::{self, CreatedBy};
 use crate::app::staff_accounts::{self, AccountUpdate};
 use crate::auth::AuthUser;
-use crate::db::catalog::{self, PostRow};
+use crate::db::catalog;
 use crate::db::jobs::JobKind;
 use crate::db::{self, admin_events, users};
-use crate::domain::FieldError;
 use crate::domain::country::CountryCode;
 use crate::domain::role::Role;
 use crate::startup::AppState;
@@ -32,62 +32,16 @@ pub struct CreatePost {
     four_eyes: bool,
 }
 
-fn is_post_code(code: &str) -> bool {
-    (2..=20).contains(&code.len())
-        && code
-            .split('-')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
-}
-
 /// `POST /api/v1/admin/posts`: adds a consular post.
 pub async fn create_post(
     state: web::Data<AppState>,
-    user: AuthUser,
+    admin: Admin,
     request_id: RequestId,
     body: JsonBody<CreatePost>,
 ) -> AppResult<HttpResponse> {
-    user.require(&[Role::Admin])?;
-    let request = body.0;
-    let mut problems = Vec::new();
-    if !is_post_code(&request.code) {
-        problems.push(FieldError::new(
-            "code",
-            "invalid",
-            "upper-case letters and digits in dash-separated parts, such as UTO-LON",
-        ));
-    }
-    let name = request.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        problems.push(FieldError::new("name", "invalid", "between 1 and 200 characters"));
-    }
-    if request.time_zone.parse::<chrono_tz::Tz>().is_err() {
-        problems.push(FieldError::new("time_zone", "invalid", "an IANA time zone such as Europe/London"));
-    }
-    if !problems.is_empty() {
-        return Err(AppError::Validation(problems));
-    }
-    let row = PostRow {
-        code: request.code,
-        name,
-        country: request.country.to_string(),
-        time_zone: request.time_zone,
-        created_at: db::now(),
-        four_eyes: request.four_eyes,
-    };
-    let actor = user.id.clone();
-    let request = request_id.to_string();
-    let row = crate::web::write(&state.db, move |conn| match catalog::insert_post(conn, &row) {
-            Ok(()) => {
-                let details = serde_json::json!({"name": row.name, "country": row.country, "time_zone": row.time_zone, "four_eyes": row.four_eyes});
-                admin_events::record(conn, "create_post", &row.code, (Some(&actor), "admin"), details, Some(&request))?;
-                Ok(row)
-            }
-            Err(err) if db::is_unique_violation(&err) => {
-                Err(AppError::Conflict(format!("a post with code {} exists", row.code)))
-            }
-            Err(err) => Err(err.into()),
-        })
-        .await?;
+    let CreatePost { code, name, country, time_zone, four_eyes } = body.0;
+    let post = NewPost { code, name, country: country.to_string(), time_zone, four_eyes };
+    let row = posts::create_post(&state.db, &admin, post, Some(request_id.to_string())).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/posts#{}", row.code)))
         .json(PostView::from(row)))
@@ -109,38 +63,15 @@ pub struct UpdatePost {
 /// four-eyes policy.
 pub async fn update_post(
     state: web::Data<AppState>,
-    user: AuthUser,
+    admin: Admin,
     request_id: RequestId,
     path: web::Path<String>,
     body: JsonBody<UpdatePost>,
 ) -> AppResult<HttpResponse> {
-    user.require(&[Role::Admin])?;
-    let code = path.into_inner();
-    let request = body.0;
-    let mut problems = Vec::new();
-    let name = request.name.map(|n| n.trim().to_owned());
-    if name.as_ref().is_some_and(|n| n.is_empty() || n.chars().count() > 200) {
-        problems.push(FieldError::new("name", "invalid", "between 1 and 200 characters"));
-    }
-    if request.time_zone.as_ref().is_some_and(|tz| tz.parse::<chrono_tz::Tz>().is_err()) {
-        problems.push(FieldError::new("time_zone", "invalid", "an IANA time zone such as Europe/London"));
-    }
-    if !problems.is_empty() {
-        return Err(AppError::Validation(problems));
-    }
-    let details = serde_json::json!({"name": name, "time_zone": request.time_zone, "four_eyes": request.four_eyes});
-    let changes = catalog::PostChanges { name, time_zone: request.time_zone, four_eyes: request.four_eyes };
-    let actor = user.id.clone();
-    let request = request_id.to_string();
-    let row = crate::web::write(&state.db, move |conn| {
-        if catalog::update_post(conn, &code, &changes)? == 0 {
-            return Err(AppError::NotFound);
-        }
-        admin_events::record(conn, "update_post", &code, (Some(&actor), "admin"), details, Some(&request))?;
-        catalog::find_post(conn, &code)?.ok_or(AppError::NotFound)
-    })
-    .await?;
-    tracing::info!(admin = %user.id, post = %row.code, four_eyes = row.four_eyes, "post updated");
+    let UpdatePost { name, time_zone, four_eyes } = body.0;
+    let changes = catalog::PostChanges { name, time_zone, four_eyes };
+    let row = posts::update_post(&state.db, &admin, path.into_inner(), changes, Some(request_id.to_string())).await?;
+    tracing::info!(admin = %admin.id, post = %row.code, four_eyes = row.four_eyes, "post updated");
     Ok(HttpResponse::Ok().json(PostView::from(row)))
 }
 

@@ -214,7 +214,7 @@ async fn login_post(ctx: Ctx, form: Form) -> HttpResponse {
     match sign_in::sign_in(&ctx.state.db, &ctx.state.login_throttle, &email, password, &peer(&ctx)).await {
         Ok(account) => {
             let cookie = attempt!(ctx, session::start(&ctx.state, &account).await);
-            let home = if account.role().handles_cases() { "/console" } else { "/account/cases" };
+            let (home, _) = super::home_of(&account);
             ctx.redirect_with(next.as_deref().unwrap_or(home), cookie)
         }
         Err(app::Error::Unauthenticated(detail)) => {

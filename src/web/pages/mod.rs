@@ -4,6 +4,7 @@
 //! the security headers (a Content-Security-Policy without inline scripts among them).
 
 mod account;
+mod admin;
 mod apply;
 mod cases;
 mod console;
@@ -52,6 +53,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     page_template!("case.html"),
     page_template!("console_queue.html"),
     page_template!("console_case.html"),
+    page_template!("admin.html"),
 ];
 
 /// The portal's style sheet.
@@ -160,7 +162,8 @@ impl Ctx {
     /// Renders `template` with `extra` over the context every page has.
     pub fn render_status(&self, status: StatusCode, template: &str, extra: Value) -> HttpResponse {
         let visitor = self.visitor.as_ref().map(|v| {
-            json!({"name": v.full_name, "staff": v.role().handles_cases() || v.role() == crate::domain::role::Role::Admin})
+            let (home, label) = home_of(v);
+            json!({"name": v.full_name, "home": home, "home_label": self.t(label)})
         });
         let mut context = json!({
             "lang": self.lang,
@@ -169,7 +172,7 @@ impl Ctx {
             "visitor": visitor,
             "csrf": self.csrf,
             "state_name": self.state.config.issuing_state_name,
-            "home": if visitor_is_staff(self.visitor.as_ref()) { "/console" } else { "/" },
+            "home": self.visitor.as_ref().map_or("/", |v| if v.role() == crate::domain::role::Role::Applicant { "/" } else { home_of(v).0 }),
         });
         if let (Some(fields), Value::Object(extra)) = (context.as_object_mut(), extra) {
             fields.extend(extra);
@@ -247,8 +250,14 @@ impl Ctx {
     }
 }
 
-fn visitor_is_staff(visitor: Option<&UserRow>) -> bool {
-    visitor.is_some_and(|v| v.role().handles_cases())
+/// Where an account starts, and the message naming it: applicants their cases, staff the
+/// console, administrators the administration.
+pub fn home_of(account: &UserRow) -> (&'static str, &'static str) {
+    match account.role() {
+        crate::domain::role::Role::Admin => ("/console/admin", "administration"),
+        role if role.handles_cases() => ("/console", "console"),
+        _ => ("/account/cases", "my_cases"),
+    }
 }
 
 /// Runs a fallible step of a page handler: on failure, answers with the failure's page.
@@ -299,6 +308,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     apply::configure(cfg);
     cases::configure(cfg);
     console::configure(cfg);
+    admin::configure(cfg);
 }
 
 #[cfg(test)]
