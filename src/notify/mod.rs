@@ -86,7 +86,7 @@ pub fn case_event(
         "reference": case.reference,
         "visa_type": service,
         "service": service,
-        "link": format!("{}/applications/{}", config.portal_url, case.id),
+        "link": format!("{}/cases/{}", config.portal_url, case.id),
     });
     if let (Some(fields), Value::Object(extra)) = (context.as_object_mut(), extra) {
         fields.extend(extra);
@@ -126,7 +126,7 @@ pub fn send_token(conn: &mut AnyConnection, config: &Config, user: &UserRow, pur
     };
     let now = db::now();
     outbox::insert_token(conn, &token_hash(&token), &user.id, purpose, now + chrono::Duration::hours(hours), now)?;
-    let page = if purpose == "verify_email" { "verify-email" } else { "reset-password" };
+    let page = if purpose == "verify_email" { "verify-email" } else { "password-reset/confirm" };
     let context =
         json!({"token": token, "valid_hours": hours, "link": format!("{}/{page}?token={token}", config.portal_url)});
     enqueue(conn, config, user, purpose, None, context, None)

@@ -252,3 +252,78 @@ backend_tests! {
         assert_eq!(trail, "4", "every change is audited");
     }
 }
+
+backend_tests! {
+    async fn applicants_answer_withdraw_and_book_through_the_dashboard(app: TestApp) {
+        let applicant = app.applicant("dashboard").await;
+        let officer = app.staff("officer", "UTO-HQ").await;
+        let browser = Browser::new(&app);
+        browser.sign_in(&applicant.email).await;
+        let csrf = browser.csrf();
+
+        // Answering a request for information.
+        let id = app.submitted(&applicant).await;
+        let console = Browser::new(&app);
+        console.sign_in(&officer.email).await;
+        let staff_csrf = console.csrf();
+        assert_eq!(console.post(&format!("/console/cases/{id}/claim"), &[("csrf", &staff_csrf)]).await.status(), StatusCode::SEE_OTHER);
+        let case_page = console.get(&format!("/console/cases/{id}")).await.text().await.unwrap();
+        assert!(case_page.contains("/request-info") && !case_page.contains("/confirm\""), "the officer's actions only");
+        let asked = console.post(&format!("/console/cases/{id}/request-info"), &[("csrf", &staff_csrf),
+            ("message", "Please show your means."), ("items", "A bank statement for the last three months\n")]).await;
+        assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+        let note = console.post(&format!("/console/cases/{id}/notes"), &[("csrf", &staff_csrf), ("text", "Means look thin.")]).await;
+        assert_eq!(note.status(), StatusCode::SEE_OTHER);
+        let page = browser.get(&format!("/cases/{id}")).await.text().await.unwrap();
+        assert!(page.contains("A bank statement for the last three months") && page.contains(&format!("/cases/{id}/respond")), "{page}");
+        assert!(!page.contains("Means look thin."), "internal notes stay in the console");
+        let answered = browser.post(&format!("/cases/{id}/respond"), &[("csrf", &csrf), ("note", "Attached to my passport scan.")]).await;
+        assert_eq!(answered.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.case(&id, &applicant.token).await["status"], "in_review");
+
+        // Withdrawing.
+        let other = app.submitted(&applicant).await;
+        let withdrawn = browser.post(&format!("/cases/{other}/withdraw"), &[("csrf", &csrf)]).await;
+        assert_eq!(withdrawn.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.case(&other, &applicant.token).await["status"], "withdrawn");
+        let dashboard = browser.get("/account/cases").await.text().await.unwrap();
+        assert!(dashboard.contains("Withdrawn") && dashboard.contains("In review"), "statuses in words: {dashboard}");
+
+        // Booking an appointment for an approved emergency travel document.
+        let admin = app.admin().await;
+        let day = serde_json::json!(["09:00-17:00"]);
+        let schedule = serde_json::json!({"slot_minutes": 60, "capacity_per_slot": 1,
+            "hours": {"mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day}});
+        app.request(reqwest::Method::PUT, "/api/v1/admin/posts/UTO-HQ/schedule", Some(&admin.token), Some(&schedule)).await;
+        let form = serde_json::json!({"applicant": {"surname": "Nurly", "given_names": "Aigerim", "date_of_birth": "1991-05-04", "nationality": "UTO"},
+            "circumstances": "lost", "travel_date": (chrono::Utc::now() + chrono::Duration::days(7)).date_naive().to_string()});
+        let created: serde_json::Value = app.post("/api/v1/requests", &applicant.token, &serde_json::json!({"service": "EMERGENCY_TRAVEL_DOCUMENT", "post": "UTO-HQ", "form": form})).await.json().await.unwrap();
+        let request = created["id"].as_str().unwrap().to_owned();
+        app.put_bytes(&format!("/api/v1/requests/{request}/documents/photo"), &applicant.token, "image/png", photo_png(413, 531)).await;
+        assert_eq!(app.post_empty(&format!("/api/v1/requests/{request}/submit"), &applicant.token).await.status(), StatusCode::OK);
+        app.post_empty(&format!("/api/v1/cases/{request}/claim"), &officer.token).await;
+        app.post(&format!("/api/v1/cases/{request}/decision"), &officer.token, &serde_json::json!({"decision": "approve"})).await;
+        let page = browser.get(&format!("/cases/{request}")).await.text().await.unwrap();
+        let start = page.split("name=\"start\" value=\"").nth(1).expect("slots offered").split('"').next().unwrap().to_owned();
+        let booked = browser.post(&format!("/cases/{request}/appointment"), &[("csrf", &csrf), ("start", &start)]).await;
+        assert_eq!(booked.status(), StatusCode::SEE_OTHER);
+        let shown: serde_json::Value = app.get(&format!("/api/v1/requests/{request}"), &applicant.token).await.json().await.unwrap();
+        assert_eq!(shown["appointment"]["start"].as_str().map(|s| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap()), Some(start.parse().unwrap()));
+    }
+
+    async fn e_mailed_links_open_the_portal_pages_they_name(app: TestApp) {
+        let applicant = app.applicant("links").await;
+        let id = app.submitted(&applicant).await;
+        let body = app.eventual_scalar(&format!("SELECT text_body AS value FROM outbox WHERE case_id = '{id}' AND event = 'submitted'")).await;
+        let link = body.split_whitespace().find(|w| w.contains("/cases/")).expect("a link to the case").trim_end_matches(['.', ')']).to_owned();
+        assert!(link.ends_with(&format!("/cases/{id}")), "{link}");
+        let browser = Browser::new(&app);
+        browser.sign_in(&applicant.email).await;
+        let path = link.split_once("://").unwrap().1.split_once('/').unwrap().1;
+        assert_eq!(browser.get(&format!("/{path}")).await.status(), StatusCode::OK);
+        let page = Browser::new(&app).get("/verify-email?token=abc123").await.text().await.unwrap();
+        assert!(page.contains(r#"value="abc123""#), "the code is filled in from the link");
+        let page = Browser::new(&app).get("/password-reset/confirm?token=def456").await.text().await.unwrap();
+        assert!(page.contains(r#"value="def456""#));
+    }
+}

@@ -146,8 +146,16 @@ async fn register_post(ctx: Ctx, form: Form) -> HttpResponse {
     }
 }
 
+/// The code an e-mailed link carries in its query, if any.
+fn linked_token(ctx: &Ctx) -> String {
+    web::Query::<HashMap<String, String>>::from_query(ctx.req.query_string())
+        .ok()
+        .and_then(|q| q.get("token").cloned())
+        .unwrap_or_default()
+}
+
 async fn verify_page(ctx: Ctx) -> HttpResponse {
-    let fields = vec![field(&ctx, "token", "code", "text", "", None)];
+    let fields = vec![field(&ctx, "token", "code", "text", &linked_token(&ctx), None)];
     form_page(
         &ctx,
         &ctx.t("verify_title"),
@@ -244,6 +252,24 @@ async fn reset_page(ctx: Ctx) -> HttpResponse {
     )
 }
 
+fn reset_confirm_form(
+    ctx: &Ctx,
+    token: &str,
+    intro: Option<String>,
+    problems: &[crate::domain::FieldError],
+) -> HttpResponse {
+    let fields = vec![
+        field(ctx, "token", "code", "text", token, None),
+        field(ctx, "password", "new_password", "password", "", Some("password_hint")),
+    ];
+    form_page(ctx, &ctx.t("reset_title"), intro, "/password-reset/confirm", "set_password", fields, problems, json!([]))
+}
+
+/// `GET /password-reset/confirm?token=`: the e-mailed link's page.
+async fn reset_confirm_page(ctx: Ctx) -> HttpResponse {
+    reset_confirm_form(&ctx, &linked_token(&ctx), None, &[])
+}
+
 async fn reset_post(ctx: Ctx, form: Form) -> HttpResponse {
     check_csrf!(ctx, form);
     let email = form.get("email").cloned().unwrap_or_default();
@@ -309,5 +335,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(logout))
         .route("/password-reset", web::get().to(reset_page))
         .route("/password-reset", web::post().to(reset_post))
+        .route("/password-reset/confirm", web::get().to(reset_confirm_page))
         .route("/password-reset/confirm", web::post().to(reset_confirm));
 }

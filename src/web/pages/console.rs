@@ -256,7 +256,8 @@ async fn act(ctx: Ctx, path: web::Path<(String, String)>, form: Form) -> HttpRes
                 .get("items")
                 .map(|t| t.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect())
                 .unwrap_or_default();
-            request_info::request_info(db, config, &staff, id.clone(), None, items, audit).await.map(drop)
+            let message = optional(&form, "message");
+            request_info::request_info(db, config, &staff, id.clone(), message, items, audit).await.map(drop)
         }
         "decision" => {
             let verdict = if form.get("decision").map(String::as_str) == Some("refuse") {
