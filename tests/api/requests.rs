@@ -70,6 +70,8 @@ backend_tests! {
         assert_eq!(visas["by_status"], json!({}));
         let subject = app.eventual_scalar(&format!("SELECT subject AS value FROM outbox WHERE case_id = '{id}' AND event = 'approved'")).await;
         assert!(subject.contains("approved"), "{subject}");
+        let body = app.scalar(&format!("SELECT text_body AS value FROM outbox WHERE case_id = '{id}' AND event = 'approved'"));
+        assert!(body.contains("This decision is final"), "a decision is the end, and the e-mail says so: {body}");
 
         // Foreigners are refused a citizens' service, by field.
         let foreigner = app.applicant("foreigner").await;
