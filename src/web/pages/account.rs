@@ -46,11 +46,7 @@ fn form_page(
     if errors.is_empty() && !problems.is_empty() {
         errors = problems.iter().map(|p| json!({"text": p.detail, "id": ""})).collect();
     }
-    let status = if problems.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::status_for(problems.is_empty());
     ctx.render_status(
         status,
         "form_page.html",
@@ -277,20 +273,7 @@ async fn reset_post(ctx: Ctx, form: Form) -> HttpResponse {
         ctx,
         sign_in::request_reset(&ctx.state.db, ctx.state.config.clone(), &ctx.state.login_throttle, &email, &peer(&ctx))
     );
-    let fields = vec![
-        field(&ctx, "token", "code", "text", "", None),
-        field(&ctx, "password", "new_password", "password", "", Some("password_hint")),
-    ];
-    form_page(
-        &ctx,
-        &ctx.t("reset_title"),
-        Some(ctx.t("reset_sent")),
-        "/password-reset/confirm",
-        "set_password",
-        fields,
-        &[],
-        json!([]),
-    )
+    reset_confirm_form(&ctx, "", Some(ctx.t("reset_sent")), &[])
 }
 
 async fn reset_confirm(ctx: Ctx, form: Form) -> HttpResponse {

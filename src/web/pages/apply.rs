@@ -195,11 +195,7 @@ fn step_page(ctx: &Ctx, draft: &Draft, number: usize, problems: &[FieldError]) -
     let ids: HashMap<String, String> = step.fields.iter().map(|f| (f.name.clone(), f.id.clone())).collect();
     let back =
         if number == 1 { "/account/cases".to_owned() } else { format!("/cases/{}/step/{}", draft.case.id, number - 1) };
-    let status = if problems.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::status_for(problems.is_empty());
     ctx.render_status(
         status,
         "step.html",
@@ -288,11 +284,7 @@ fn documents_page(ctx: &Ctx, draft: &Draft, problem: Option<(&str, String)>) -> 
         .collect();
     let errors: Vec<Value> =
         problem.iter().map(|(kind, detail)| json!({"text": detail, "id": format!("file-{kind}")})).collect();
-    let status = if errors.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::status_for(errors.is_empty());
     ctx.render_status(
         status,
         "documents.html",
@@ -419,11 +411,7 @@ fn check_page(ctx: &Ctx, draft: &Draft, problems: &[FieldError], fee: Option<Val
         Some(_) => format!("/cases/{}/documents", draft.case.id),
         None => format!("/cases/{}/step/{}", draft.case.id, draft.steps.len().max(1)),
     };
-    let status = if problems.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::status_for(problems.is_empty());
     ctx.render_status(
         status,
         "check.html",

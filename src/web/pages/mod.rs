@@ -250,6 +250,11 @@ impl Ctx {
     }
 }
 
+/// The status of a page that shows a form: 422 when it comes back with problems.
+pub fn status_for(clean: bool) -> StatusCode {
+    if clean { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }
+}
+
 /// Where an account starts, and the message naming it: applicants their cases, staff the
 /// console, administrators the administration.
 pub fn home_of(account: &UserRow) -> (&'static str, &'static str) {
