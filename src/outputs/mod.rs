@@ -5,6 +5,7 @@
 
 pub mod certificate;
 pub mod e_visa;
+pub mod images;
 
 use serde_json::Value;
 

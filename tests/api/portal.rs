@@ -327,3 +327,25 @@ backend_tests! {
         assert!(page.contains(r#"value="def456""#));
     }
 }
+
+backend_tests! {
+    async fn a_forgotten_password_is_reset_through_the_portal(app: TestApp) {
+        let applicant = app.applicant("forgetful").await;
+        let browser = Browser::new(&app);
+        browser.get("/password-reset").await;
+        let csrf = browser.csrf();
+        let asked = browser.post("/password-reset", &[("csrf", &csrf), ("email", &applicant.email)]).await;
+        assert_eq!(asked.status(), StatusCode::OK);
+        let unknown = browser.post("/password-reset", &[("csrf", &csrf), ("email", "nobody@example.org")]).await;
+        assert_eq!(unknown.status(), StatusCode::OK, "the same answer whether or not the address is registered");
+        let code = app.emailed_token(&applicant.email, "password_reset").await;
+        let weak = browser.post("/password-reset/confirm", &[("csrf", &csrf), ("token", &code), ("password", "short")]).await;
+        assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let changed = browser.post("/password-reset/confirm", &[("csrf", &csrf), ("token", &code), ("password", "a-Brand-new-passphrase-2026")]).await;
+        assert_eq!(changed.status(), StatusCode::OK);
+        let signed_in = Browser::new(&app).sign_in_with(&applicant.email, "a-Brand-new-passphrase-2026").await;
+        assert_eq!(location(&signed_in), "/account/cases");
+        let reused = browser.post("/password-reset/confirm", &[("csrf", &csrf), ("token", &code), ("password", "another-Long-passphrase-9")]).await;
+        assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY, "a code works once");
+    }
+}

@@ -18,7 +18,7 @@ use crate::domain::status::{Action, CaseStatus};
 use crate::notify;
 use crate::outputs::e_visa::issue::new_visa_number;
 use crate::outputs::e_visa::keys::Signer;
-use crate::outputs::e_visa::pdf::{latin, qr_png};
+use crate::outputs::e_visa::pdf::latin;
 use crate::outputs::e_visa::{pdf_signature, token};
 use crate::startup::AppState;
 
@@ -116,7 +116,7 @@ pub fn signed_pdf(
         ),
         issuing_post: format!("{} ({})", latin_text(post_name), certificate.issuing_post),
         issue_date: certificate.issue_date,
-        qr_png: qr_png(&token)?,
+        qr_token: token,
         specimen: signer.development,
     };
     let unsigned = pdf::render(&document)?;

@@ -3,9 +3,12 @@
 
 use chrono::NaiveDate;
 use printpdf::{
-    BuiltinFont, Color, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
-    RawImage, Rgb, TextItem, TextMatrix, XObjectTransform,
+    BuiltinFont, Color, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rgb,
+    TextItem, TextMatrix,
 };
+
+use crate::outputs::e_visa::pdf::place;
+use crate::outputs::images;
 
 /// Everything printed on a certificate (Latin text: the built-in fonts cover Latin-1).
 #[derive(Debug, Clone)]
@@ -30,8 +33,8 @@ pub struct CertificateDocument {
     pub issuing_post: String,
     /// Date of issue.
     pub issue_date: NaiveDate,
-    /// The QR code as a PNG.
-    pub qr_png: Vec<u8>,
+    /// What the QR code carries: the signed token.
+    pub qr_token: String,
     /// Whether to overprint SPECIMEN (documents signed with development keys).
     pub specimen: bool,
 }
@@ -79,8 +82,7 @@ pub fn render(certificate: &CertificateDocument) -> anyhow::Result<Vec<u8>> {
     doc.metadata.info.creator = "evisa".into();
     doc.metadata.info.producer = "evisa".into();
     doc.metadata.info.subject = format!("{} {}", certificate.title, certificate.document_number);
-    let qr =
-        RawImage::decode_from_bytes(&certificate.qr_png, &mut warnings).map_err(|e| anyhow::anyhow!("QR code: {e}"))?;
+    let qr = images::qr(&mut doc, &certificate.qr_token)?;
 
     let mut ops = Vec::new();
     let (bold, regular) = (BuiltinFont::HelveticaBold, BuiltinFont::Helvetica);
@@ -129,17 +131,7 @@ pub fn render(certificate: &CertificateDocument) -> anyhow::Result<Vec<u8>> {
     text(&mut ops, regular, 7.0, 20.0, y - 14.0, "DATE OF ISSUE");
     text(&mut ops, bold, 11.0, 20.0, y - 19.0, &date(certificate.issue_date));
 
-    let id = doc.add_image(&qr);
-    let width_mm = 45.0;
-    ops.push(Op::UseXobject {
-        id,
-        transform: XObjectTransform {
-            translate_x: Some(Mm(145.0).into()),
-            translate_y: Some(Mm(30.0).into()),
-            dpi: Some(qr.width as f32 / (width_mm / 25.4)),
-            ..XObjectTransform::default()
-        },
-    });
+    place(&mut ops, &qr, 145.0, 30.0, 45.0);
     text(
         &mut ops,
         regular,
@@ -195,7 +187,7 @@ mod tests {
             statement: "The records show no conviction. ".repeat(8),
             issuing_post: "Embassy in London (UTO-LON)".into(),
             issue_date: "2026-11-27".parse().unwrap(),
-            qr_png: crate::outputs::e_visa::pdf::qr_png("token").unwrap(),
+            qr_token: "token".into(),
             specimen: true,
         };
         let pdf = render(&document).unwrap();

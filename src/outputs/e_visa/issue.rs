@@ -195,7 +195,7 @@ pub fn signed_pdf(
         passport_expiry: visa.passport_expiry,
         mrz: mrz_lines(visa),
         photo: photo.to_vec(),
-        qr_png: pdf::qr_png(&token)?,
+        qr_token: token,
         specimen: signer.development,
     };
     let unsigned = pdf::render(&document)?;

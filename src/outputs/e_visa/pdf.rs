@@ -5,10 +5,11 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use printpdf::{
     BuiltinFont, Color, Line, LinePoint, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
-    Point, Pt, RawImage, Rgb, TextItem, TextMatrix, XObjectTransform,
+    Point, Pt, Rgb, TextItem, TextMatrix, XObjectTransform,
 };
 
 use crate::domain::mrz;
+use crate::outputs::images::{self, Placed};
 
 /// The OCR-B typeface (public domain, from Debian's fonts-ocr-b), embedded in every e-visa.
 const OCR_B: &[u8] = include_bytes!("../../../assets/fonts/OCRB.otf");
@@ -56,8 +57,8 @@ pub struct VisaDocument {
     pub mrz: [String; 2],
     /// The holder's photo (PNG or JPEG bytes).
     pub photo: Vec<u8>,
-    /// The QR code as a PNG.
-    pub qr_png: Vec<u8>,
+    /// What the QR code carries: the signed token.
+    pub qr_token: String,
     /// Whether to overprint SPECIMEN (documents signed with development keys).
     pub specimen: bool,
 }
@@ -92,11 +93,10 @@ fn rule(ops: &mut Vec<Op>, x1: f32, y1: f32, x2: f32, y2: f32) {
 }
 
 /// Places an image `width_mm` wide with its lower-left corner at (x, y).
-fn place(ops: &mut Vec<Op>, doc: &mut PdfDocument, image: &RawImage, x: f32, y: f32, width_mm: f32) {
-    let id = doc.add_image(image);
+pub fn place(ops: &mut Vec<Op>, image: &Placed, x: f32, y: f32, width_mm: f32) {
     let dpi = image.width as f32 / (width_mm / 25.4);
     ops.push(Op::UseXobject {
-        id,
+        id: image.id.clone(),
         transform: XObjectTransform {
             translate_x: Some(Mm(x).into()),
             translate_y: Some(Mm(y).into()),
@@ -127,8 +127,8 @@ pub fn render(visa: &VisaDocument) -> anyhow::Result<Vec<u8>> {
     let ocr = PdfFontHandle::External(doc.add_font(&ocr));
     let bold = || PdfFontHandle::Builtin(BuiltinFont::HelveticaBold);
     let regular = || PdfFontHandle::Builtin(BuiltinFont::Helvetica);
-    let photo = RawImage::decode_from_bytes(&visa.photo, &mut warnings).map_err(|e| anyhow::anyhow!("photo: {e}"))?;
-    let qr = RawImage::decode_from_bytes(&visa.qr_png, &mut warnings).map_err(|e| anyhow::anyhow!("QR code: {e}"))?;
+    let photo = images::photo(&mut doc, &visa.photo)?;
+    let qr = images::qr(&mut doc, &visa.qr_token)?;
 
     let mut ops = Vec::new();
     // Header band.
@@ -149,8 +149,8 @@ pub fn render(visa: &VisaDocument) -> anyhow::Result<Vec<u8>> {
     rule(&mut ops, 20.0, 252.0, 190.0, 252.0);
 
     // Photo (35 x 45 mm) and QR code.
-    place(&mut ops, &mut doc, &photo, 20.0, 200.0, 35.0);
-    place(&mut ops, &mut doc, &qr, 140.0, 195.0, 50.0);
+    place(&mut ops, &photo, 20.0, 200.0, 35.0);
+    place(&mut ops, &qr, 140.0, 195.0, 50.0);
     text(&mut ops, regular(), 7.0, 140.0, 191.0, "Scan to verify offline (signed token, ES256)");
 
     // The visa's data.
@@ -207,15 +207,6 @@ pub fn render(visa: &VisaDocument) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The QR code of a token as a PNG, 4 pixels per module with a quiet zone.
-pub fn qr_png(token: &str) -> anyhow::Result<Vec<u8>> {
-    let code = qrcode::QrCode::with_error_correction_level(token.as_bytes(), qrcode::EcLevel::M)?;
-    let image = code.render::<image::Luma<u8>>().module_dimensions(4, 4).quiet_zone(true).build();
-    let mut png = Vec::new();
-    image::DynamicImage::ImageLuma8(image).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
-    Ok(png)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,7 +253,7 @@ mod tests {
             passport_expiry: d("2031-01-09"),
             mrz,
             photo: png,
-            qr_png: qr_png(&"x".repeat(500)).unwrap(),
+            qr_token: "x".repeat(500),
             specimen: true,
         }
     }
