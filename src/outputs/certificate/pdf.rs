@@ -3,11 +3,11 @@
 
 use chrono::NaiveDate;
 use printpdf::{
-    BuiltinFont, Color, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rgb,
-    TextItem, TextMatrix,
+    BuiltinFont, Color, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, Point, Pt, Rgb, TextItem,
+    TextMatrix,
 };
 
-use crate::outputs::e_visa::pdf::place;
+use crate::outputs::e_visa::pdf::{place, save_options};
 use crate::outputs::images;
 
 /// Everything printed on a certificate (Latin text: the built-in fonts cover Latin-1).
@@ -161,7 +161,7 @@ pub fn render(certificate: &CertificateDocument) -> anyhow::Result<Vec<u8>> {
     }
 
     let page = PdfPage::new(Mm(210.0), Mm(297.0), ops);
-    Ok(doc.with_pages(vec![page]).save(&PdfSaveOptions::default(), &mut warnings))
+    Ok(doc.with_pages(vec![page]).save(&save_options(), &mut warnings))
 }
 
 #[cfg(test)]

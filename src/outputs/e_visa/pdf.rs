@@ -92,6 +92,13 @@ fn rule(ops: &mut Vec<Op>, x1: f32, y1: f32, x2: f32, y2: f32) {
     });
 }
 
+/// How issued documents are written: streams as they are drawn, without the maximum-effort
+/// recompression of every stream that would cost more than the rest of the document together
+/// (the photo arrives compressed; the rest is a few kilobytes of text, font and QR code).
+pub fn save_options() -> PdfSaveOptions {
+    PdfSaveOptions { optimize: false, ..PdfSaveOptions::default() }
+}
+
 /// Places an image `width_mm` wide with its lower-left corner at (x, y).
 pub fn place(ops: &mut Vec<Op>, image: &Placed, x: f32, y: f32, width_mm: f32) {
     let dpi = image.width as f32 / (width_mm / 25.4);
@@ -203,7 +210,7 @@ pub fn render(visa: &VisaDocument) -> anyhow::Result<Vec<u8>> {
     }
 
     let page = PdfPage::new(Mm(210.0), Mm(297.0), ops);
-    let bytes = doc.with_pages(vec![page]).save(&PdfSaveOptions::default(), &mut warnings);
+    let bytes = doc.with_pages(vec![page]).save(&save_options(), &mut warnings);
     Ok(bytes)
 }
 
