@@ -23,4 +23,5 @@ pub mod ratelimit;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod visa_cache;
 pub mod web;

@@ -51,6 +51,8 @@ pub struct AppState {
     pub limits: RateLimits,
     /// The verification log writer.
     pub checks: CheckLog,
+    /// Issued visas kept for verification.
+    pub visa_cache: Arc<crate::visa_cache::VisaCache>,
     /// Key of the passport-number digests in the verification log.
     pub log_key: Vec<u8>,
     /// Key of the payment provider's callback signatures.
@@ -94,6 +96,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         mailer,
         limits: RateLimits::new(config.verify_rate_limit, config.ip_rate_limit),
         checks: CheckLog::start(db.clone())?,
+        visa_cache: crate::visa_cache::VisaCache::start(db.clone())?,
         log_key,
         payment_key,
         client_cache: std::sync::Mutex::new(std::collections::HashMap::new()),

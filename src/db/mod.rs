@@ -220,14 +220,17 @@ where
     E: From<diesel::result::Error>,
 {
     jobs::forget_pending();
+    visas::forget();
     if matches!(conn, AnyConnection::Postgresql(_)) {
         return match std::panic::catch_unwind(AssertUnwindSafe(|| conn.transaction(work))) {
             Ok(Ok(value)) => {
                 jobs::signal_committed();
+                visas::committed();
                 Ok(value)
             }
             Ok(Err(err)) => {
                 jobs::forget_pending();
+                visas::forget();
                 Err(err)
             }
             Err(panic) => {
@@ -243,17 +246,20 @@ where
         Ok(Ok(value)) => match conn.batch_execute("COMMIT") {
             Ok(()) => {
                 jobs::signal_committed();
+                visas::committed();
                 Ok(value)
             }
             Err(err) => {
                 let _ = conn.batch_execute("ROLLBACK");
                 jobs::forget_pending();
+                visas::forget();
                 Err(err.into())
             }
         },
         Ok(Err(err)) => {
             let _ = conn.batch_execute("ROLLBACK");
             jobs::forget_pending();
+            visas::forget();
             Err(err)
         }
         Err(panic) => {

@@ -86,8 +86,31 @@ pub fn mark_issued(conn: &mut AnyConnection, number: &str, pdf_key: &str, sha256
         .execute(conn)
 }
 
+thread_local! {
+    /// Whether the open transaction of this thread revoked a visa.
+    static REVOKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// After a commit: a revocation it held makes every cached copy of a visa stale.
+pub(super) fn committed() {
+    if REVOKED.with(|revoked| revoked.replace(false)) {
+        crate::visa_cache::invalidate();
+    }
+}
+
+/// After a rollback: nothing was revoked.
+pub(super) fn forget() {
+    REVOKED.with(|revoked| revoked.set(false));
+}
+
+/// The time of the latest revocation, which other processes watch to know their copies stale.
+pub fn latest_revocation(conn: &mut AnyConnection) -> QueryResult<Option<NaiveDateTime>> {
+    visas::table.select(diesel::dsl::max(visas::revoked_at)).first(conn)
+}
+
 /// Revokes a valid visa.
 pub fn revoke(conn: &mut AnyConnection, number: &str, grounds: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    REVOKED.with(|revoked| revoked.set(true));
     diesel::update(visas::table.find(number).filter(visas::status.eq("valid")))
         .set((visas::status.eq("revoked"), visas::revoked_at.eq(at), visas::revocation_grounds.eq(grounds)))
         .execute(conn)

@@ -322,14 +322,14 @@ async fn claims_across_two_server_processes_on_postgres_take_each_case_once() {
 }
 
 /// The `evisa` binary serving the same database as a test app, killed when dropped.
-struct SecondProcess {
+pub(crate) struct SecondProcess {
     child: std::process::Child,
-    address: String,
+    pub(crate) address: String,
     _data_dir: tempfile::TempDir,
 }
 
 impl SecondProcess {
-    async fn start(app: &TestApp) -> SecondProcess {
+    pub(crate) async fn start(app: &TestApp) -> SecondProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let data_dir = tempfile::tempdir().unwrap();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_evisa"))

@@ -115,10 +115,14 @@ backend_tests! {
         assert_eq!(without_time(wrong), without_time(unknown.clone()));
         assert_eq!(unknown["result"], "not_found");
 
-        app.execute_sql(&format!("UPDATE visas SET valid_until = '2020-01-01' WHERE visa_number = '{number}'"));
-        assert_eq!(check(&app, &key, &number, "123456789").await.1["result"], "expired");
-        app.execute_sql(&format!("UPDATE visas SET valid_from = '2099-01-01', valid_until = '2099-02-01' WHERE visa_number = '{number}'"));
-        assert_eq!(check(&app, &key, &number, "123456789").await.1["result"], "not_yet_valid");
+        // Validity is answered from the visa's dates (arranged here before the visa is first
+        // checked: issued visas keep their dates, and verification keeps copies of them).
+        let (_, _, expired) = valid_visa(&app).await;
+        app.execute_sql(&format!("UPDATE visas SET valid_until = '2020-01-01' WHERE visa_number = '{expired}'"));
+        assert_eq!(check(&app, &key, &expired, "123456789").await.1["result"], "expired");
+        let (_, _, later) = valid_visa(&app).await;
+        app.execute_sql(&format!("UPDATE visas SET valid_from = '2099-01-01', valid_until = '2099-02-01' WHERE visa_number = '{later}'"));
+        assert_eq!(check(&app, &key, &later, "123456789").await.1["result"], "not_yet_valid");
     }
 
     async fn revoked_visas_answer_revoked_and_feed_the_deny_list(app: TestApp) {
@@ -246,5 +250,51 @@ backend_tests! {
         std::fs::write(dir.path().join("empty.json"), r#"{"keys": []}"#).unwrap();
         let unknown = Command::new(&example).arg(dir.path().join("qr.png")).arg(dir.path().join("empty.json")).output().unwrap();
         assert_eq!(unknown.status.code(), Some(2), "no key, no trust");
+    }
+}
+
+/// Verification keeps copies of issued visas; a revocation made through one server process is
+/// answered `revoked` by another within a second.
+#[actix_web::test]
+async fn a_revocation_in_one_process_is_answered_by_another_within_a_second() {
+    let Some(url) = postgres_url() else {
+        eprintln!("EVISA_TEST_POSTGRES_URL is not set: two-process revocation test not run");
+        return;
+    };
+    let app = TestApp::spawn(Db::Postgres(url)).await;
+    let second = crate::queue::SecondProcess::start(&app).await;
+    let (_, key) = client(&app, &["verify"]).await;
+    let (_, _, number) = valid_visa(&app).await;
+    let body = json!({"visa_number": number, "passport_number": "123456789"});
+    let at_second = || async {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v1/verify", second.address))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        response.json::<Value>().await.unwrap()["result"].as_str().unwrap().to_owned()
+    };
+    for _ in 0..3 {
+        assert_eq!(at_second().await, "valid", "answered (and kept) by the second process");
+    }
+    let supervisor = app.staff("supervisor", "UTO-HQ").await;
+    let revoked = app
+        .post(
+            &format!("/api/v1/visas/{number}/revoke"),
+            &supervisor.token,
+            &json!({"grounds": ["CONDITIONS_NO_LONGER_MET"]}),
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    assert_eq!(check(&app, &key, &number, "123456789").await.1["result"], "revoked", "at once in the revoking process");
+    let since = std::time::Instant::now();
+    while at_second().await != "revoked" {
+        assert!(
+            since.elapsed() < std::time::Duration::from_secs(1),
+            "the second process still answers valid after a second"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

@@ -7,6 +7,7 @@ use chrono::{NaiveDateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 use crate::auth::api_keys::ApiClient;
@@ -89,9 +90,9 @@ fn normalise(text: &str) -> String {
 
 /// Answers for a visa (if any) whose passport number must equal `passport`; a mismatch answers
 /// exactly like an unknown number, after the same work.
-fn answer_for(visa: Option<VisaRow>, passport: &str) -> Answer {
+fn answer_for(visa: Option<&VisaRow>, passport: &str) -> Answer {
     let today = Utc::now().date_naive();
-    let stored = visa.as_ref().map_or("", |v| v.passport_number.as_str());
+    let stored = visa.map_or("", |v| v.passport_number.as_str());
     // Compared in constant time, and compared even when there is no visa, so that timing tells
     // nothing either.
     let padded = |s: &str| format!("{s:\0<32}");
@@ -102,7 +103,7 @@ fn answer_for(visa: Option<VisaRow>, passport: &str) -> Answer {
             Answer {
                 result: result.as_str(),
                 visa_number: Some(visa.visa_number.clone()),
-                visa: Some(disclosed(&visa)),
+                visa: Some(disclosed(visa)),
                 checked_at: Utc::now(),
             }
         }
@@ -164,9 +165,19 @@ pub async fn by_number(
             "1 to 20 characters",
         ));
     }
-    let lookup = number.clone();
-    let visa = crate::web::read(&state.db, move |conn| Ok(visas::find(conn, &lookup)?)).await?;
-    let answer = answer_for(visa, &passport);
+    let visa = match state.visa_cache.get(&number) {
+        Some(visa) => Some(visa),
+        None => {
+            let generation = crate::visa_cache::generation();
+            let lookup = number.clone();
+            let found = crate::web::read(&state.db, move |conn| Ok(visas::find(conn, &lookup)?)).await?.map(Arc::new);
+            if let Some(visa) = &found {
+                state.visa_cache.put(generation, visa.clone());
+            }
+            found
+        }
+    };
+    let answer = answer_for(visa.as_deref(), &passport);
     // Logged (committed) before it is answered.
     state
         .checks
@@ -251,7 +262,7 @@ pub async fn by_token(
     };
     // The token must describe the record: same passport and validity.
     let visa = visa.filter(|v| v.valid_from == claims.valid_from && v.valid_until == claims.valid_until);
-    let answer = answer_for(visa, &claims.passport_number);
+    let answer = answer_for(visa.as_ref(), &claims.passport_number);
     let row = entry(
         &state.log_key,
         &client.0.id,
