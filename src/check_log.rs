@@ -34,13 +34,8 @@ impl CheckLog {
                     }
                 }
                 let outcome = db.conn().map_err(|e| e.to_string()).and_then(|mut conn| {
-                    db::write_transaction(&mut conn, |conn| {
-                        for (row, _) in &batch {
-                            clients::log(conn, row)?;
-                        }
-                        Ok::<_, diesel::result::Error>(())
-                    })
-                    .map_err(|e| e.to_string())
+                    let rows: Vec<CheckRow> = batch.iter().map(|(row, _)| row.clone()).collect();
+                    db::write_transaction(&mut conn, |conn| clients::log(conn, &rows)).map_err(|e| e.to_string())
                 });
                 if let Err(err) = &outcome {
                     tracing::error!(error = %err, checks = batch.len(), "verification log write failed");

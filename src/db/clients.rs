@@ -91,9 +91,20 @@ pub struct CheckRow {
     pub created_at: NaiveDateTime,
 }
 
-/// Logs a check.
-pub fn log(conn: &mut AnyConnection, check: &CheckRow) -> QueryResult<()> {
-    diesel::insert_into(verification_log::table).values(check).execute(conn).map(|_| ())
+/// Logs checks: on PostgreSQL in one statement (one round trip for a whole group commit); on
+/// SQLite, in process, row by row.
+pub fn log(conn: &mut AnyConnection, checks: &[CheckRow]) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Postgresql(pg) => {
+            diesel::insert_into(verification_log::table).values(checks).execute(pg)?;
+        }
+        AnyConnection::Sqlite(lite) => {
+            for check in checks {
+                diesel::insert_into(verification_log::table).values(check).execute(lite)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One page of the log, newest first, optionally of one client and a time window, with the total.
