@@ -223,7 +223,8 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(crate::web::text::refuse_control_characters))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::web::request_id::RootSpan>::new())
+                .wrap(actix_web::middleware::from_fn(crate::web::request_id::assign))
                 .app_data(state.clone())
                 .app_data(
                     web::QueryConfig::default()

@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod identity;
 pub mod pages;
+pub mod request_id;
 pub mod text;
 
 use crate::db::{self, AnyConnection, Db};

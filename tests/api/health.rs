@@ -39,3 +39,34 @@ backend_tests! {
         assert_eq!(posts["items"][0]["time_zone"], "UTC");
     }
 }
+
+backend_tests! {
+    async fn every_response_carries_its_request_id_and_audit_events_record_it(app: TestApp) {
+        let fresh = reqwest::get(format!("{}/health", app.address)).await.unwrap();
+        let generated = fresh.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_eq!(generated.len(), 36, "a UUID when the caller sends none: {generated}");
+        let client = reqwest::Client::new();
+        let echoed = client.get(format!("{}/nowhere", app.address)).header("X-Request-Id", "trace-42.a_b").send().await.unwrap();
+        assert_eq!(echoed.status(), reqwest::StatusCode::NOT_FOUND);
+        assert_eq!(echoed.headers()["x-request-id"], "trace-42.a_b", "a well-formed id is taken, errors included");
+        let refused = client.get(format!("{}/health", app.address)).header("X-Request-Id", "not ok!").send().await.unwrap();
+        assert_ne!(refused.headers()["x-request-id"], "not ok!");
+        let page = client.get(format!("{}/login", app.address)).header("X-Request-Id", "page-1").send().await.unwrap();
+        assert_eq!(page.headers()["x-request-id"], "page-1", "pages too");
+
+        let applicant = app.applicant("traced").await;
+        let created = client
+            .post(format!("{}/api/v1/applications", app.address))
+            .bearer_auth(&applicant.token)
+            .header("X-Request-Id", "create-0001")
+            .json(&serde_json::json!({"visa_type": "TOURIST", "post": "UTO-HQ"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), reqwest::StatusCode::CREATED);
+        assert_eq!(created.headers()["x-request-id"], "create-0001");
+        let id = created.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let recorded = app.scalar(&format!("SELECT request_id AS value FROM case_events WHERE case_id = '{id}' AND action = 'create'"));
+        assert_eq!(recorded, "create-0001");
+    }
+}

@@ -18,7 +18,7 @@ use crate::domain::role::Role;
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{JsonBody, Page, PageQuery};
-use tracing_actix_web::RequestId;
+use crate::web::request_id::RequestId;
 
 /// Body of `POST /api/v1/admin/posts`.
 #[derive(Deserialize)]

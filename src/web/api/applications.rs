@@ -1,9 +1,9 @@
 //! Visa applications, the applicant's side: create, read, edit, submit, withdraw, history. Each
 //! handler extracts, calls a use case of [`crate::app::applicant`] and renders.
 
+use crate::web::request_id::RequestId;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use tracing_actix_web::RequestId;
 
 use super::review::{Shape, ok};
 use super::views::{ApplicationView, EventView};

@@ -1,10 +1,10 @@
 //! Appointments: posts' schedules (administrators) and the applicant's slots and booking. Each
 //! handler extracts, calls a use case of [`crate::app::appointments`] and renders.
 
+use crate::web::request_id::RequestId;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use tracing_actix_web::RequestId;
 
 use super::views::CaseView;
 use crate::app::applicant::as_applicant;

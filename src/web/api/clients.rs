@@ -1,8 +1,8 @@
 //! Administration of the verification API: machine clients and the log of their checks.
 
+use crate::web::request_id::RequestId;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use tracing_actix_web::RequestId;
 
 use crate::app::clients as clients_app;
 use crate::auth::AuthUser;

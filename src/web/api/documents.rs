@@ -1,9 +1,9 @@
 //! Supporting documents of a case, of the kinds its service asks for.
 
+use crate::web::request_id::RequestId;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
-use tracing_actix_web::RequestId;
 
 use super::views::DocumentView;
 use crate::app::User;

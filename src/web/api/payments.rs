@@ -1,8 +1,8 @@
 //! The payment provider's callback. The handler authenticates the raw body's signature, parses
 //! it, calls [`crate::app::payments::record`] and renders the receipt.
 
+use crate::web::request_id::RequestId;
 use actix_web::{HttpRequest, HttpResponse, web};
-use tracing_actix_web::RequestId;
 
 use crate::app::payments::{self, Report, SIGNATURE_HEADER};
 use crate::startup::AppState;

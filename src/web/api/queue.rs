@@ -1,9 +1,9 @@
 //! A post's queue of cases: listing, claiming the next case, and the post's statistics.
 
+use crate::web::request_id::RequestId;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use tracing_actix_web::RequestId;
 
 use super::applications::render;
 use super::views::ApplicationView;

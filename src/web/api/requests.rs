@@ -4,9 +4,9 @@
 //! answering in the service-neutral shape). Each handler extracts, calls a
 //! use case of [`crate::app::applicant`] and renders.
 
+use crate::web::request_id::RequestId;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use tracing_actix_web::RequestId;
 
 use super::views::CaseView;
 use crate::app::applicant::{as_applicant, create, edit};

@@ -3,11 +3,11 @@
 //! answer to a request for information, the other half of that exchange. Each handler extracts,
 //! calls a use case of [`crate::app`] and renders.
 
+use crate::web::request_id::RequestId;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use std::future::{Ready, ready};
-use tracing_actix_web::RequestId;
 
 use super::applications::render;
 use super::views::CaseView;

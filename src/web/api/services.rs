@@ -1,9 +1,9 @@
 //! Administration of the service catalogue. Each handler extracts, calls a use case of
 //! [`crate::app::catalogue`] and renders.
 
+use crate::web::request_id::RequestId;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use tracing_actix_web::RequestId;
 
 use super::views::ServiceView;
 use crate::app::Admin;

@@ -1,10 +1,10 @@
 //! Issued visas: the e-visa PDF, the visa record, revocation, and the published keys.
 
+use crate::web::request_id::RequestId;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use tracing_actix_web::RequestId;
 
 use crate::app::Supervisor;
 use crate::app::engine::{Audit, visible_case};
