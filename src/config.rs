@@ -83,6 +83,9 @@ pub struct Config {
     /// Minutes a staff member's browser session survives without a request
     /// (`EVISA_STAFF_IDLE_MINUTES`, default 30).
     pub staff_idle_minutes: u64,
+    /// Bearer token that opens `/metrics` to any address (`EVISA_METRICS_TOKEN`); without one,
+    /// only the loopback address may read it.
+    pub metrics_token: Option<String>,
     /// Whether this process sends e-mails (`EVISA_MAIL_WORKER`, `on` or `off`).
     pub mail_worker: bool,
     /// Verification requests per second per API client, bursts of twice that
@@ -150,6 +153,7 @@ impl Config {
             log_hmac_secret: None,
             payment_secret: None,
             staff_idle_minutes: 30,
+            metrics_token: None,
             jwt_audience: "evisa-api".into(),
             jwt_ttl_secs: 1800,
             admin_email: "admin@evisa.local".into(),
@@ -220,6 +224,7 @@ impl Config {
         config.jwt_secret = var("EVISA_JWT_SECRET");
         config.log_hmac_secret = var("EVISA_LOG_HMAC_SECRET");
         config.payment_secret = var("EVISA_PAYMENT_SECRET");
+        config.metrics_token = var("EVISA_METRICS_TOKEN");
         config.staff_idle_minutes = parsed("EVISA_STAFF_IDLE_MINUTES", config.staff_idle_minutes)?;
         if let Some(audience) = var("EVISA_JWT_AUDIENCE") {
             config.jwt_audience = audience;

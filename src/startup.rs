@@ -211,6 +211,7 @@ impl Application {
     pub fn build(config: Config) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
+        crate::web::metrics::install();
         let state = web::Data::new(bootstrap(config)?);
         if state.config.mail_worker {
             let poll = Duration::from_millis(state.config.mail_poll_ms);
@@ -223,6 +224,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(crate::web::text::refuse_control_characters))
+                .wrap(actix_web::middleware::from_fn(crate::web::metrics::record))
                 .wrap(TracingLogger::<crate::web::request_id::RootSpan>::new())
                 .wrap(actix_web::middleware::from_fn(crate::web::request_id::assign))
                 .app_data(state.clone())
@@ -231,6 +233,7 @@ impl Application {
                         .error_handler(|err, _| AppError::BadRequest(format!("invalid query: {err}")).into()),
                 )
                 .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+                .route("/metrics", web::get().to(crate::web::metrics::metrics))
                 .configure(crate::web::pages::configure)
                 .configure(crate::web::api::configure)
                 .default_service(web::to(crate::web::api::not_found))

@@ -394,6 +394,15 @@ pub fn next_claimable(conn: &mut AnyConnection, post: &str) -> QueryResult<Optio
     }
 }
 
+/// Number of cases (drafts aside) by post and status, across every post.
+pub fn count_by_post_and_status(conn: &mut AnyConnection) -> QueryResult<Vec<(String, String, i64)>> {
+    cases::table
+        .filter(cases::status.ne(CaseStatus::Draft.as_str()))
+        .group_by((cases::post_code, cases::status))
+        .select((cases::post_code, cases::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
 /// Number of a post's cases (drafts aside) by status, of one service or all.
 pub fn count_by_status(conn: &mut AnyConnection, post: &str, service: Option<&str>) -> QueryResult<Vec<(String, i64)>> {
     let submitted =

@@ -171,6 +171,23 @@ pub fn retry_now(conn: &mut AnyConnection, kind: JobKind, subject: &str, at: Nai
         .execute(conn)
 }
 
+/// Number of jobs by kind and status.
+pub fn count_by_kind_and_status(conn: &mut AnyConnection) -> QueryResult<Vec<(String, String, i64)>> {
+    jobs::table
+        .group_by((jobs::kind, jobs::status))
+        .select((jobs::kind, jobs::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// When the oldest job of a kind still pending was created.
+pub fn oldest_pending(conn: &mut AnyConnection, kind: JobKind) -> QueryResult<Option<NaiveDateTime>> {
+    jobs::table
+        .filter(jobs::kind.eq(kind.as_str()))
+        .filter(jobs::status.eq("pending"))
+        .select(diesel::dsl::min(jobs::created_at))
+        .first(conn)
+}
+
 /// The job of this kind for this subject.
 pub fn find(conn: &mut AnyConnection, kind: JobKind, subject: &str) -> QueryResult<Option<JobRow>> {
     jobs::table.find((kind.as_str(), subject)).first(conn).optional()

@@ -5,6 +5,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod identity;
+pub mod metrics;
 pub mod pages;
 pub mod request_id;
 pub mod text;

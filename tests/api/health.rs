@@ -70,3 +70,41 @@ backend_tests! {
         assert_eq!(recorded, "create-0001");
     }
 }
+
+backend_tests! {
+    async fn metrics_show_requests_queues_jobs_and_verifications(app: TestApp) {
+        let applicant = app.applicant("counted").await;
+        app.submitted(&applicant).await;
+        app.request(Method::GET, "/health", None, None).await;
+        let admin = app.admin().await;
+        let client: Value = app.post("/api/v1/admin/api-clients", &admin.token, &serde_json::json!({"name": "Gate", "organisation": "Border", "scopes": ["verify"]})).await.json().await.unwrap();
+        let key = client["api_key"].as_str().unwrap();
+        app.post("/api/v1/verify", key, &serde_json::json!({"visa_number": "NOSUCH123", "passport_number": "1"})).await;
+        let response = app.request(Method::GET, "/metrics", None, None).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+        let text = response.text().await.unwrap();
+        for expected in [
+            r#"http_requests_total{method="GET",route="/health",status="200"}"#,
+            r#"http_request_duration_seconds_bucket{route="/api/v1/applications/{id}/submit",le="#,
+            r#"cases{post="UTO-HQ",status="submitted"} "#,
+            r#"jobs{kind="send_email",status="#,
+            r#"verification_checks_total{method="number",result="not_found"}"#,
+            "issuance_lag_seconds ",
+        ] {
+            assert!(text.contains(expected), "{expected} in\n{text}");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn metrics_need_the_token_when_one_is_set() {
+    let app =
+        TestApp::spawn_configured(Db::Sqlite, |config| config.metrics_token = Some("scrape-secret-1".into())).await;
+    let anonymous = app.request(Method::GET, "/metrics", None, None).await;
+    assert_eq!(anonymous.status(), StatusCode::NOT_FOUND);
+    let wrong = app.request(Method::GET, "/metrics", Some("nope"), None).await;
+    assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+    let scraped = app.request(Method::GET, "/metrics", Some("scrape-secret-1"), None).await;
+    assert_eq!(scraped.status(), StatusCode::OK);
+}

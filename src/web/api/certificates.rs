@@ -98,6 +98,7 @@ pub async fn verify(
     })
     .await?;
     let answer = answer_for(found, date_of_birth);
+    crate::web::metrics::verification("document", answer.result);
     let born = date_of_birth.to_string();
     let row = entry(&state.log_key, &client.0.id, "document", Some(&number), Some(&born), answer.result, peer(&req));
     state.checks.record(row).await?;

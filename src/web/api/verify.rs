@@ -178,6 +178,7 @@ pub async fn by_number(
         }
     };
     let answer = answer_for(visa.as_deref(), &passport);
+    crate::web::metrics::verification("number", answer.result);
     // Logged (committed) before it is answered.
     state
         .checks
@@ -263,6 +264,7 @@ pub async fn by_token(
     // The token must describe the record: same passport and validity.
     let visa = visa.filter(|v| v.valid_from == claims.valid_from && v.valid_until == claims.valid_until);
     let answer = answer_for(visa.as_ref(), &claims.passport_number);
+    crate::web::metrics::verification("token", answer.result);
     let row = entry(
         &state.log_key,
         &client.0.id,

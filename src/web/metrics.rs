@@ -1,0 +1,109 @@
+//! `GET /metrics` in the Prometheus text format: requests by route and status with latency
+//! histograms, verification results, and, read from the database when scraped, the queues by
+//! post and status, the outbox (pending and failed e-mails), background job failures and the
+//! issuance lag. The figures reveal volumes: the route answers the loopback address only, or
+//! anyone presenting `EVISA_METRICS_TOKEN` as a bearer token when one is set.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpRequest, HttpResponse, web};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use std::time::Instant;
+use subtle::ConstantTimeEq;
+
+use crate::db::jobs::JobKind;
+use crate::db::{self, cases, jobs};
+use crate::startup::AppState;
+
+/// Latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+
+/// The process's recorder, installed once (several servers in one process share it).
+fn handle() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Full("http_request_duration_seconds".into()), &BUCKETS)
+                .ok()?;
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok()?;
+            Some(handle)
+        })
+        .as_ref()
+}
+
+/// Installs the recorder; call once at start.
+pub fn install() {
+    if handle().is_none() {
+        tracing::warn!("another metrics recorder is installed: /metrics shows nothing of this service");
+    }
+}
+
+/// Middleware: counts each request by method, route template and status, and times it.
+pub async fn record(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let response = next.call(req).await?;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "route" => route).record(started.elapsed().as_secs_f64());
+    Ok(response)
+}
+
+/// Counts a verification by how it was asked and what it answered.
+pub fn verification(method: &'static str, result: &'static str) {
+    metrics::counter!("verification_checks_total", "method" => method, "result" => result).increment(1);
+}
+
+fn allowed(req: &HttpRequest, token: Option<&str>) -> bool {
+    match token {
+        Some(token) => req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| given.as_bytes().ct_eq(token.as_bytes()).into()),
+        None => req.peer_addr().is_some_and(|peer| peer.ip().is_loopback()),
+    }
+}
+
+/// `GET /metrics`.
+pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    if !allowed(&req, state.config.metrics_token.as_deref()) {
+        return HttpResponse::NotFound().finish();
+    }
+    let figures = state
+        .db
+        .run(|conn| {
+            Ok((
+                cases::count_by_post_and_status(conn)?,
+                jobs::count_by_kind_and_status(conn)?,
+                jobs::oldest_pending(conn, JobKind::IssueOutput)?,
+            ))
+        })
+        .await;
+    match figures {
+        Ok((queues, jobs, oldest)) => {
+            for (post, status, count) in queues {
+                metrics::gauge!("cases", "post" => post, "status" => status).set(count as f64);
+            }
+            for (kind, status, count) in jobs {
+                metrics::gauge!("jobs", "kind" => kind, "status" => status).set(count as f64);
+            }
+            let lag = oldest.map_or(0.0, |at| (db::now() - at).num_milliseconds() as f64 / 1000.0);
+            metrics::gauge!("issuance_lag_seconds").set(lag.max(0.0));
+        }
+        Err(err) => tracing::error!(error = %err, "metrics: the database could not be read"),
+    }
+    let body = handle().map(PrometheusHandle::render).unwrap_or_default();
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body)
+}
