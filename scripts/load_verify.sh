@@ -31,4 +31,10 @@ LUA
 echo "== GET /health (the framework's ceiling)"
 wrk -t2 -c64 -d15s --latency http://127.0.0.1:18080/health | grep -E "Requests/sec|50%|99%"
 echo "== POST /api/v1/verify (10,000 visas, random picks, every check logged)"
+# /metrics is read half-way through the run, as a monitoring system would scrape it.
+(sleep 7; curl -s http://127.0.0.1:18080/metrics > "$work/metrics.txt") &
 wrk -t2 -c64 -d15s --latency -s "$work/verify.lua" http://127.0.0.1:18080 | grep -E "Requests/sec|50%|99%|Non-2xx"
+echo "== /metrics during the run"
+grep -E '^verification_checks_total|^http_requests_total\{method="POST",route="/api/v1/verify"' "$work/metrics.txt"
+echo "== resident memory of the server after the run"
+grep VmRSS "/proc/$server/status"

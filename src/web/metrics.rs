@@ -6,9 +6,12 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest, HttpResponse, web};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Instant;
 use subtle::ConstantTimeEq;
@@ -43,19 +46,40 @@ pub fn install() {
     }
 }
 
+type Handles = (metrics::Counter, metrics::Histogram);
+
+thread_local! {
+    /// The counter and histogram of each (method, route, status) this worker has served: looked
+    /// up once, then updated without building labels on the hot path.
+    static HANDLES: RefCell<HashMap<(Method, String, u16), Handles>> = RefCell::new(HashMap::new());
+}
+
+fn handles(method: &Method, route: &str, status: u16) -> Handles {
+    HANDLES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(found) = cache.get(&(method.clone(), route.to_owned(), status)) {
+            return found.clone();
+        }
+        let counter = metrics::counter!("http_requests_total", "method" => method.to_string(),
+            "route" => route.to_owned(), "status" => status.to_string());
+        let histogram = metrics::histogram!("http_request_duration_seconds", "route" => route.to_owned());
+        cache.insert((method.clone(), route.to_owned(), status), (counter.clone(), histogram.clone()));
+        (counter, histogram)
+    })
+}
+
 /// Middleware: counts each request by method, route template and status, and times it.
 pub async fn record(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let method = req.method().clone();
+    let route = req.match_pattern();
     let response = next.call(req).await?;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
-        .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "route" => route).record(started.elapsed().as_secs_f64());
+    let (counter, histogram) = handles(&method, route.as_deref().unwrap_or("unmatched"), response.status().as_u16());
+    counter.increment(1);
+    histogram.record(started.elapsed().as_secs_f64());
     Ok(response)
 }
 
