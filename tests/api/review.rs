@@ -74,8 +74,13 @@ backend_tests! {
         assert_eq!(approval["decision"]["outcome"], "approved");
 
         // And the audit histories.
+        // Issuing follows the confirmation within milliseconds; it may or may not be there yet.
+        let mut actions = app.actions(&work_id, &supervisor.token).await;
+        if actions.last().map(String::as_str) == Some("issue") {
+            actions.pop();
+        }
         assert_eq!(
-            app.actions(&work_id, &supervisor.token).await,
+            actions,
             ["create", "upload_document", "upload_document", "edit", "submit", "claim", "request_info", "edit", "upload_document", "respond", "recommend", "confirm"]
         );
         assert_eq!(
