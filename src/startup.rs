@@ -233,7 +233,6 @@ impl Application {
                         .error_handler(|err, _| AppError::BadRequest(format!("invalid query: {err}")).into()),
                 )
                 .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-                .route("/metrics", web::get().to(crate::web::metrics::metrics))
                 .configure(crate::web::pages::configure)
                 .configure(crate::web::api::configure)
                 .default_service(web::to(crate::web::api::not_found))

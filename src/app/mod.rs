@@ -118,13 +118,20 @@ impl CaseFile {
         CaseFile::of(conn, case)
     }
 
-    /// A loaded case with its documents and issued number.
+    /// A loaded case with its documents, issued number, fee and appointment.
     pub fn of(conn: &mut AnyConnection, case: CaseRow) -> Result<CaseFile> {
+        let mut file = CaseFile::visa_file(conn, case)?;
+        file.fee = crate::db::fees::for_case(conn, &file.case.id)?;
+        file.appointment = crate::db::appointments::for_case(conn, &file.case.id)?;
+        Ok(file)
+    }
+
+    /// A loaded case with what the visa application shape shows (its documents and issued
+    /// number), for listings that show many: no fee, no appointment.
+    pub fn visa_file(conn: &mut AnyConnection, case: CaseRow) -> Result<CaseFile> {
         let documents = documents::for_case(conn, &case.id)?;
         let issued_number = crate::outputs::issued_number(conn, &case)?;
-        let fee = crate::db::fees::for_case(conn, &case.id)?;
-        let appointment = crate::db::appointments::for_case(conn, &case.id)?;
-        Ok(CaseFile { case, documents, issued_number, fee, appointment })
+        Ok(CaseFile { case, documents, issued_number, fee: None, appointment: None })
     }
 }
 

@@ -86,7 +86,7 @@ pub async fn list(state: web::Data<AppState>, user: User, query: web::Query<Page
         };
         let mut items = Vec::with_capacity(rows.len());
         for case in rows {
-            items.push(ApplicationView::new(CaseFile::of(conn, case)?, user.role));
+            items.push(ApplicationView::new(CaseFile::visa_file(conn, case)?, user.role));
         }
         Ok(Page { items, page: page.page, per_page: page.per_page, total })
     })

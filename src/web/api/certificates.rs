@@ -17,12 +17,17 @@ use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
 
+/// The number and PDF of the certificate issued for a case.
+pub(crate) fn certificate_pdf(
+    conn: &mut crate::db::AnyConnection,
+    case_id: &str,
+) -> diesel::QueryResult<Option<(String, Option<String>)>> {
+    Ok(certificates::for_case(conn, case_id)?.map(|c| (c.document_number, c.pdf_key)))
+}
+
 /// `GET /api/v1/requests/{id}/document.pdf`: the signed certificate.
 pub async fn pdf(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
-    issued_pdf(&state, user, path.into_inner(), "certificate", |conn, case_id| {
-        Ok(certificates::for_case(conn, case_id)?.map(|c| (c.document_number, c.pdf_key)))
-    })
-    .await
+    issued_pdf(&state, user, path.into_inner(), "certificate", certificate_pdf).await
 }
 
 /// Body of `POST /api/v1/verify/document`.

@@ -5,7 +5,7 @@ mod applications;
 mod appointments;
 mod auth;
 mod catalog;
-mod certificates;
+pub(crate) mod certificates;
 pub mod clients;
 pub(crate) mod documents;
 mod health;
@@ -48,6 +48,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/health", health::health),
         endpoint(M::GET, "/ready", health::ready),
         endpoint(M::GET, "/openapi.yaml", health::openapi),
+        endpoint(M::GET, "/metrics", crate::web::metrics::metrics),
         endpoint(M::POST, "/api/v1/auth/register", auth::register),
         endpoint(M::POST, "/api/v1/auth/login", auth::login),
         endpoint(M::GET, "/api/v1/me", auth::me),

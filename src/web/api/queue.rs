@@ -106,7 +106,7 @@ pub async fn list(
         let (rows, total) = cases::queue(conn, &filter, limit, offset)?;
         let mut items = Vec::with_capacity(rows.len());
         for case in rows {
-            items.push(ApplicationView::new(CaseFile::of(conn, case)?, role));
+            items.push(ApplicationView::new(CaseFile::visa_file(conn, case)?, role));
         }
         Ok(Page { items, page: page.page, per_page: page.per_page, total })
     })

@@ -49,12 +49,17 @@ pub(crate) async fn issued_pdf(
         .body(bytes))
 }
 
+/// The number and PDF of the e-visa issued for a case.
+pub(crate) fn visa_pdf(
+    conn: &mut db::AnyConnection,
+    case_id: &str,
+) -> diesel::QueryResult<Option<(String, Option<String>)>> {
+    Ok(visas::for_case(conn, case_id)?.map(|v| (v.visa_number, v.pdf_key)))
+}
+
 /// `GET /api/v1/applications/{id}/evisa.pdf`: the signed e-visa, for its holder and the post's staff.
 pub async fn pdf(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
-    issued_pdf(&state, user, path.into_inner(), "e-visa", |conn, case_id| {
-        Ok(visas::for_case(conn, case_id)?.map(|v| (v.visa_number, v.pdf_key)))
-    })
-    .await
+    issued_pdf(&state, user, path.into_inner(), "e-visa", visa_pdf).await
 }
 
 /// A visa record as staff see it.

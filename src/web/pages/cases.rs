@@ -14,7 +14,9 @@ use crate::app::engine::Audit;
 use crate::app::{self, Applicant, appointments};
 use crate::db::{cases, catalog, events, users};
 use crate::domain::status::CaseStatus;
+use crate::web::api::certificates::certificate_pdf;
 use crate::web::api::views::EventView;
+use crate::web::api::visas::{issued_pdf, visa_pdf};
 
 type Form = web::Form<HashMap<String, String>>;
 
@@ -211,18 +213,8 @@ async fn issued(ctx: Ctx, path: web::Path<(String, String)>) -> HttpResponse {
     let user = signed_in!(ctx);
     let (id, which) = path.into_inner();
     let answer = match which.as_str() {
-        "evisa.pdf" => {
-            crate::web::api::visas::issued_pdf(&ctx.state, user, id, "e-visa", |conn, case_id| {
-                Ok(crate::db::visas::for_case(conn, case_id)?.map(|v| (v.visa_number, v.pdf_key)))
-            })
-            .await
-        }
-        "document.pdf" => {
-            crate::web::api::visas::issued_pdf(&ctx.state, user, id, "certificate", |conn, case_id| {
-                Ok(crate::db::certificates::for_case(conn, case_id)?.map(|c| (c.document_number, c.pdf_key)))
-            })
-            .await
-        }
+        "evisa.pdf" => issued_pdf(&ctx.state, user, id, "e-visa", visa_pdf).await,
+        "document.pdf" => issued_pdf(&ctx.state, user, id, "certificate", certificate_pdf).await,
         _ => return ctx.fail(app::Error::NotFound),
     };
     served(&ctx, answer).await

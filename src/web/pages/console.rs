@@ -12,7 +12,9 @@ use super::cases::history;
 use super::{Ctx, attempt, check_csrf, signed_in};
 use crate::app::engine::Audit;
 use crate::app::review::decide::Verdict;
-use crate::app::review::{claim, claim_next, confirm, decide, note, release, request_info, return_case, revoke};
+use crate::app::review::{
+    OPEN_STATUSES, claim, claim_next, confirm, decide, note, release, request_info, return_case, revoke,
+};
 use crate::app::{self, Staff, Supervisor, User};
 use crate::db::cases::{self, CaseRow, QueueFilter};
 use crate::db::{self, catalog, events};
@@ -70,20 +72,14 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
             .db
             .run(move |conn| {
                 let (rows, _) = cases::queue(conn, &filter, 100, 0)?;
-                let mut counts = Vec::new();
-                let mut late = 0;
-                for status in &LISTED[..4] {
-                    let all =
-                        QueueFilter { statuses: vec![*status], service_code: None, overdue: None, ..filter.clone() };
-                    counts.push(json!({"status": status.as_str(), "count": cases::queue(conn, &all, 1, 0)?.1}));
-                    let overdue = QueueFilter {
-                        statuses: vec![*status],
-                        service_code: None,
-                        overdue: Some(true),
-                        ..filter.clone()
-                    };
-                    late += cases::queue(conn, &overdue, 1, 0)?.1;
-                }
+                // The same figures as the statistics: open statuses by count, and the overdue.
+                let by_status: HashMap<String, i64> =
+                    cases::count_by_status(conn, &filter.post, None)?.into_iter().collect();
+                let counts: Vec<Value> = OPEN_STATUSES
+                    .iter()
+                    .map(|s| json!({"status": s.as_str(), "count": by_status.get(s.as_str()).copied().unwrap_or(0)}))
+                    .collect();
+                let late = cases::count_overdue(conn, &filter.post, None, &OPEN_STATUSES, filter.now)?;
                 let services = catalog::list_services(conn)?;
                 let mut shown = Vec::new();
                 for case in rows {
