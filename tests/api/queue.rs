@@ -350,6 +350,8 @@ impl SecondProcess {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
+        // Its mail worker may send what the test's own server enqueued: read its mailbox too.
+        app.add_mailbox(data_dir.path().join("mail"));
         let process = SecondProcess { child, address: format!("http://127.0.0.1:{port}"), _data_dir: data_dir };
         for _ in 0..100 {
             if reqwest::get(format!("{}/ready", process.address)).await.is_ok_and(|r| r.status().is_success()) {
