@@ -86,6 +86,9 @@ pub struct Config {
     /// Bearer token that opens `/metrics` to any address (`EVISA_METRICS_TOKEN`); without one,
     /// only the loopback address may read it.
     pub metrics_token: Option<String>,
+    /// Seconds a stopping process gives the requests and jobs in flight
+    /// (`EVISA_SHUTDOWN_SECONDS`, default 20).
+    pub shutdown_secs: u64,
     /// Whether this process sends e-mails (`EVISA_MAIL_WORKER`, `on` or `off`).
     pub mail_worker: bool,
     /// Verification requests per second per API client, bursts of twice that
@@ -177,6 +180,7 @@ impl Config {
             mail_max_attempts: 10,
             mail_poll_ms: 500,
             mail_worker: true,
+            shutdown_secs: 20,
             verify_rate_limit: 50,
             ip_rate_limit: 100,
             fault_injection: None,
@@ -250,6 +254,7 @@ impl Config {
         config.ip_rate_limit = parsed("EVISA_IP_RATE_LIMIT", config.ip_rate_limit)?;
         config.issuance_worker = switch("EVISA_ISSUANCE_WORKER")?;
         config.mail_worker = switch("EVISA_MAIL_WORKER")?;
+        config.shutdown_secs = parsed("EVISA_SHUTDOWN_SECONDS", config.shutdown_secs)?;
         if let Some(text) = var("EVISA_APPEAL_INFORMATION") {
             config.appeal_information = text;
         }

@@ -8,7 +8,7 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 
@@ -57,6 +57,8 @@ pub struct AppState {
     pub log_key: Vec<u8>,
     /// Key of the payment provider's callback signatures.
     pub payment_key: Vec<u8>,
+    /// Set once the process is stopping: answers then close their connections.
+    pub draining: std::sync::atomic::AtomicBool,
     /// API clients recently authenticated, by key prefix, with when they were loaded.
     pub client_cache:
         std::sync::Mutex<std::collections::HashMap<String, (crate::db::clients::ClientRow, std::time::Instant)>>,
@@ -89,7 +91,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
     let tokens = TokenService::new(&secret, &config.jwt_issuer, &config.jwt_audience, config.jwt_ttl_secs);
     let documents = DocumentStore::open(&config)?;
     let login_throttle = LoginThrottle::new(config.login_burst, Duration::from_secs(config.login_period_secs));
-    keyring::ensure_active(&db, &config)?;
+    let configured_signer = keyring::ensure_active(&db, &config)?;
     let mailer = Transport::from_config(&config)?;
     tracing::info!(transport = %mailer.describe(), "e-mail");
     Ok(AppState {
@@ -100,13 +102,14 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         log_key,
         payment_key,
         client_cache: std::sync::Mutex::new(std::collections::HashMap::new()),
+        draining: std::sync::atomic::AtomicBool::new(false),
         sessions: crate::auth::sessions::Sessions::default(),
         config: Arc::new(config),
         db,
         tokens,
         documents,
         login_throttle,
-        keys: KeyRing::default(),
+        keys: KeyRing::with_configured(configured_signer),
     })
 }
 
@@ -204,6 +207,8 @@ pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
 pub struct Application {
     port: u16,
     server: Server,
+    state: web::Data<AppState>,
+    runners: jobs::Runners,
 }
 
 impl Application {
@@ -213,16 +218,20 @@ impl Application {
         let port = listener.local_addr()?.port();
         crate::web::metrics::install();
         let state = web::Data::new(bootstrap(config)?);
+        let mut runners = jobs::Runners::default();
         if state.config.mail_worker {
             let poll = Duration::from_millis(state.config.mail_poll_ms);
-            jobs::spawn("mailer", &[JobKind::SendEmail], Arc::downgrade(&state.clone().into_inner()), poll)?;
+            runners.spawn("mailer", &[JobKind::SendEmail], Arc::downgrade(&state.clone().into_inner()), poll)?;
         }
         if state.config.issuance_worker {
             let poll = Duration::from_millis(state.config.issuance_poll_ms);
-            jobs::spawn("issuance", &[JobKind::IssueOutput], Arc::downgrade(&state.clone().into_inner()), poll)?;
+            runners.spawn("issuance", &[JobKind::IssueOutput], Arc::downgrade(&state.clone().into_inner()), poll)?;
         }
+        let serving = state.clone();
         let server = HttpServer::new(move || {
+            let state = serving.clone();
             App::new()
+                .wrap(actix_web::middleware::from_fn(crate::web::drain::close_connections_when_draining))
                 .wrap(actix_web::middleware::from_fn(crate::web::text::refuse_control_characters))
                 .wrap(actix_web::middleware::from_fn(crate::web::metrics::record))
                 .wrap(TracingLogger::<crate::web::request_id::RootSpan>::new())
@@ -237,9 +246,11 @@ impl Application {
                 .configure(crate::web::api::configure)
                 .default_service(web::to(crate::web::api::not_found))
         })
+        .shutdown_timeout(state.config.shutdown_secs)
+        .disable_signals()
         .listen(listener)?
         .run();
-        Ok(Application { port, server })
+        Ok(Application { port, server, state, runners })
     }
 
     /// The port the server listens on.
@@ -247,8 +258,55 @@ impl Application {
         self.port
     }
 
-    /// Serves until the process is told to stop.
+    /// Serves until the process is told to stop (SIGTERM or SIGINT), then stops gracefully:
+    /// accepts no new connection, finishes the requests in flight (each answer closing its
+    /// connection), and lets the job runners finish their jobs or give their leases back, all
+    /// within `EVISA_SHUTDOWN_SECONDS`.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Application { server, state, runners, .. } = self;
+        let handle = server.handle();
+        let runners = Arc::new(Mutex::new(Some(runners)));
+        let stopping = runners.clone();
+        let draining = state.clone();
+        actix_web::rt::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutdown requested: finishing the requests and jobs in flight");
+            draining.draining.store(true, std::sync::atomic::Ordering::Release);
+            if let Some(runners) = stopping.lock().ok().as_ref().and_then(|r| r.as_ref()) {
+                runners.stop_leasing();
+            }
+            handle.stop(true).await;
+        });
+        let served = server.await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(state.config.shutdown_secs);
+        let runners = runners.lock().ok().and_then(|mut r| r.take());
+        if let Some(runners) = runners {
+            let db = state.db.clone();
+            let _ = web::block(move || runners.stop(&db, deadline)).await;
+        }
+        tracing::info!("stopped");
+        served
+    }
+}
+
+/// Resolves when the process is asked to stop: SIGTERM (from a service manager or an
+/// orchestrator) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use actix_web::rt::signal::unix::{SignalKind, signal};
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => std::future::pending::<()>().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = actix_web::rt::signal::ctrl_c().await;
     }
 }

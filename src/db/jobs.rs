@@ -129,6 +129,26 @@ pub fn lease_next(
     jobs::table.find((kind, subject)).first(conn).optional()
 }
 
+/// Gives back a lease that ends at `lease_until` on a job still pending, as if the attempt had not
+/// been made, so that any runner may take the job at once. A lease that has since changed hands
+/// is left alone.
+pub fn give_back(
+    conn: &mut AnyConnection,
+    kind: JobKind,
+    subject: &str,
+    lease_until: NaiveDateTime,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        jobs::table
+            .find((kind.as_str(), subject))
+            .filter(jobs::status.eq("pending"))
+            .filter(jobs::locked_until.eq(lease_until)),
+    )
+    .set((jobs::locked_until.eq(None::<NaiveDateTime>), jobs::attempts.eq(jobs::attempts - 1), jobs::updated_at.eq(at)))
+    .execute(conn)
+}
+
 /// Marks a job done.
 pub fn finish(conn: &mut AnyConnection, kind: JobKind, subject: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(jobs::table.find((kind.as_str(), subject)))
@@ -210,6 +230,13 @@ pub(super) fn signal_committed() {
         if kinds & (1 << kind.index()) != 0 {
             SIGNALS[kind.index()].wake();
         }
+    }
+}
+
+/// Wakes the runners waiting for `kinds`.
+pub fn wake(kinds: &[JobKind]) {
+    for kind in kinds {
+        SIGNALS[kind.index()].wake();
     }
 }
 

@@ -1,11 +1,12 @@
 //! Background work: runners that lease jobs from the one durable queue ([`crate::db::jobs`]) and
 //! hand each to the handler of its kind, retrying failures with backoff. A runner has a thread of
 //! its own, is signalled when work is committed in this process and polls otherwise, and stops
-//! once the application state is gone.
+//! when told to ([`Runners::stop`]) or once the application state is gone.
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDateTime};
 use rand::Rng;
-use std::sync::Weak;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use crate::app;
 use crate::config::Config;
@@ -57,8 +58,17 @@ async fn handle(state: &AppState, kind: JobKind, job: &JobRow) -> anyhow::Result
     }
 }
 
-/// Runs one due job of `kinds`, if any; returns whether there was one.
-pub async fn run_once(state: &AppState, kinds: &[JobKind]) -> anyhow::Result<bool> {
+/// The job a runner holds: its key and the end of its lease.
+#[derive(Debug, Clone)]
+struct Lease {
+    kind: JobKind,
+    subject: String,
+    until: NaiveDateTime,
+}
+
+/// Runs one due job of `kinds`, if any, noting its lease in `held` while it runs; returns whether
+/// there was one.
+async fn run_once(state: &AppState, kinds: &[JobKind], held: &Mutex<Option<Lease>>) -> anyhow::Result<bool> {
     let now = db::now();
     let longest_lease = kinds.iter().map(|k| policy(*k, &state.config).lease_secs).max().unwrap_or(60);
     let lease = now + Duration::seconds(longest_lease);
@@ -67,7 +77,22 @@ pub async fn run_once(state: &AppState, kinds: &[JobKind]) -> anyhow::Result<boo
     drop(conn);
     let Some(job) = job else { return Ok(false) };
     let Some(kind) = job.kind() else { return Ok(true) };
+    set_held(held, Some(Lease { kind, subject: job.subject.clone(), until: lease }));
     let outcome = handle(state, kind, &job).await;
+    let recorded = record(state, kind, &job, outcome);
+    set_held(held, None);
+    recorded.map(|()| true)
+}
+
+fn set_held(held: &Mutex<Option<Lease>>, lease: Option<Lease>) {
+    if let Ok(mut held) = held.lock() {
+        *held = lease;
+    }
+}
+
+/// Records the outcome of a job: done, or failed with a retry planned unless it was the last
+/// attempt.
+fn record(state: &AppState, kind: JobKind, job: &JobRow, outcome: anyhow::Result<()>) -> anyhow::Result<()> {
     let mut conn = state.db.conn()?;
     match outcome {
         Ok(()) => {
@@ -92,41 +117,97 @@ pub async fn run_once(state: &AppState, kinds: &[JobKind]) -> anyhow::Result<boo
             })?;
         }
     }
-    Ok(true)
+    Ok(())
 }
 
-/// Starts a runner thread for `kinds`: it runs jobs until none is due, then waits for a signal
-/// or the poll interval.
-pub fn spawn(
-    name: &str,
+/// The job runners of this process, stopped together when the process shuts down.
+#[derive(Default)]
+pub struct Runners {
+    stopping: Arc<AtomicBool>,
+    runners: Vec<Runner>,
+}
+
+struct Runner {
+    name: String,
     kinds: &'static [JobKind],
-    state: Weak<AppState>,
-    poll: std::time::Duration,
-) -> std::io::Result<()> {
-    let label = name.to_owned();
-    std::thread::Builder::new().name(label.clone()).spawn(move || {
-        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-            Ok(runtime) => runtime,
-            Err(err) => {
-                tracing::error!(runner = %label, error = %err, "runner could not start");
-                return;
-            }
-        };
-        loop {
-            let Some(state) = state.upgrade() else { break };
-            let outcome = runtime.block_on(run_once(&state, kinds));
-            drop(state);
-            match outcome {
-                Ok(true) => continue,
-                Ok(false) => jobs::wait_for(kinds, poll),
+    thread: std::thread::JoinHandle<()>,
+    held: Arc<Mutex<Option<Lease>>>,
+}
+
+impl Runners {
+    /// Starts a runner thread for `kinds`: it runs jobs until none is due, then waits for a
+    /// signal or the poll interval.
+    pub fn spawn(
+        &mut self,
+        name: &str,
+        kinds: &'static [JobKind],
+        state: Weak<AppState>,
+        poll: std::time::Duration,
+    ) -> std::io::Result<()> {
+        let label = name.to_owned();
+        let stopping = self.stopping.clone();
+        let held = Arc::new(Mutex::new(None));
+        let holding = held.clone();
+        let thread = std::thread::Builder::new().name(label.clone()).spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(runtime) => runtime,
                 Err(err) => {
-                    tracing::warn!(runner = %label, error = %format!("{err:#}"), "runner");
-                    jobs::wait_for(kinds, poll);
+                    tracing::error!(runner = %label, error = %err, "runner could not start");
+                    return;
+                }
+            };
+            while !stopping.load(Ordering::Acquire) {
+                let Some(state) = state.upgrade() else { break };
+                let outcome = runtime.block_on(run_once(&state, kinds, &holding));
+                drop(state);
+                match outcome {
+                    Ok(true) => continue,
+                    Ok(false) => jobs::wait_for(kinds, poll),
+                    Err(err) => {
+                        tracing::warn!(runner = %label, error = %format!("{err:#}"), "runner");
+                        jobs::wait_for(kinds, poll);
+                    }
+                }
+            }
+        })?;
+        self.runners.push(Runner { name: name.to_owned(), kinds, thread, held });
+        Ok(())
+    }
+
+    /// Tells every runner to take no new job, once the one it holds is finished.
+    pub fn stop_leasing(&self) {
+        self.stopping.store(true, Ordering::Release);
+        for runner in &self.runners {
+            jobs::wake(runner.kinds);
+        }
+    }
+
+    /// Stops the runners: each finishes the job it holds if it can by `deadline`; the lease of a
+    /// job still running then is given back, so that another process takes it up at once
+    /// instead of when the lease would have expired.
+    pub fn stop(self, db: &db::Db, deadline: std::time::Instant) {
+        self.stop_leasing();
+        for runner in self.runners {
+            while !runner.thread.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            if runner.thread.is_finished() {
+                continue;
+            }
+            let Some(lease) = runner.held.lock().ok().and_then(|held| held.clone()) else { continue };
+            let given_back = db.conn().map_err(anyhow::Error::from).and_then(|mut conn| {
+                Ok(jobs::give_back(&mut conn, lease.kind, &lease.subject, lease.until, db::now())?)
+            });
+            match given_back {
+                Ok(_) => {
+                    tracing::warn!(runner = %runner.name, job = lease.kind.as_str(), subject = %lease.subject, "stopping: gave back the lease of an unfinished job")
+                }
+                Err(err) => {
+                    tracing::error!(runner = %runner.name, error = %format!("{err:#}"), "stopping: could not give back a lease")
                 }
             }
         }
-    })?;
-    Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -308,7 +308,7 @@ async fn claims_across_two_server_processes_on_postgres_take_each_case_once() {
         return;
     };
     let app = TestApp::spawn(Db::Postgres(url)).await;
-    let second = SecondProcess::start(&app).await;
+    let second = crate::process::SecondProcess::start(&app).await;
     let mut cases = Vec::new();
     for name in ["dora", "emil"] {
         let applicant = app.applicant(name).await;
@@ -324,48 +324,4 @@ async fn claims_across_two_server_processes_on_postgres_take_each_case_once() {
     let (claimed, empty) = claim_all(&[app.address.clone(), second.address.clone()], &claims).await;
     assert_eq!((claimed.len(), empty), (10, 14));
     assert_claimed_exactly_once(&app, &cases, &claimed, &tokens[0]).await;
-}
-
-/// The `evisa` binary serving the same database as a test app, killed when dropped.
-pub(crate) struct SecondProcess {
-    child: std::process::Child,
-    pub(crate) address: String,
-    _data_dir: tempfile::TempDir,
-}
-
-impl SecondProcess {
-    pub(crate) async fn start(app: &TestApp) -> SecondProcess {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let data_dir = tempfile::tempdir().unwrap();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_evisa"))
-            .arg("serve")
-            .env_clear()
-            .env("EVISA_DATA_DIR", data_dir.path())
-            .env("DATABASE_URL", &app.config.database_url)
-            .env("EVISA_BIND", format!("127.0.0.1:{port}"))
-            .env("EVISA_JWT_SECRET", JWT_SECRET)
-            .env("EVISA_JWT_ISSUER", &app.config.jwt_issuer)
-            .env("EVISA_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        // Its mail worker may send what the test's own server enqueued: read its mailbox too.
-        app.add_mailbox(data_dir.path().join("mail"));
-        let process = SecondProcess { child, address: format!("http://127.0.0.1:{port}"), _data_dir: data_dir };
-        for _ in 0..100 {
-            if reqwest::get(format!("{}/ready", process.address)).await.is_ok_and(|r| r.status().is_success()) {
-                return process;
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("the second server process did not become ready");
-    }
-}
-
-impl Drop for SecondProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

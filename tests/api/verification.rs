@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use std::process::Command;
 
 /// A client with the given scopes; returns (id, api key).
-async fn client(app: &TestApp, scopes: &[&str]) -> (String, String) {
+pub(crate) async fn client(app: &TestApp, scopes: &[&str]) -> (String, String) {
     let admin = app.admin().await;
     let response = app
         .post(
@@ -21,7 +21,7 @@ async fn client(app: &TestApp, scopes: &[&str]) -> (String, String) {
 }
 
 /// An issued visa valid from today; returns (holder, case id, visa number).
-async fn valid_visa(app: &TestApp) -> (Account, String, String) {
+pub(crate) async fn valid_visa(app: &TestApp) -> (Account, String, String) {
     let officer = app.staff("officer", "UTO-HQ").await;
     let holder = app.applicant("traveller").await;
     let id = app.submitted(&holder).await;
@@ -262,7 +262,7 @@ async fn a_revocation_in_one_process_is_answered_by_another_within_a_second() {
         return;
     };
     let app = TestApp::spawn(Db::Postgres(url)).await;
-    let second = crate::queue::SecondProcess::start(&app).await;
+    let second = crate::process::SecondProcess::start(&app).await;
     let (_, key) = client(&app, &["verify"]).await;
     let (_, _, number) = valid_visa(&app).await;
     let body = json!({"visa_number": number, "passport_number": "123456789"});

@@ -23,6 +23,17 @@ impl Default for KeyRing {
 }
 
 impl KeyRing {
+    /// A key ring that knows `configured` (the signer this process was given in files) without
+    /// reading the key file path recorded in the database: on several nodes, each worker node
+    /// keeps the key where it likes, and nodes that do not sign keep none.
+    pub fn with_configured(configured: Option<Signer>) -> KeyRing {
+        let ring = KeyRing::default();
+        if let (Some(signer), Ok(mut cache)) = (configured, ring.cache.lock()) {
+            cache.insert(signer.kid.clone(), Arc::new(signer));
+        }
+        ring
+    }
+
     /// The signer with this key id.
     pub fn signer(&self, conn: &mut AnyConnection, kid: &str) -> anyhow::Result<Arc<Signer>> {
         if let Some(signer) = self.cache.lock().map_err(|_| anyhow::anyhow!("key cache poisoned"))?.get(kid) {
@@ -74,8 +85,9 @@ pub fn record(
 }
 
 /// Makes sure a signer is active: the configured PEM files if given (imported on first sight),
-/// otherwise a development signer generated under the data directory, said loudly.
-pub fn ensure_active(db: &Db, config: &Config) -> anyhow::Result<()> {
+/// otherwise a development signer generated under the data directory, said loudly. Returns the
+/// configured signer.
+pub fn ensure_active(db: &Db, config: &Config) -> anyhow::Result<Option<Signer>> {
     let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
     if let Some((key_file, cert_file, ca_file)) = &config.signing_files {
         let cert = std::fs::read_to_string(cert_file).with_context(|| format!("reading {}", cert_file.display()))?;
@@ -91,10 +103,10 @@ pub fn ensure_active(db: &Db, config: &Config) -> anyhow::Result<()> {
             }
             Some(_) => {}
         }
-        return Ok(());
+        return Ok(Some(signer));
     }
     if key_rows::active(&mut conn)?.is_some() {
-        return Ok(());
+        return Ok(None);
     }
     let (signer, key_file) = keys::new_dev_signer(&config.data_dir, &config.issuing_state, &config.issuing_state_name)?;
     record(&mut conn, &signer, &key_file, "active")?;
@@ -105,5 +117,5 @@ pub fn ensure_active(db: &Db, config: &Config) -> anyhow::Result<()> {
          E-visas signed with it say SPECIMEN and are not valid for travel. Set EVISA_SIGNING_KEY_FILE, \
          EVISA_SIGNING_CERT_FILE and EVISA_SIGNING_CA_FILE for production."
     );
-    Ok(())
+    Ok(None)
 }
