@@ -183,6 +183,9 @@ pub fn transition(
             Effect::IssueOutput => jobs::enqueue(conn, JobKind::IssueOutput, &case.id, at)?,
         }
     }
+    // Last, so that the shared count rows stay locked for as short a time as possible.
+    let (post, service) = (case.post_code.as_str(), case.service_code.as_str());
+    db::case_counts::shift(conn, Some((post, service, from)), Some((post, service, to)))?;
     Ok(to)
 }
 

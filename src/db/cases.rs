@@ -168,9 +168,11 @@ pub fn next_reference_number(conn: &mut AnyConnection, scope: &str) -> QueryResu
     Ok(row.last_value)
 }
 
-/// Inserts a case.
+/// Inserts a case, and counts it.
 pub fn insert(conn: &mut AnyConnection, case: &NewCase<'_>) -> QueryResult<()> {
-    diesel::insert_into(cases::table).values(case).execute(conn).map(|_| ())
+    diesel::insert_into(cases::table).values(case).execute(conn)?;
+    let status = case.status.parse::<CaseStatus>().ok();
+    super::case_counts::shift(conn, None, status.map(|status| (case.post_code, case.service_code, status)))
 }
 
 /// The case with this id.
@@ -239,14 +241,31 @@ pub fn update_form(
     expected_version: i32,
     changes: &FormChanges<'_>,
 ) -> QueryResult<usize> {
-    diesel::update(
+    // Past the draft stage the case is counted where it is: read where, to move the count if the
+    // form moves it to another post or service.
+    let counted_at: Option<(String, String)> = if expected_status == CaseStatus::Draft {
+        None
+    } else {
+        cases::table.find(id).select((cases::post_code, cases::service_code)).first(conn).optional()?
+    };
+    let changed = diesel::update(
         cases::table
             .filter(cases::id.eq(id))
             .filter(cases::status.eq(expected_status.as_str()))
             .filter(cases::version.eq(expected_version)),
     )
     .set((changes, cases::version.eq(cases::version + 1)))
-    .execute(conn)
+    .execute(conn)?;
+    if changed == 1
+        && let Some((post, service)) = counted_at
+    {
+        super::case_counts::shift(
+            conn,
+            Some((&post, &service, expected_status)),
+            Some((changes.post_code, changes.service_code, expected_status)),
+        )?;
+    }
+    Ok(changed)
 }
 
 /// Moves a case from `from` to `to` (which may be the same status, for changes such as a
@@ -394,28 +413,14 @@ pub fn next_claimable(conn: &mut AnyConnection, post: &str) -> QueryResult<Optio
     }
 }
 
-/// Number of cases (drafts aside) by post and status, across every post.
+/// Number of cases (drafts aside) by post and status, across every post (from the counts).
 pub fn count_by_post_and_status(conn: &mut AnyConnection) -> QueryResult<Vec<(String, String, i64)>> {
-    cases::table
-        .filter(cases::status.ne(CaseStatus::Draft.as_str()))
-        .group_by((cases::post_code, cases::status))
-        .select((cases::post_code, cases::status, diesel::dsl::count_star()))
-        .load(conn)
+    super::case_counts::by_post_and_status(conn)
 }
 
-/// Number of a post's cases (drafts aside) by status, of one service or all.
+/// Number of a post's cases (drafts aside) by status, of one service or all (from the counts).
 pub fn count_by_status(conn: &mut AnyConnection, post: &str, service: Option<&str>) -> QueryResult<Vec<(String, i64)>> {
-    let submitted =
-        cases::table.filter(cases::post_code.eq(post.to_owned())).filter(cases::status.ne(CaseStatus::Draft.as_str()));
-    let counted = (cases::status, diesel::dsl::count_star());
-    match service {
-        Some(service) => submitted
-            .filter(cases::service_code.eq(service.to_owned()))
-            .group_by(cases::status)
-            .select(counted)
-            .load(conn),
-        None => submitted.group_by(cases::status).select(counted).load(conn),
-    }
+    super::case_counts::by_status(conn, post, service)
 }
 
 /// Number of a post's open cases past their decision deadline at `now`, of one service or all.
@@ -441,10 +446,15 @@ pub fn count_overdue(
 /// A decided case's service, submission time and decision time.
 pub type DecisionTime = (String, Option<NaiveDateTime>, Option<NaiveDateTime>);
 
-/// (visa type, submitted at, decided at) of a post's decided cases.
-pub fn decision_times(conn: &mut AnyConnection, post: &str, service: Option<&str>) -> QueryResult<Vec<DecisionTime>> {
+/// (visa type, submitted at, decided at) of a post's cases decided since `since`.
+pub fn decision_times(
+    conn: &mut AnyConnection,
+    post: &str,
+    service: Option<&str>,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<DecisionTime>> {
     let mut query =
-        cases::table.filter(cases::post_code.eq(post.to_owned())).filter(cases::decided_at.is_not_null()).into_boxed();
+        cases::table.filter(cases::post_code.eq(post.to_owned())).filter(cases::decided_at.ge(since)).into_boxed();
     if let Some(service) = service {
         query = query.filter(cases::service_code.eq(service.to_owned()));
     }

@@ -6,6 +6,7 @@
 
 pub mod admin_events;
 pub mod appointments;
+pub mod case_counts;
 pub mod cases;
 pub mod catalog;
 pub mod certificates;

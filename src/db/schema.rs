@@ -111,6 +111,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Cases by post, service and status, drafts aside.
+    case_counts (post_code, service_code, status) {
+        post_code -> Text,
+        service_code -> Text,
+        status -> Text,
+        cases -> BigInt,
+    }
+}
+
+diesel::table! {
     /// The audit trail of every case.
     case_events (id) {
         id -> Text,

@@ -40,6 +40,7 @@ backend_tests! {
         for pair in transitions.windows(2) {
             assert_eq!(pair[0].1, pair[1].0, "{transitions:?}");
         }
+        app.assert_counts_agree();
     }
 
     async fn concurrent_edits_never_lose_an_update_silently(app: TestApp) {

@@ -498,6 +498,18 @@ struct Scalar {
 }
 
 impl TestApp {
+    /// Asserts that the kept counts of cases by post, service and status are what the cases hold.
+    pub fn assert_counts_agree(&self) {
+        const ACTUAL: &str = "SELECT post_code, service_code, status, COUNT(*) AS n FROM cases WHERE status <> 'draft' \
+            GROUP BY post_code, service_code, status";
+        const KEPT: &str = "SELECT post_code, service_code, status, cases AS n FROM case_counts WHERE cases <> 0";
+        for (left, right) in [(ACTUAL, KEPT), (KEPT, ACTUAL)] {
+            let differ =
+                self.scalar(&format!("SELECT CAST(COUNT(*) AS TEXT) AS value FROM ({left} EXCEPT {right}) AS d"));
+            assert_eq!(differ, "0", "case counts differ from the cases: {left} EXCEPT {right}");
+        }
+    }
+
     /// The single text value (aliased `value`) a query returns, read directly from the database.
     pub fn scalar(&self, sql: &str) -> String {
         self.scalar_opt(sql).unwrap_or_else(|| panic!("no row: {sql}"))

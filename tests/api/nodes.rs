@@ -157,6 +157,7 @@ async fn two_nodes_over_postgres_and_s3_issue_exactly_once_when_a_worker_dies_mi
         eprintln!("EVISA_TEST_POSTGRES_URL is not set: the several-nodes test needs PostgreSQL");
         return;
     };
+    let _turn = crate::process::one_at_a_time().await;
     let Some(s3) = S3Server::start().await else { return };
     let pki = tempfile::tempdir().unwrap();
     signer_files(pki.path());

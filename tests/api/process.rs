@@ -3,6 +3,13 @@
 
 use crate::helpers::*;
 
+/// Held by the tests that run other server processes under load, one at a time: their figures
+/// and deadlines are about the processes they start, not about each other.
+pub(crate) async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
+}
+
 /// An `evisa serve` process, killed when dropped.
 pub(crate) struct SecondProcess {
     child: std::process::Child,

@@ -129,6 +129,7 @@ backend_tests! {
         assert_eq!(claimed.len(), 12);
         assert_eq!(empty, 8);
         assert_claimed_exactly_once(&app, &cases, &claimed, &tokens[3]).await;
+        app.assert_counts_agree();
     }
 
     async fn supervisors_see_their_post_s_statistics(app: TestApp) {
@@ -158,6 +159,13 @@ backend_tests! {
         assert_eq!(stats["decided"]["TOURIST"], 2);
         let median = stats["median_days_to_decision"]["TOURIST"].as_f64().unwrap();
         assert!((0.0..0.01).contains(&median), "{median}");
+        app.assert_counts_agree();
+
+        // Decisions older than the window leave the decision times; the counts keep them.
+        app.execute_sql(&format!("UPDATE cases SET decided_at = '2020-01-01 00:00:00' WHERE id = '{refused}'"));
+        let stats: Value = app.get("/api/v1/stats", &supervisor.token).await.json().await.unwrap();
+        assert_eq!(stats["decided"]["TOURIST"], 1, "decisions of the last 90 days");
+        assert_eq!(stats["by_status"]["rejected"], 1);
     }
 }
 
@@ -308,6 +316,7 @@ async fn claims_across_two_server_processes_on_postgres_take_each_case_once() {
         return;
     };
     let app = TestApp::spawn(Db::Postgres(url)).await;
+    let _turn = crate::process::one_at_a_time().await;
     let second = crate::process::SecondProcess::start(&app).await;
     let mut cases = Vec::new();
     for name in ["dora", "emil"] {
@@ -324,4 +333,5 @@ async fn claims_across_two_server_processes_on_postgres_take_each_case_once() {
     let (claimed, empty) = claim_all(&[app.address.clone(), second.address.clone()], &claims).await;
     assert_eq!((claimed.len(), empty), (10, 14));
     assert_claimed_exactly_once(&app, &cases, &claimed, &tokens[0]).await;
+    app.assert_counts_agree();
 }

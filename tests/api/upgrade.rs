@@ -203,6 +203,9 @@ async fn release_upgrades_in_place(db: Db) {
     // Every case keeps its status, form, documents and history; issued visas keep their numbers.
     let listed: Value = app.get("/api/v1/applications?per_page=50", &holder).await.json().await.unwrap();
     assert_eq!(listed["total"], 10);
+    // The release's cases are counted by post, service and status (drafts aside).
+    assert_eq!(app.scalar("SELECT CAST(SUM(cases) AS TEXT) AS value FROM case_counts"), "9");
+    app.assert_counts_agree();
     for (id, status) in CASES {
         let case = app.case(id, &holder).await;
         if status != "approved" {
@@ -283,6 +286,7 @@ async fn release_upgrades_in_place(db: Db) {
     assert!(holders_case["fee"]["amount_minor"].as_i64().unwrap() > 0, "{holders_case}");
     let consular = "SELECT CAST(COUNT(*) AS TEXT) AS value FROM services WHERE output <> 'e_visa'";
     assert_eq!(app.scalar(consular), "6");
+    app.assert_counts_agree();
 }
 
 mod a_release_database_upgrades_in_place {

@@ -261,6 +261,7 @@ async fn a_revocation_in_one_process_is_answered_by_another_within_a_second() {
         eprintln!("EVISA_TEST_POSTGRES_URL is not set: two-process revocation test not run");
         return;
     };
+    let _turn = crate::process::one_at_a_time().await;
     let app = TestApp::spawn(Db::Postgres(url)).await;
     let second = crate::process::SecondProcess::start(&app).await;
     let (_, key) = client(&app, &["verify"]).await;

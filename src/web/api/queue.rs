@@ -143,8 +143,10 @@ pub struct Stats {
     generated_at: chrono::DateTime<chrono::Utc>,
     by_status: BTreeMap<String, i64>,
     overdue: i64,
-    /// Median days from submission to decision, per visa type, over decided cases.
+    /// Median days from submission to decision, per service, over the cases decided in the
+    /// last [`DECISION_WINDOW_DAYS`] days.
     median_days_to_decision: BTreeMap<String, f64>,
+    /// Cases decided in that window, per service.
     decided: BTreeMap<String, usize>,
 }
 
@@ -156,6 +158,10 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     let mid = values.len() / 2;
     Some(if values.len() % 2 == 0 { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] })
 }
+
+/// Days of recent decisions the statistics' decision times cover: a post's current pace, read
+/// through an index, whatever the length of its history.
+pub const DECISION_WINDOW_DAYS: i64 = 90;
 
 /// `GET /api/v1/stats`: counts by status, overdue cases and median time to decision per service,
 /// for the supervisor's post, of one service (`?service=`) or all.
@@ -172,7 +178,9 @@ pub async fn stats(
         let by_status = cases::count_by_status(conn, &post, service)?.into_iter().collect();
         let overdue = cases::count_overdue(conn, &post, service, &OPEN_STATUSES, now)?;
         let mut durations: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        for (visa_type, submitted, decided) in cases::decision_times(conn, &post, service)? {
+        for (visa_type, submitted, decided) in
+            cases::decision_times(conn, &post, service, now - chrono::Duration::days(DECISION_WINDOW_DAYS))?
+        {
             if let (Some(submitted), Some(decided)) = (submitted, decided) {
                 let days = (decided - submitted).num_seconds() as f64 / 86_400.0;
                 durations.entry(visa_type).or_default().push(days);
