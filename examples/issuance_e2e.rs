@@ -165,7 +165,7 @@ async fn main() -> anyhow::Result<()> {
     let all_issued_in = started.elapsed();
     let with_pdf: i64 = visas::table
         .filter(visas::case_id.eq_any(&ids))
-        .filter(visas::status.eq("issued"))
+        .filter(visas::status.eq("valid"))
         .filter(visas::pdf_key.is_not_null())
         .count()
         .get_result(&mut conn)?;

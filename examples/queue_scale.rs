@@ -26,6 +26,18 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
 }
 
+/// The latencies the client tasks measured, together and sorted.
+async fn sorted_latencies(
+    tasks: Vec<actix_web::rt::task::JoinHandle<anyhow::Result<Vec<Duration>>>>,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await??);
+    }
+    latencies.sort();
+    Ok(latencies)
+}
+
 /// Sends `per_client` requests from each of the clients (one token each) and returns the
 /// latencies, sorted; every answer must have one of the `expected` statuses.
 async fn measure(
@@ -54,12 +66,7 @@ async fn measure(
             })
         })
         .collect();
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await??);
-    }
-    latencies.sort();
-    Ok(latencies)
+    sorted_latencies(tasks).await
 }
 
 /// Each client claims the next case and releases it again, `per_client` times; returns the
@@ -87,12 +94,7 @@ async fn claims(base: &str, tokens: &[String], per_client: usize) -> anyhow::Res
             })
         })
         .collect();
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await??);
-    }
-    latencies.sort();
-    Ok(latencies)
+    sorted_latencies(tasks).await
 }
 
 #[actix_web::main]
