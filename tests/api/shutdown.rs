@@ -18,6 +18,16 @@ type Outcome = (Instant, Result<(u16, String), String>);
 /// Counts the answers in `answered`.
 async fn verify_until_refused(address: String, key: String, body: Value, answered: Arc<AtomicUsize>) -> Vec<Outcome> {
     let client = reqwest::Client::new();
+    // First a connection that has answered once: on a loaded machine a new connection's first
+    // request may wait long enough for the server's request timeout (408), which is not what
+    // this test is about.
+    for _ in 0..10 {
+        let warm = client.post(format!("{address}/api/v1/verify")).bearer_auth(&key).json(&body).send().await;
+        if warm.is_ok_and(|r| r.status().is_success()) {
+            answered.fetch_add(1, Ordering::Relaxed);
+            break;
+        }
+    }
     let mut outcomes = Vec::new();
     loop {
         let sent = Instant::now();
@@ -57,8 +67,7 @@ backend_tests! {
         )
         .await;
         let logged = "SELECT CAST(COUNT(*) AS TEXT) AS value FROM verification_log";
-        // The check below makes one more line in the log.
-        let logged_before: usize = app.scalar(logged).parse::<usize>().unwrap() + 1;
+        let logged_before: usize = app.scalar(logged).parse().unwrap();
         let body = json!({"visa_number": number, "passport_number": "123456789"});
         // One check first, so that the node knows the client before the load begins.
         let first = reqwest::Client::new().post(format!("{}/api/v1/verify", node.address)).bearer_auth(&key).json(&body).send().await.unwrap();
@@ -88,12 +97,15 @@ backend_tests! {
             let ahead = signalled - *sent;
             assert_eq!(outcome, &Ok((200, "valid".to_owned())), "a request sent {ahead:?} before the signal");
         }
-        let answered: Vec<&Outcome> = outcomes.iter().filter(|(_, outcome)| outcome.is_ok()).collect();
-        for (_, outcome) in &answered {
+        let answers: Vec<&Outcome> = outcomes.iter().filter(|(_, outcome)| outcome.is_ok()).collect();
+        for (_, outcome) in &answers {
             assert_eq!(outcome, &Ok((200, "valid".to_owned())), "every answer, before or after the signal");
         }
+        // Every answered check was logged: the first one, those that opened the connections and
+        // the load's.
         let logged_after: usize = app.scalar(logged).parse().unwrap();
-        assert_eq!(logged_after - logged_before, answered.len(), "every answered check was logged");
+        assert_eq!(logged_after - logged_before, 1 + answered.load(Ordering::Relaxed), "every answered check was logged");
+        assert_eq!(answered.load(Ordering::Relaxed), 16 + answers.len(), "each connection was opened by an answered check");
     }
 }
 
