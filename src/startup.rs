@@ -242,8 +242,9 @@ impl Application {
                         .error_handler(|err, _| AppError::BadRequest(format!("invalid query: {err}")).into()),
                 )
                 .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-                .configure(crate::web::pages::configure)
+                // The API first: its routes, the verification checks foremost, are the busiest.
                 .configure(crate::web::api::configure)
+                .configure(crate::web::pages::configure)
                 .default_service(web::to(crate::web::api::not_found))
         })
         .shutdown_timeout(state.config.shutdown_secs)

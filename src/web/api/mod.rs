@@ -41,10 +41,12 @@ where
     Endpoint { route: web::method(method.clone()).to(handler), method, path }
 }
 
-/// Every route of the service.
+/// Every route of the service. Requests are matched in this order, so the verification checks
+/// (the hot path) come first.
 pub fn endpoints() -> Vec<Endpoint> {
     use Method as M;
     vec![
+        endpoint(M::POST, "/api/v1/verify", verify::by_number),
         endpoint(M::GET, "/health", health::health),
         endpoint(M::GET, "/ready", health::ready),
         endpoint(M::GET, "/openapi.yaml", health::openapi),
@@ -124,7 +126,6 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/api/v1/visas/{visa_number}", visas::get),
         endpoint(M::POST, "/api/v1/visas/{visa_number}/revoke", visas::revoke),
         endpoint(M::GET, "/.well-known/jwks.json", visas::jwks),
-        endpoint(M::POST, "/api/v1/verify", verify::by_number),
         endpoint(M::POST, "/api/v1/verify/token", verify::by_token),
         endpoint(M::POST, "/api/v1/verify/document", certificates::verify),
         endpoint(M::GET, "/api/v1/revocations", verify::revocations),
