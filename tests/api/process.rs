@@ -23,7 +23,8 @@ impl SecondProcess {
         SecondProcess::start_with(app, &[]).await
     }
 
-    /// Serves the test app's database with settings added (or replaced) by `env`.
+    /// Serves the test app's database with settings added (or replaced) by `env`; returns once it
+    /// answers `/ready`, or has exited.
     pub(crate) async fn start_with(app: &TestApp, env: &[(&str, &str)]) -> SecondProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let data_dir = tempfile::tempdir().unwrap();
@@ -45,9 +46,14 @@ impl SecondProcess {
         let child = command.spawn().unwrap();
         // Its mail worker may send what the test's own server enqueued: read its mailbox too.
         app.add_mailbox(data_dir.path().join("mail"));
-        let process = SecondProcess { child, address: format!("http://127.0.0.1:{port}"), data_dir };
-        for _ in 0..100 {
+        let mut process = SecondProcess { child, address: format!("http://127.0.0.1:{port}"), data_dir };
+        for _ in 0..300 {
             if reqwest::get(format!("{}/ready", process.address)).await.is_ok_and(|r| r.status().is_success()) {
+                return process;
+            }
+            // A process told to die at a fault may get there before it answers: the caller
+            // reads how it ended.
+            if process.child.try_wait().unwrap().is_some() {
                 return process;
             }
             actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
