@@ -74,7 +74,8 @@ enum KeysCommand {
     },
     /// Make a key the signer of new visas (with --cert and --ca for a key generated with --csr).
     Activate {
-        /// Key id.
+        /// Key id (a thumbprint, which may begin with a hyphen).
+        #[arg(allow_hyphen_values = true)]
         kid: String,
         /// The signer certificate issued for the request (PEM).
         #[arg(long, requires = "ca")]
@@ -85,7 +86,8 @@ enum KeysCommand {
     },
     /// Stop signing with a key; it stays published while visas it signed are valid.
     Retire {
-        /// Key id.
+        /// Key id (a thumbprint, which may begin with a hyphen).
+        #[arg(allow_hyphen_values = true)]
         kid: String,
     },
 }

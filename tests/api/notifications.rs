@@ -188,6 +188,8 @@ backend_tests! {
             c.mail_max_attempts = 1;
         })
         .await;
+        // The code of the applicant registered at the end is read from what the sink received.
+        app.add_mailbox(sink.mailbox());
         let email = "gives.up@example.org";
         let body = json!({"email": email, "password": PASSWORD, "full_name": "Gives Up"});
         app.request(Method::POST, "/api/v1/auth/register", None, Some(&body)).await;
