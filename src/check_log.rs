@@ -1,48 +1,52 @@
 //! The verification log writer. Every check is written to the log before it is answered, but
-//! checks arriving together share one transaction (group commit): a thread takes whatever checks
-//! are waiting, writes them in one transaction, then releases their answers. One commit per batch
-//! instead of one per check is what lets SQLite's single writer keep up with the verification
-//! hot path.
+//! checks arriving together share one commit (group commit): a thread takes whatever checks
+//! are waiting, writes them at once, then releases their answers. One commit per batch instead
+//! of one per check is what lets the log keep up with the verification hot path.
+//!
+//! The thread keeps a connection of its own, opened again after an error, so a batch costs one
+//! statement on PostgreSQL and one transaction on SQLite, and nothing else.
 
 use std::sync::mpsc;
 
 use crate::db::clients::{self, CheckRow};
-use crate::db::{self, Db};
+use crate::db::{AnyConnection, Db};
 use crate::web::error::{AppError, AppResult};
 
-type Job = (CheckRow, tokio::sync::oneshot::Sender<Result<(), String>>);
+type Done = tokio::sync::oneshot::Sender<Result<(), String>>;
 
-/// Most checks written in one transaction.
+/// Most checks written at once.
 const BATCH: usize = 512;
 
 /// Hands checks to the writer thread.
 pub struct CheckLog {
-    sender: mpsc::Sender<Job>,
+    sender: mpsc::Sender<(CheckRow, Done)>,
 }
 
 impl CheckLog {
     /// Starts the writer; it stops when the last `CheckLog` is dropped.
     pub fn start(db: Db) -> std::io::Result<CheckLog> {
-        let (sender, receiver) = mpsc::channel::<Job>();
+        let (sender, receiver) = mpsc::channel::<(CheckRow, Done)>();
         std::thread::Builder::new().name("check-log".into()).spawn(move || {
+            let mut conn: Option<AnyConnection> = None;
+            let mut rows = Vec::with_capacity(BATCH);
+            let mut waiting = Vec::with_capacity(BATCH);
             while let Ok(first) = receiver.recv() {
-                let mut batch = vec![first];
-                while batch.len() < BATCH {
-                    match receiver.try_recv() {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
-                    }
+                let mut next = Some(first);
+                while let Some((row, done)) = next {
+                    rows.push(row);
+                    waiting.push(done);
+                    next = if rows.len() < BATCH { receiver.try_recv().ok() } else { None };
                 }
-                let outcome = db.conn().map_err(|e| e.to_string()).and_then(|mut conn| {
-                    let rows: Vec<CheckRow> = batch.iter().map(|(row, _)| row.clone()).collect();
-                    db::write_transaction(&mut conn, |conn| clients::log(conn, &rows)).map_err(|e| e.to_string())
-                });
+                let outcome = write(&db, &mut conn, &rows);
                 if let Err(err) = &outcome {
-                    tracing::error!(error = %err, checks = batch.len(), "verification log write failed");
+                    tracing::error!(error = %err, checks = rows.len(), "verification log write failed");
+                    // Opened again for the next batch: the connection may be what failed.
+                    conn = None;
                 }
-                for (_, done) in batch {
+                for done in waiting.drain(..) {
                     let _ = done.send(outcome.clone());
                 }
+                rows.clear();
             }
         })?;
         Ok(CheckLog { sender })
@@ -58,4 +62,13 @@ impl CheckLog {
             Err(_) => Err(AppError::Unavailable("verification log writer stopped".into())),
         }
     }
+}
+
+/// Writes one batch, opening the thread's connection first if it has none.
+fn write(db: &Db, conn: &mut Option<AnyConnection>, rows: &[CheckRow]) -> Result<(), String> {
+    let conn = match conn {
+        Some(conn) => conn,
+        None => conn.insert(db.dedicated().map_err(|e| e.to_string())?),
+    };
+    clients::log(conn, rows).map_err(|e| e.to_string())
 }

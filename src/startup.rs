@@ -61,7 +61,7 @@ pub struct AppState {
     pub draining: std::sync::atomic::AtomicBool,
     /// API clients recently authenticated, by key prefix, with when they were loaded.
     pub client_cache:
-        std::sync::Mutex<std::collections::HashMap<String, (crate::db::clients::ClientRow, std::time::Instant)>>,
+        std::sync::Mutex<std::collections::HashMap<String, (Arc<crate::db::clients::ClientRow>, std::time::Instant)>>,
 }
 
 /// Prepares everything the service needs on a fresh or existing data directory: creates the

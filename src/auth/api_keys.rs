@@ -8,6 +8,7 @@ use futures_util::future::LocalBoxFuture;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 use crate::db::clients::{self, ClientRow};
@@ -40,7 +41,7 @@ pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The machine client calling, authenticated by its API key.
 #[derive(Debug, Clone)]
-pub struct ApiClient(pub ClientRow);
+pub struct ApiClient(pub Arc<ClientRow>);
 
 impl FromRequest for ApiClient {
     type Error = AppError;
@@ -66,8 +67,9 @@ impl FromRequest for ApiClient {
                 Some(client) => Some(client),
                 None => {
                     let lookup = prefix.clone();
-                    let client =
-                        crate::web::read(&state.db, move |conn| Ok(clients::by_prefix(conn, &lookup)?)).await?;
+                    let client = crate::web::read(&state.db, move |conn| Ok(clients::by_prefix(conn, &lookup)?))
+                        .await?
+                        .map(Arc::new);
                     if let (Some(client), Ok(mut cache)) = (&client, state.client_cache.lock()) {
                         if cache.len() > 10_000 {
                             cache.clear();

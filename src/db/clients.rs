@@ -1,7 +1,9 @@
 //! API clients of the verification API, and the log of their checks.
 
 use chrono::NaiveDateTime;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 
 use super::AnyConnection;
 use super::schema::{api_clients, verification_log, visas};
@@ -91,21 +93,88 @@ pub struct CheckRow {
     pub created_at: NaiveDateTime,
 }
 
-/// Logs checks: on PostgreSQL in one statement (one round trip for a whole group commit); on
-/// SQLite, in process, row by row.
+/// Writes a batch of checks, all or none. On PostgreSQL the batch is one statement of one shape
+/// whatever its size (each column is sent as an array and unnested), so it is parsed and planned
+/// once per connection and commits on its own; on SQLite each check is one step of a prepared
+/// insert, in one transaction.
 pub fn log(conn: &mut AnyConnection, checks: &[CheckRow]) -> QueryResult<()> {
     match conn {
         AnyConnection::Postgresql(pg) => {
-            diesel::insert_into(verification_log::table).values(checks).execute(pg)?;
+            CheckBatch::of(checks).execute(pg)?;
         }
         AnyConnection::Sqlite(lite) => {
-            for check in checks {
-                diesel::insert_into(verification_log::table).values(check).execute(lite)?;
-            }
+            lite.immediate_transaction(|lite| {
+                for check in checks {
+                    diesel::insert_into(verification_log::table).values(check).execute(lite)?;
+                }
+                Ok::<_, diesel::result::Error>(())
+            })?;
         }
     }
     Ok(())
 }
+
+/// A batch of checks as PostgreSQL's `INSERT ... SELECT * FROM unnest($1, ..., $8)`.
+struct CheckBatch<'a> {
+    ids: Vec<&'a str>,
+    clients: Vec<&'a str>,
+    methods: Vec<&'a str>,
+    visas: Vec<Option<&'a str>>,
+    passports: Vec<Option<&'a str>>,
+    results: Vec<&'a str>,
+    ips: Vec<Option<&'a str>>,
+    times: Vec<NaiveDateTime>,
+}
+
+impl<'a> CheckBatch<'a> {
+    fn of(checks: &'a [CheckRow]) -> CheckBatch<'a> {
+        CheckBatch {
+            ids: checks.iter().map(|c| c.id.as_str()).collect(),
+            clients: checks.iter().map(|c| c.client_id.as_str()).collect(),
+            methods: checks.iter().map(|c| c.method.as_str()).collect(),
+            visas: checks.iter().map(|c| c.visa_number.as_deref()).collect(),
+            passports: checks.iter().map(|c| c.passport_hash.as_deref()).collect(),
+            results: checks.iter().map(|c| c.result.as_str()).collect(),
+            ips: checks.iter().map(|c| c.ip.as_deref()).collect(),
+            times: checks.iter().map(|c| c.created_at).collect(),
+        }
+    }
+}
+
+impl QueryId for CheckBatch<'_> {
+    type QueryId = CheckBatch<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl QueryFragment<Pg> for CheckBatch<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        use diesel::sql_types::{Array, Nullable, Text, Timestamp};
+        out.push_sql(
+            "INSERT INTO verification_log \
+             (id, client_id, method, visa_number, passport_hash, result, ip, created_at) \
+             SELECT * FROM unnest(",
+        );
+        out.push_bind_param::<Array<Text>, _>(&self.ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.clients)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.methods)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.visas)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.passports)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.results)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.ips)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Timestamp>, _>(&self.times)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for CheckBatch<'_> {}
 
 /// One page of the log, newest first, optionally of one client and a time window, with the total.
 pub fn checks(

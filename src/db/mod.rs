@@ -89,7 +89,7 @@ fn sqlite_path(url: &str) -> &str {
 }
 
 /// Opens connections of the backend its URL names (and only that one).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: String,
     backend: Backend,
@@ -133,6 +133,7 @@ impl ManageConnection for ConnectionManager {
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager>,
+    manager: ConnectionManager,
     backend: Backend,
 }
 
@@ -150,9 +151,9 @@ impl Db {
             .max_size(pool_size)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
-            .build(manager)
+            .build(manager.clone())
             .with_context(|| format!("connecting to {}", redact_url(url)))?;
-        let db = Db { pool, backend };
+        let db = Db { pool, manager, backend };
         db.migrate()?;
         Ok(db)
     }
@@ -176,6 +177,13 @@ impl Db {
             }
         };
         result.map_err(|e| anyhow::anyhow!("running migrations: {e}"))
+    }
+
+    /// A connection of its own, outside the pool, for a thread that writes all the time (the
+    /// verification log): it is not checked on every use, as pooled ones are, and it takes no
+    /// pool slot from the requests.
+    pub fn dedicated(&self) -> app::Result<AnyConnection> {
+        self.manager.connect().map_err(|e| app::Error::internal(anyhow::anyhow!("connecting: {e}")))
     }
 
     /// A pooled connection for synchronous callers (command-line tools, workers' own threads).
