@@ -294,3 +294,30 @@ async fn a_revocation_in_one_process_is_answered_by_another_within_a_second() {
         actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// The verification log's writer keeps a connection of its own: when the database drops it, the
+/// check in hand is refused (503, never answered unlogged) and the next batch opens a new one.
+#[actix_web::test]
+async fn the_log_writer_reconnects_after_its_connection_is_dropped() {
+    let Some(url) = postgres_url() else {
+        eprintln!("EVISA_TEST_POSTGRES_URL is not set: log writer reconnection test not run");
+        return;
+    };
+    let app = TestApp::spawn(Db::Postgres(url)).await;
+    let (_, key) = client(&app, &["verify"]).await;
+    let logged = "SELECT CAST(COUNT(*) AS TEXT) AS value FROM verification_log";
+    assert_eq!(check(&app, &key, "A", "B").await.0, StatusCode::OK);
+    assert_eq!(app.scalar(logged), "1");
+    app.execute_sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    let mut statuses = Vec::new();
+    while statuses.len() < 5 && statuses.last() != Some(&StatusCode::OK) {
+        statuses.push(check(&app, &key, "A", "B").await.0);
+    }
+    assert_eq!(statuses.last(), Some(&StatusCode::OK), "checks after the connection was dropped: {statuses:?}");
+    assert!(statuses.iter().all(|s| [StatusCode::OK, StatusCode::SERVICE_UNAVAILABLE].contains(s)), "{statuses:?}");
+    let answered = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(app.scalar(logged), (1 + answered).to_string(), "every answered check is logged, no refused one");
+}
