@@ -134,7 +134,6 @@ impl ManageConnection for ConnectionManager {
 pub struct Db {
     pool: Pool<ConnectionManager>,
     manager: ConnectionManager,
-    backend: Backend,
 }
 
 impl Db {
@@ -153,14 +152,14 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(manager.clone())
             .with_context(|| format!("connecting to {}", redact_url(url)))?;
-        let db = Db { pool, manager, backend };
+        let db = Db { pool, manager };
         db.migrate()?;
         Ok(db)
     }
 
     /// The backend in use.
     pub fn backend(&self) -> Backend {
-        self.backend
+        self.manager.backend
     }
 
     /// Runs pending migrations. On PostgreSQL an advisory lock keeps several starting servers
