@@ -34,9 +34,32 @@ fn handle() -> Option<&'static PrometheusHandle> {
             let recorder = builder.build_recorder();
             let handle = recorder.handle();
             metrics::set_global_recorder(recorder).ok()?;
+            start_upkeep(handle.clone());
             Some(handle)
         })
         .as_ref()
+}
+
+/// How often the recorder folds recorded histogram samples into its buckets.
+const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Name of the thread that keeps the recorder's histograms bounded.
+pub const UPKEEP_THREAD: &str = "metrics-upkeep";
+
+/// Starts the thread that folds histogram samples into their buckets every few seconds. The
+/// recorder keeps every sample recorded since the last fold; without this thread only a scrape
+/// would fold them, so a node nobody scraped grew by every request it served (about 18 bytes a
+/// request, 7 MB for each 10 seconds of the verification load).
+fn start_upkeep(handle: PrometheusHandle) {
+    let started = std::thread::Builder::new().name(UPKEEP_THREAD.into()).spawn(move || {
+        loop {
+            std::thread::sleep(UPKEEP_INTERVAL);
+            handle.run_upkeep();
+        }
+    });
+    if let Err(err) = started {
+        tracing::error!(error = %err, "metrics: the upkeep thread could not be started");
+    }
 }
 
 /// Installs the recorder; call once at start.

@@ -108,3 +108,16 @@ async fn metrics_need_the_token_when_one_is_set() {
     let scraped = app.request(Method::GET, "/metrics", Some("scrape-secret-1"), None).await;
     assert_eq!(scraped.status(), StatusCode::OK);
 }
+
+/// The recorder keeps each latency sample until it is folded into its histogram's buckets; a
+/// thread folds them every few seconds, or a node nobody scrapes grows by every request.
+#[actix_web::test]
+async fn a_thread_keeps_the_metrics_bounded_between_scrapes() {
+    let _app = TestApp::spawn(Db::Sqlite).await;
+    let names: Vec<String> = std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .collect();
+    assert!(names.iter().any(|name| name == evisa::web::metrics::UPKEEP_THREAD), "threads: {names:?}");
+}
