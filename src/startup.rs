@@ -52,7 +52,7 @@ pub struct AppState {
     /// The verification log writer.
     pub checks: CheckLog,
     /// Issued visas kept for verification.
-    pub visa_cache: Arc<crate::visa_cache::VisaCache>,
+    pub visa_cache: Arc<crate::visa_cache::VisaCache<crate::web::api::verify::KnownVisa>>,
     /// Key of the passport-number digests in the verification log.
     pub log_key: Vec<u8>,
     /// Key of the payment provider's callback signatures.

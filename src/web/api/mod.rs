@@ -14,7 +14,7 @@ mod queue;
 mod requests;
 mod review;
 mod services;
-mod verify;
+pub(crate) mod verify;
 pub(crate) mod views;
 pub(crate) mod visas;
 

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use sha2::Sha256;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
@@ -37,12 +38,12 @@ pub struct Disclosed {
 
 /// The answer of a check.
 #[derive(Serialize)]
-pub struct Answer {
+pub struct Answer<'a> {
     result: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    visa_number: Option<String>,
+    visa_number: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    visa: Option<Disclosed>,
+    visa: Option<&'a RawValue>,
     checked_at: chrono::DateTime<Utc>,
 }
 
@@ -59,6 +60,25 @@ fn disclosed(visa: &VisaRow) -> Disclosed {
         given_names: given.replace('<', " "),
         nationality: visa.nationality.clone(),
         date_of_birth: visa.date_of_birth,
+    }
+}
+
+/// A visa as the verification path keeps it in memory: the record, and what a matching check
+/// discloses, rendered once rather than on every check.
+pub struct KnownVisa {
+    row: VisaRow,
+    disclosed: Box<RawValue>,
+}
+
+impl KnownVisa {
+    fn new(row: VisaRow) -> AppResult<KnownVisa> {
+        let disclosed = serde_json::value::to_raw_value(&disclosed(&row)).map_err(AppError::internal)?;
+        Ok(KnownVisa { row, disclosed })
+    }
+
+    /// Whether a copy may be kept: a visa still being issued changes without a revocation.
+    fn keepable(&self) -> bool {
+        self.row.status != "issuing"
     }
 }
 
@@ -88,22 +108,34 @@ fn normalise(text: &str) -> String {
     text.trim().to_uppercase()
 }
 
+/// The same bytes for equal strings of at most 64 bytes, compared in constant time.
+fn same_number(a: &str, b: &str) -> bool {
+    let padded = |s: &str| {
+        let mut bytes = [0u8; 64];
+        let n = s.len().min(64);
+        bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
+        bytes
+    };
+    let same_bytes: bool = padded(a).ct_eq(&padded(b)).into();
+    same_bytes && a.len() == b.len() && a.len() <= 64
+}
+
 /// Answers for a visa (if any) whose passport number must equal `passport`; a mismatch answers
 /// exactly like an unknown number, after the same work.
-fn answer_for(visa: Option<&VisaRow>, passport: &str) -> Answer {
+fn answer_for<'a>(visa: Option<&'a KnownVisa>, passport: &str) -> Answer<'a> {
     let today = Utc::now().date_naive();
-    let stored = visa.map_or("", |v| v.passport_number.as_str());
+    let stored = visa.map_or("", |v| v.row.passport_number.as_str());
     // Compared in constant time, and compared even when there is no visa, so that timing tells
     // nothing either.
-    let padded = |s: &str| format!("{s:\0<32}");
-    let same: bool = padded(stored).as_bytes().ct_eq(padded(passport).as_bytes()).into();
-    match visa.filter(|v| same && v.status != "issuing") {
+    let same = same_number(stored, passport);
+    match visa.filter(|v| same && v.row.status != "issuing") {
         Some(visa) => {
-            let result = check(visa.valid_from, visa.valid_until, visa.status == "revoked", today);
+            let row = &visa.row;
+            let result = check(row.valid_from, row.valid_until, row.status == "revoked", today);
             Answer {
                 result: result.as_str(),
-                visa_number: Some(visa.visa_number.clone()),
-                visa: Some(disclosed(visa)),
+                visa_number: Some(&row.visa_number),
+                visa: Some(&visa.disclosed),
                 checked_at: Utc::now(),
             }
         }
@@ -170,9 +202,10 @@ pub async fn by_number(
         None => {
             let generation = crate::visa_cache::generation();
             let lookup = number.clone();
-            let found = crate::web::read(&state.db, move |conn| Ok(visas::find(conn, &lookup)?)).await?.map(Arc::new);
-            if let Some(visa) = &found {
-                state.visa_cache.put(generation, visa.clone());
+            let found = crate::web::read(&state.db, move |conn| Ok(visas::find(conn, &lookup)?)).await?;
+            let found = found.map(KnownVisa::new).transpose()?.map(Arc::new);
+            if let Some(visa) = found.as_ref().filter(|visa| visa.keepable()) {
+                state.visa_cache.put(generation, &number, visa.clone());
             }
             found
         }
@@ -263,6 +296,7 @@ pub async fn by_token(
     };
     // The token must describe the record: same passport and validity.
     let visa = visa.filter(|v| v.valid_from == claims.valid_from && v.valid_until == claims.valid_until);
+    let visa = visa.map(KnownVisa::new).transpose()?;
     let answer = answer_for(visa.as_ref(), &claims.passport_number);
     crate::web::metrics::verification("token", answer.result);
     let row = entry(
@@ -308,4 +342,21 @@ pub async fn revocations(
         })
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "generated_at": Utc::now()})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_number;
+
+    #[test]
+    fn passport_numbers_match_only_when_equal() {
+        assert!(same_number("X1234567", "X1234567"));
+        assert!(!same_number("X1234567", "X123456"));
+        assert!(!same_number("X123456", "X1234567"));
+        assert!(!same_number("", "X1"));
+        assert!(!same_number("X1234568", "X1234567"));
+        assert!(!same_number("X1234567\0", "X1234567"), "padding is not the number");
+        let long = "A".repeat(70);
+        assert!(!same_number(&long, &long), "longer than any passport number: never a match");
+    }
 }
