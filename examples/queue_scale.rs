@@ -141,11 +141,11 @@ async fn main() -> anyhow::Result<()> {
     measure(reqwest::Method::GET, format!("{base}/api/v1/stats"), supervisors, 5, &[200]).await?;
     let listing = format!("{base}/api/v1/queue?service=TOURIST&overdue=true&per_page=20");
     let figures = [
-        ("claim next (then release)", claims(&base, &tokens, 100).await?),
-        ("queue, first page (TOURIST, overdue)", measure(reqwest::Method::GET, listing, &tokens, 200, &[200]).await?),
+        ("claim next (then release)", claims(&base, &tokens, 500).await?),
+        ("queue, first page (TOURIST, overdue)", measure(reqwest::Method::GET, listing, &tokens, 500, &[200]).await?),
         (
             "statistics of the post",
-            measure(reqwest::Method::GET, format!("{base}/api/v1/stats"), supervisors, 100, &[200]).await?,
+            measure(reqwest::Method::GET, format!("{base}/api/v1/stats"), supervisors, 500, &[200]).await?,
         ),
     ];
     println!("{backend}, {total} cases, {CLIENTS} concurrent staff at {POST}:");
