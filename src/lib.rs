@@ -15,6 +15,7 @@ pub mod check_log;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod decision_pace;
 pub mod domain;
 pub mod jobs;
 pub mod notify;

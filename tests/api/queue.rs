@@ -161,9 +161,18 @@ backend_tests! {
         assert!((0.0..0.01).contains(&median), "{median}");
         app.assert_counts_agree();
 
-        // Decisions older than the window leave the decision times; the counts keep them.
+        // Decisions older than the window leave the decision times; the counts keep them. The
+        // decision times are read again once the post's counts change (or after a minute): a
+        // change made behind the service's back shows with the next change of status.
+        crate::issuance::wait_issued(&app, &approved, &applicant.token).await;
+        let stats: Value = app.get("/api/v1/stats", &supervisor.token).await.json().await.unwrap();
+        assert_eq!(stats["decided"]["TOURIST"], 2);
         app.execute_sql(&format!("UPDATE cases SET decided_at = '2020-01-01 00:00:00' WHERE id = '{refused}'"));
         let stats: Value = app.get("/api/v1/stats", &supervisor.token).await.json().await.unwrap();
+        assert_eq!(stats["decided"]["TOURIST"], 2, "kept while the counts stay the same");
+        app.submitted(&applicant).await;
+        let stats: Value = app.get("/api/v1/stats", &supervisor.token).await.json().await.unwrap();
+        assert_eq!(stats["by_status"]["submitted"], 2);
         assert_eq!(stats["decided"]["TOURIST"], 1, "decisions of the last 90 days");
         assert_eq!(stats["by_status"]["rejected"], 1);
     }

@@ -13,6 +13,7 @@ use crate::app::{CaseFile, Staff, Supervisor};
 use crate::auth::AuthUser;
 use crate::db::cases::{self, Assignee, QueueFilter};
 use crate::db::{self};
+use crate::decision_pace::Pace;
 use crate::domain::country::CountryCode;
 use crate::domain::role::Role;
 use crate::domain::status::CaseStatus;
@@ -163,8 +164,31 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
 /// through an index, whatever the length of its history.
 pub const DECISION_WINDOW_DAYS: i64 = 90;
 
+/// Reads the decision times of a post's cases decided in the window before `now`.
+fn read_pace(
+    conn: &mut db::AnyConnection,
+    post: &str,
+    service: Option<&str>,
+    now: chrono::NaiveDateTime,
+) -> diesel::QueryResult<Pace> {
+    let mut durations: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for (visa_type, submitted, decided) in
+        cases::decision_times(conn, post, service, now - chrono::Duration::days(DECISION_WINDOW_DAYS))?
+    {
+        if let (Some(submitted), Some(decided)) = (submitted, decided) {
+            let days = (decided - submitted).num_seconds() as f64 / 86_400.0;
+            durations.entry(visa_type).or_default().push(days);
+        }
+    }
+    let decided = durations.iter().map(|(k, v)| (k.clone(), v.len())).collect();
+    let median_days_to_decision =
+        durations.into_iter().filter_map(|(k, v)| median(v).map(|m| (k, (m * 100.0).round() / 100.0))).collect();
+    Ok(Pace { median_days_to_decision, decided })
+}
+
 /// `GET /api/v1/stats`: counts by status, overdue cases and median time to decision per service,
-/// for the supervisor's post, of one service (`?service=`) or all.
+/// for the supervisor's post, of one service (`?service=`) or all. The decision times are read
+/// again when the post's counts have changed, or after a minute ([`crate::decision_pace`]).
 pub async fn stats(
     state: web::Data<AppState>,
     user: Supervisor,
@@ -173,23 +197,28 @@ pub async fn stats(
     let post = staff_post(&user)?;
     let now = db::now();
     let service = query.into_inner().service;
+    let memo = state.clone();
     let stats = crate::web::read(&state.db, move |conn| {
         let service = service.as_deref();
-        let by_status = cases::count_by_status(conn, &post, service)?.into_iter().collect();
+        let by_status: BTreeMap<String, i64> = cases::count_by_status(conn, &post, service)?.into_iter().collect();
         let overdue = cases::count_overdue(conn, &post, service, &OPEN_STATUSES, now)?;
-        let mut durations: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        for (visa_type, submitted, decided) in
-            cases::decision_times(conn, &post, service, now - chrono::Duration::days(DECISION_WINDOW_DAYS))?
-        {
-            if let (Some(submitted), Some(decided)) = (submitted, decided) {
-                let days = (decided - submitted).num_seconds() as f64 / 86_400.0;
-                durations.entry(visa_type).or_default().push(days);
+        let read_at = std::time::Instant::now();
+        let pace = match memo.decision_pace.get(&post, service, &by_status, read_at) {
+            Some(pace) => pace,
+            None => {
+                let pace = std::sync::Arc::new(read_pace(conn, &post, service, now)?);
+                memo.decision_pace.put(&post, service, by_status.clone(), read_at, pace.clone());
+                pace
             }
-        }
-        let decided = durations.iter().map(|(k, v)| (k.clone(), v.len())).collect();
-        let median_days_to_decision =
-            durations.into_iter().filter_map(|(k, v)| median(v).map(|m| (k, (m * 100.0).round() / 100.0))).collect();
-        Ok(Stats { post, generated_at: now.and_utc(), by_status, overdue, median_days_to_decision, decided })
+        };
+        Ok(Stats {
+            post,
+            generated_at: now.and_utc(),
+            by_status,
+            overdue,
+            median_days_to_decision: pace.median_days_to_decision.clone(),
+            decided: pace.decided.clone(),
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(stats))
