@@ -103,6 +103,7 @@ pub fn log(conn: &mut AnyConnection, checks: &[CheckRow]) -> QueryResult<()> {
             CheckBatch::of(checks).execute(pg)?;
         }
         AnyConnection::Sqlite(lite) => {
+            let _writer = super::sqlite_writer();
             lite.immediate_transaction(|lite| {
                 for check in checks {
                     diesel::insert_into(verification_log::table).values(check).execute(lite)?;

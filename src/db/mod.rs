@@ -249,6 +249,7 @@ where
             }
         };
     }
+    let _writer = sqlite_writer();
     conn.batch_execute("BEGIN IMMEDIATE")?;
     match std::panic::catch_unwind(AssertUnwindSafe(|| work(conn))) {
         Ok(Ok(value)) => match conn.batch_execute("COMMIT") {
@@ -275,6 +276,17 @@ where
             std::panic::resume_unwind(panic)
         }
     }
+}
+
+/// Takes this process's turn to write to SQLite, held until the transaction ends. SQLite has
+/// one writer at a time; a writer that finds the lock taken sleeps in the busy handler for 1,
+/// then 2, 5, 10 ms and more before it tries again, so writers of one process that queued there
+/// waited up to 20 ms for a lock freed after one. Queued on this lock, the next writer starts as
+/// soon as the last commits. Writers of other processes still meet on the busy timeout.
+pub fn sqlite_writer() -> std::sync::MutexGuard<'static, ()> {
+    static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // A writer that panicked has rolled back: the lock guards no data.
+    WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn transaction_manager_is_broken(conn: &mut AnyConnection) -> bool {
