@@ -2,9 +2,13 @@
 //! change to a case ([`shift`]), so that statistics and metrics read a few rows however long a
 //! post's history grows. Rows are always changed in one order, so that two transactions moving
 //! the same counts wait for each other rather than deadlock.
+//!
+//! A count is the sum of up to [`SHARDS`] rows. A row moved by a transaction stays locked until
+//! it commits, so with one row per count every change of status at a post waited for the
+//! commit of the one before; each thread now moves the rows of its own shard, and readers sum.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, SmallInt, Text};
 
 use super::AnyConnection;
 use super::schema::case_counts;
@@ -30,23 +34,41 @@ pub fn shift<'a>(conn: &mut AnyConnection, from: Option<Place<'a>>, to: Option<P
     Ok(())
 }
 
+/// Rows a count is spread over.
+pub const SHARDS: i16 = 4;
+
+/// The shard this thread moves: threads take them in turn, so that concurrent writers (each on
+/// a thread of its own) mostly move different rows, and a transaction (on one thread) moves the
+/// rows of one shard, in the one order.
+fn shard() -> i16 {
+    use std::sync::atomic::{AtomicI16, Ordering};
+    static NEXT: AtomicI16 = AtomicI16::new(0);
+    thread_local! {
+        static SHARD: i16 = NEXT.fetch_add(1, Ordering::Relaxed).rem_euclid(SHARDS);
+    }
+    SHARD.with(|shard| *shard)
+}
+
 fn add(conn: &mut AnyConnection, post: &str, service: &str, status: &str, delta: i64) -> QueryResult<()> {
-    const UPSERT: &str = "INSERT INTO case_counts (post_code, service_code, status, cases) VALUES ({1}, {2}, {3}, {4}) \
-        ON CONFLICT (post_code, service_code, status) DO UPDATE SET cases = case_counts.cases + excluded.cases";
+    const UPSERT: &str = "INSERT INTO case_counts (post_code, service_code, status, shard, cases) \
+        VALUES ({1}, {2}, {3}, {4}, {5}) ON CONFLICT (post_code, service_code, status, shard) \
+        DO UPDATE SET cases = case_counts.cases + excluded.cases";
     let sql = |placeholder: fn(usize) -> String| {
-        (1..=4).fold(UPSERT.to_owned(), |sql, i| sql.replace(&format!("{{{i}}}"), &placeholder(i)))
+        (1..=5).fold(UPSERT.to_owned(), |sql, i| sql.replace(&format!("{{{i}}}"), &placeholder(i)))
     };
     match conn {
         AnyConnection::Postgresql(pg) => diesel::sql_query(sql(|i| format!("${i}")))
             .bind::<Text, _>(post)
             .bind::<Text, _>(service)
             .bind::<Text, _>(status)
+            .bind::<SmallInt, _>(shard())
             .bind::<BigInt, _>(delta)
             .execute(pg)?,
         AnyConnection::Sqlite(lite) => diesel::sql_query(sql(|_| "?".to_owned()))
             .bind::<Text, _>(post)
             .bind::<Text, _>(service)
             .bind::<Text, _>(status)
+            .bind::<SmallInt, _>(shard())
             .bind::<BigInt, _>(delta)
             .execute(lite)?,
     };
@@ -95,4 +117,18 @@ pub fn recount(conn: &mut AnyConnection) -> QueryResult<()> {
     )
     .execute(conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SHARDS, shard};
+
+    #[test]
+    fn threads_take_the_shards_in_turn() {
+        let shards: std::collections::BTreeSet<i16> =
+            (0..SHARDS).map(|_| std::thread::spawn(shard).join().unwrap()).collect();
+        assert_eq!(shards, (0..SHARDS).collect(), "each new thread its own shard, until all are taken");
+        let here = shard();
+        assert_eq!(shard(), here, "a thread keeps its shard");
+    }
 }

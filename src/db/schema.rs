@@ -112,10 +112,11 @@ diesel::table! {
 
 diesel::table! {
     /// Cases by post, service and status, drafts aside.
-    case_counts (post_code, service_code, status) {
+    case_counts (post_code, service_code, status, shard) {
         post_code -> Text,
         service_code -> Text,
         status -> Text,
+        shard -> SmallInt,
         cases -> BigInt,
     }
 }
