@@ -282,7 +282,8 @@ where
 /// one writer at a time; a writer that finds the lock taken sleeps in the busy handler for 1,
 /// then 2, 5, 10 ms and more before it tries again, so writers of one process that queued there
 /// waited up to 20 ms for a lock freed after one. Queued on this lock, the next writer starts as
-/// soon as the last commits. Writers of other processes still meet on the busy timeout.
+/// soon as the last commits. Writers of other processes still meet on the busy timeout. The lock
+/// is the process's, whatever the database file (tests open several).
 pub fn sqlite_writer() -> std::sync::MutexGuard<'static, ()> {
     static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
     // A writer that panicked has rolled back: the lock guards no data.

@@ -76,8 +76,9 @@ impl KnownVisa {
         Ok(KnownVisa { row, disclosed })
     }
 
-    /// Whether a copy may be kept: a visa still being issued changes without a revocation.
-    fn keepable(&self) -> bool {
+    /// Whether the visa is issued. One still being issued is answered like an unknown number,
+    /// and never kept: it changes without a revocation.
+    fn issued(&self) -> bool {
         self.row.status != "issuing"
     }
 }
@@ -128,7 +129,7 @@ fn answer_for<'a>(visa: Option<&'a KnownVisa>, passport: &str) -> Answer<'a> {
     // Compared in constant time, and compared even when there is no visa, so that timing tells
     // nothing either.
     let same = same_number(stored, passport);
-    match visa.filter(|v| same && v.row.status != "issuing") {
+    match visa.filter(|v| same && v.issued()) {
         Some(visa) => {
             let row = &visa.row;
             let result = check(row.valid_from, row.valid_until, row.status == "revoked", today);
@@ -204,7 +205,7 @@ pub async fn by_number(
             let lookup = number.clone();
             let found = crate::web::read(&state.db, move |conn| Ok(visas::find(conn, &lookup)?)).await?;
             let found = found.map(KnownVisa::new).transpose()?.map(Arc::new);
-            if let Some(visa) = found.as_ref().filter(|visa| visa.keepable()) {
+            if let Some(visa) = found.as_ref().filter(|visa| visa.issued()) {
                 state.visa_cache.put(generation, &number, visa.clone());
             }
             found
