@@ -97,6 +97,11 @@ pub struct Config {
     /// Requests per second per IP address on unauthenticated, login and verification routes
     /// (`EVISA_IP_RATE_LIMIT`, 0: no limit).
     pub ip_rate_limit: u32,
+    /// Load balancers and reverse proxies whose `Forwarded` or `X-Forwarded-For` headers name
+    /// the client (`EVISA_TRUSTED_PROXIES`: addresses and CIDR networks, separated by commas).
+    /// Rate limits and sign-in throttling count the client so named; without this setting they
+    /// count the connecting address and ignore those headers.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Test-only: exit the process at a named point of issuance (`EVISA_FAULT_INJECTION`), to
     /// prove that a restart recovers.
     pub fault_injection: Option<String>,
@@ -136,6 +141,19 @@ fn switch(name: &str) -> anyhow::Result<bool> {
         Some("off") => Ok(false),
         Some(other) => bail!("{name}: {other:?} is neither on nor off"),
     }
+}
+
+/// Parses `EVISA_TRUSTED_PROXIES`: addresses and networks (CIDR), separated by commas.
+pub fn parse_trusted(list: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{item:?} is neither an IP address nor a network such as 10.0.0.0/8"))
+        })
+        .collect()
 }
 
 impl Config {
@@ -183,6 +201,7 @@ impl Config {
             shutdown_secs: 20,
             verify_rate_limit: 50,
             ip_rate_limit: 100,
+            trusted_proxies: Vec::new(),
             fault_injection: None,
         }
     }
@@ -252,6 +271,9 @@ impl Config {
         config.fault_injection = var("EVISA_FAULT_INJECTION");
         config.verify_rate_limit = parsed("EVISA_VERIFY_RATE_LIMIT", config.verify_rate_limit)?;
         config.ip_rate_limit = parsed("EVISA_IP_RATE_LIMIT", config.ip_rate_limit)?;
+        if let Some(list) = var("EVISA_TRUSTED_PROXIES") {
+            config.trusted_proxies = parse_trusted(&list).map_err(|e| anyhow::anyhow!("EVISA_TRUSTED_PROXIES: {e}"))?;
+        }
         config.issuance_worker = switch("EVISA_ISSUANCE_WORKER")?;
         config.mail_worker = switch("EVISA_MAIL_WORKER")?;
         config.shutdown_secs = parsed("EVISA_SHUTDOWN_SECONDS", config.shutdown_secs)?;
@@ -287,5 +309,17 @@ impl Config {
         self.admin_email.parse::<crate::domain::email::Email>().context("EVISA_ADMIN_EMAIL")?;
         self.mail_from.parse::<lettre::message::Mailbox>().context("EVISA_MAIL_FROM")?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_are_addresses_and_networks_and_a_wrong_one_is_named() {
+        assert_eq!(parse_trusted("").unwrap(), Vec::<ipnet::IpNet>::new());
+        assert_eq!(parse_trusted("::1, 172.16.0.0/12").unwrap().len(), 2);
+        assert!(parse_trusted("10.0.0.0/8, proxy.local").unwrap_err().contains("proxy.local"));
     }
 }

@@ -42,10 +42,10 @@ impl RateLimits {
         }
     }
 
-    /// Counts a request from the caller's address.
+    /// Counts a request from the client's address (behind a trusted proxy, the one it names).
     pub fn ip(&self, req: &HttpRequest) -> Result<(), AppError> {
-        match (&self.per_ip, req.peer_addr()) {
-            (Some(limiter), Some(peer)) => limiter.check_key(&peer.ip()).map_err(|n| self.refuse(n)),
+        match (&self.per_ip, crate::web::client_addr::client_addr(req)) {
+            (Some(limiter), Some(client)) => limiter.check_key(&client).map_err(|n| self.refuse(n)),
             _ => Ok(()),
         }
     }

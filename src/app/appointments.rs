@@ -14,7 +14,7 @@ use super::engine::{self, Actor, Audit, output_of, visible_case};
 use super::{Admin, Applicant, CaseFile, Error, Result};
 use crate::config::Config;
 use crate::db::appointments::{self, AppointmentRow, ScheduleRow};
-use crate::db::cases::CaseRow;
+use crate::db::cases::{self, CaseRow};
 use crate::db::catalog::{self, PostRow};
 use crate::db::{self, AnyConnection, Db, admin_events};
 use crate::domain::schedule::{Schedule, Slot};
@@ -205,6 +205,8 @@ pub async fn book(
 
     let user = user.clone();
     db.write(move |conn| {
+        // Bookings of one case in parallel take turns: each sees the appointment the last made.
+        cases::lock(conn, &id)?;
         let case = visible_case(conn, &id, &user)?;
         let previous = appointments::for_case(conn, &case.id)?;
         if let Some(previous) = &previous {

@@ -1,7 +1,8 @@
 //! Payments: the payment provider reports each payment for a case's fee. A report is
-//! authenticated by an HMAC-SHA256 of its raw body under the shared secret, recorded once per
-//! transaction id (a replay gets the first answer and records nothing new), and must be in the
-//! fee's currency and no more than what is outstanding.
+//! authenticated by an HMAC-SHA256 of its raw body under the shared secret, names the case it
+//! pays for (a body signed for one case pays no other), is recorded once per transaction id (a
+//! replay gets the first answer and records nothing new), and must be in the fee's currency and
+//! no more than what is outstanding. A case refused, withdrawn or revoked takes no payment.
 
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,8 @@ pub const SIGNATURE_HEADER: &str = "X-Signature";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Report {
+    /// The case paid for: the signed body names it, so it cannot be replayed for another case.
+    pub case_id: String,
     /// The provider's transaction id; a repeat is a replay.
     pub transaction_id: String,
     /// Amount in minor units.
@@ -87,6 +90,9 @@ pub async fn record(db: &Db, case_id: String, report: Report, body: &[u8], reque
     let body_sha256 = hex::encode(Sha256::digest(body));
     db.write(move |conn| {
         let case = cases::find(conn, &case_id)?.ok_or(Error::NotFound)?;
+        if report.case_id != case.id {
+            return Err(Error::invalid_field("case_id", "wrong_case", "the report is for another case"));
+        }
         let fee = fees::lock(conn, &case.id)?.ok_or(Error::NotFound)?;
         if let Some(earlier) = fees::find_payment(conn, &report.transaction_id)? {
             if earlier.case_id == case.id && earlier.body_sha256 == body_sha256 {
@@ -96,6 +102,9 @@ pub async fn record(db: &Db, case_id: String, report: Report, body: &[u8], reque
                 "transaction {} was reported with different details",
                 report.transaction_id
             )));
+        }
+        if !case.status.takes_payment() {
+            return Err(Error::Conflict(format!("a case that is {} takes no payment", case.status)));
         }
         if report.currency != fee.currency {
             return Err(Error::invalid_field(
@@ -172,8 +181,13 @@ mod tests {
 
     #[test]
     fn reports_are_checked_field_by_field() {
-        let report =
-            Report { transaction_id: "a b".into(), amount_minor: 0, currency: "eur".into(), status: "ok".into() };
+        let report = Report {
+            case_id: "c".into(),
+            transaction_id: "a b".into(),
+            amount_minor: 0,
+            currency: "eur".into(),
+            status: "ok".into(),
+        };
         let Err(Error::Invalid(problems)) = check(&report) else { panic!("accepted") };
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["transaction_id", "amount_minor", "currency", "status"]);

@@ -45,14 +45,15 @@ pub async fn sign_in(db: &Db, throttle: &LoginThrottle, email: &str, given: Stri
     }
 }
 
-/// Confirms an address with the single-use token e-mailed at registration.
-pub async fn verify_email(db: &Db, token: &str) -> Result<()> {
+/// Confirms an address with the single-use token e-mailed at registration; the account it
+/// belongs to (whoever reads the mailbox owns the address).
+pub async fn verify_email(db: &Db, token: &str) -> Result<UserRow> {
     let hash = notify::token_hash(token.trim());
     db.write(move |conn| {
         let user = outbox::consume_token(conn, &hash, "verify_email", db::now())?
             .ok_or_else(|| Error::invalid_field("token", "invalid", "the link is invalid, expired or already used"))?;
         users::mark_verified(conn, &user, db::now())?;
-        Ok(())
+        users::find(conn, &user)?.ok_or(Error::NotFound)
     })
     .await
 }

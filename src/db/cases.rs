@@ -397,6 +397,17 @@ pub fn queue(
     Ok((rows, total))
 }
 
+/// Locks the case `id` until the transaction ends (PostgreSQL; SQLite's write transactions are
+/// serial already), so that changes of one case that read before they write go one at a time.
+pub fn lock(conn: &mut AnyConnection, id: &str) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Postgresql(pg) => {
+            cases::table.find(id).select(cases::id).for_update().first::<String>(pg).optional().map(drop)
+        }
+        AnyConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// The id of the next case to claim at a post: submitted, urgent first, then earliest deadline.
 /// On PostgreSQL the row is locked for the rest of the transaction and rows locked by other
 /// claimers are skipped; on SQLite the caller's write transaction already excludes other writers.

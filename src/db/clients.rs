@@ -211,11 +211,17 @@ pub fn checks(
 /// A revoked visa: number, revocation time, grounds as JSON text.
 pub type Revocation = (String, Option<NaiveDateTime>, Option<String>);
 
-/// Visas revoked after `since`, oldest first.
-pub fn revoked_since(conn: &mut AnyConnection, since: NaiveDateTime, limit: i64) -> QueryResult<Vec<Revocation>> {
-    visas::table
-        .filter(visas::status.eq("revoked"))
-        .filter(visas::revoked_at.gt(since))
+/// Visas revoked after `since` (every one without it), oldest first.
+pub fn revoked_since(
+    conn: &mut AnyConnection,
+    since: Option<NaiveDateTime>,
+    limit: i64,
+) -> QueryResult<Vec<Revocation>> {
+    let mut query = visas::table.filter(visas::status.eq("revoked")).into_boxed();
+    if let Some(since) = since {
+        query = query.filter(visas::revoked_at.gt(since));
+    }
+    query
         .order((visas::revoked_at.asc(), visas::visa_number.asc()))
         .select((visas::visa_number, visas::revoked_at, visas::revocation_grounds))
         .limit(limit)

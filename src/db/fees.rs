@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::AnyConnection;
 use super::schema::{case_fees, payments};
+use crate::domain::service::Fee;
 
 /// The fee of a case: what is due (fixed at creation) and what has been paid.
 #[derive(Queryable, Insertable, Debug, Clone, PartialEq, Eq)]
@@ -67,6 +68,13 @@ pub fn lock(conn: &mut AnyConnection, case_id: &str) -> QueryResult<Option<CaseF
         AnyConnection::Postgresql(pg) => query.for_update().first(pg).optional(),
         AnyConnection::Sqlite(lite) => query.first(lite).optional(),
     }
+}
+
+/// Makes a case owe `fee` instead, provided nothing has been paid towards it; the rows changed.
+pub fn set_due(conn: &mut AnyConnection, case_id: &str, fee: &Fee) -> QueryResult<usize> {
+    diesel::update(case_fees::table.find(case_id).filter(case_fees::paid_minor.eq(0)))
+        .set((case_fees::amount_minor.eq(fee.amount_minor), case_fees::currency.eq(&fee.currency)))
+        .execute(conn)
 }
 
 /// Adds a payment to what a case has paid.

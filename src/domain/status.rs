@@ -67,6 +67,12 @@ impl CaseStatus {
         }
     }
 
+    /// Whether a payment towards the case's fee may still be recorded: not once it was closed
+    /// without a document (refused, withdrawn) or its document was revoked.
+    pub fn takes_payment(self) -> bool {
+        !matches!(self, CaseStatus::Rejected | CaseStatus::Withdrawn | CaseStatus::Revoked)
+    }
+
     /// Whether the applicant may still edit the case's form and documents.
     pub fn is_editable_by_applicant(self) -> bool {
         matches!(self, CaseStatus::Draft | CaseStatus::InfoRequested)

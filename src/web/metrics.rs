@@ -119,7 +119,7 @@ fn allowed(req: &HttpRequest, token: Option<&str>) -> bool {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .is_some_and(|given| given.as_bytes().ct_eq(token.as_bytes()).into()),
-        None => req.peer_addr().is_some_and(|peer| peer.ip().is_loopback()),
+        None => crate::web::client_addr::client_addr(req).is_some_and(|client| client.is_loopback()),
     }
 }
 

@@ -2,6 +2,7 @@
 //! console. Everything here extracts, calls a use case of [`crate::app`], and renders.
 
 pub mod api;
+pub mod client_addr;
 pub mod drain;
 pub mod error;
 pub mod extract;

@@ -12,24 +12,24 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use std::process::Command;
 
-fn identity() -> Value {
+pub(crate) fn identity() -> Value {
     json!({"surname": "Nurly", "given_names": "Aigerim", "date_of_birth": "1991-05-04", "nationality": "UTO"})
 }
 
 /// The payment provider's secret: generated in the data directory on first start.
-fn payment_key(app: &TestApp) -> Vec<u8> {
+pub(crate) fn payment_key(app: &TestApp) -> Vec<u8> {
     let path = app.config.data_dir.join("secrets").join("payment-hmac.key");
     std::fs::read_to_string(path).unwrap().trim().as_bytes().to_vec()
 }
 
-fn signature(key: &[u8], body: &[u8]) -> String {
+pub(crate) fn signature(key: &[u8], body: &[u8]) -> String {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap();
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// Sends a payment report as the provider would, with the given signature header (if any).
-async fn report(app: &TestApp, id: &str, body: &Value, signature: Option<String>) -> reqwest::Response {
+pub(crate) async fn report(app: &TestApp, id: &str, body: &Value, signature: Option<String>) -> reqwest::Response {
     let body = serde_json::to_vec(body).unwrap();
     let mut request = reqwest::Client::new()
         .post(format!("{}/api/v1/cases/{id}/payments", app.address))
@@ -41,7 +41,7 @@ async fn report(app: &TestApp, id: &str, body: &Value, signature: Option<String>
     request.send().await.unwrap()
 }
 
-async fn pay(app: &TestApp, id: &str, body: &Value) -> reqwest::Response {
+pub(crate) async fn pay(app: &TestApp, id: &str, body: &Value) -> reqwest::Response {
     let signed = signature(&payment_key(app), &serde_json::to_vec(body).unwrap());
     report(app, id, body, Some(signed)).await
 }
@@ -55,7 +55,13 @@ async fn api_key(app: &TestApp, scopes: &[&str]) -> String {
 }
 
 /// Files, documents and submits a request for `service`; its id.
-async fn submitted_request(app: &TestApp, who: &Account, service: &str, form: Value, documents: &[&str]) -> String {
+pub(crate) async fn submitted_request(
+    app: &TestApp,
+    who: &Account,
+    service: &str,
+    form: Value,
+    documents: &[&str],
+) -> String {
     let body = json!({"service": service, "post": "UTO-HQ", "form": form});
     let created = app.post("/api/v1/requests", &who.token, &body).await;
     assert_eq!(created.status(), StatusCode::CREATED);
@@ -71,7 +77,7 @@ async fn submitted_request(app: &TestApp, who: &Account, service: &str, form: Va
     id
 }
 
-async fn approve(app: &TestApp, officer: &Account, id: &str) -> Value {
+pub(crate) async fn approve(app: &TestApp, officer: &Account, id: &str) -> Value {
     assert_eq!(app.post_empty(&format!("/api/v1/cases/{id}/claim"), &officer.token).await.status(), StatusCode::OK);
     let decided =
         app.post(&format!("/api/v1/cases/{id}/decision"), &officer.token, &json!({"decision": "approve"})).await;
@@ -139,13 +145,13 @@ backend_tests! {
         assert_eq!(error_fields(&unpaid), ["payment"]);
         assert_eq!(unpaid["errors"][0]["code"], "unpaid");
 
-        let payment = json!({"transaction_id": "psp-0001", "amount_minor": 4200, "currency": "EUR", "status": "succeeded"});
+        let payment = json!({"case_id": id, "transaction_id": "psp-0001", "amount_minor": 4200, "currency": "EUR", "status": "succeeded"});
         problem(report(&app, &id, &payment, None).await, StatusCode::UNAUTHORIZED).await;
         problem(report(&app, &id, &payment, Some(signature(b"not the shared secret", &serde_json::to_vec(&payment).unwrap()))).await, StatusCode::UNAUTHORIZED).await;
         problem(report(&app, &id, &payment, Some("sha256=00".into())).await, StatusCode::UNAUTHORIZED).await;
-        let wrong_currency = json!({"transaction_id": "psp-0002", "amount_minor": 4200, "currency": "USD", "status": "succeeded"});
+        let wrong_currency = json!({"case_id": id, "transaction_id": "psp-0002", "amount_minor": 4200, "currency": "USD", "status": "succeeded"});
         assert_eq!(error_fields(&problem(pay(&app, &id, &wrong_currency).await, StatusCode::UNPROCESSABLE_ENTITY).await), ["currency"]);
-        let too_much = json!({"transaction_id": "psp-0003", "amount_minor": 9999, "currency": "EUR", "status": "succeeded"});
+        let too_much = json!({"case_id": id, "transaction_id": "psp-0003", "amount_minor": 9999, "currency": "EUR", "status": "succeeded"});
         assert_eq!(error_fields(&problem(pay(&app, &id, &too_much).await, StatusCode::UNPROCESSABLE_ENTITY).await), ["amount_minor"]);
         assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS value FROM payments"), "0", "refused reports record nothing");
 
@@ -158,7 +164,7 @@ backend_tests! {
         assert_eq!(replay.json::<Value>().await.unwrap(), first, "a replay answers as the first call did");
         assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS value FROM payments"), "1");
         assert_eq!(app.scalar(&format!("SELECT CAST(paid_minor AS TEXT) AS value FROM case_fees WHERE case_id = '{id}'")), "4200");
-        let reused = json!({"transaction_id": "psp-0001", "amount_minor": 100, "currency": "EUR", "status": "succeeded"});
+        let reused = json!({"case_id": id, "transaction_id": "psp-0001", "amount_minor": 100, "currency": "EUR", "status": "succeeded"});
         problem(pay(&app, &id, &reused).await, StatusCode::CONFLICT).await;
         let submitted: Value = app.post_empty(&format!("/api/v1/requests/{id}/submit"), &citizen.token).await.json().await.unwrap();
         assert_eq!(submitted["status"], "submitted");
@@ -253,7 +259,7 @@ print(json.dumps(jwt.decode(token, jwt.algorithms.ECAlgorithm.from_jwk(json.dump
 }
 
 /// Publishes a schedule at the headquarters (UTC): every day 09:00-17:00 in 30-minute slots.
-async fn publish(app: &TestApp, capacity: i32) {
+pub(crate) async fn publish(app: &TestApp, capacity: i32) {
     let admin = app.admin().await;
     let day = json!(["09:00-17:00"]);
     let schedule = json!({"slot_minutes": 30, "capacity_per_slot": capacity,

@@ -26,6 +26,7 @@ mod process;
 mod queue;
 mod requests;
 mod review;
+mod second_review;
 mod shutdown;
 mod smtp;
 mod upgrade;

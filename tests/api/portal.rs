@@ -349,3 +349,29 @@ backend_tests! {
         assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY, "a code works once");
     }
 }
+
+backend_tests! {
+    async fn portal_registration_answers_alike_for_a_taken_and_a_new_address(app: TestApp) {
+        let taken = app.applicant("owner").await;
+        let fresh = format!("fresh.{}@example.org", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let mut answers = Vec::new();
+        for email in [taken.email.as_str(), fresh.as_str()] {
+            let browser = Browser::new(&app);
+            browser.get("/register").await;
+            let csrf = browser.csrf();
+            let form = [("csrf", csrf.as_str()), ("full_name", "Sam Vale"), ("email", email), ("password", PASSWORD)];
+            let response = browser.post("/register", &form).await;
+            answers.push((response.status(), location(&response), browser.cookie("evisa_session").is_some()));
+        }
+        assert_eq!(answers[0], answers[1], "a taken address is told apart from a new one");
+        assert_eq!(answers[0], (StatusCode::SEE_OTHER, "/verify-email".to_owned(), false));
+        // The e-mailed code signs the new account in.
+        let code = app.emailed_token(&fresh, "verify_email").await;
+        let browser = Browser::new(&app);
+        browser.get("/verify-email").await;
+        let csrf = browser.csrf();
+        assert_eq!(browser.post("/verify-email", &[("csrf", &csrf), ("token", &code)]).await.status(), StatusCode::OK);
+        assert!(browser.cookie("evisa_session").is_some());
+        assert_eq!(browser.get("/account/cases").await.status(), StatusCode::OK);
+    }
+}

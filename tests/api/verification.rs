@@ -152,6 +152,11 @@ backend_tests! {
         assert_eq!(feed["items"].as_array().unwrap().len(), 1);
         assert_eq!(feed["items"][0]["visa_number"], number.as_str());
         assert_eq!(feed["items"][0]["reason_codes"], json!(["FORGED_DOCUMENT"]));
+        // Without `since`, the whole feed (a 500 on PostgreSQL before: the earliest time was out of its range).
+        let whole = app.get("/api/v1/revocations", &key).await;
+        assert_eq!(whole.status(), StatusCode::OK);
+        let whole: Value = whole.json().await.unwrap();
+        assert_eq!(whole["items"], feed["items"]);
         let later = (Utc::now() + chrono::Duration::seconds(5)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let empty: Value = app.get(&format!("/api/v1/revocations?since={later}"), &key).await.json().await.unwrap();
         assert!(empty["items"].as_array().unwrap().is_empty());

@@ -11,8 +11,9 @@ use crate::app::engine::{self, Actor, Audit};
 use crate::app::{Applicant, CaseFile, Error, Result};
 use crate::config::Config;
 use crate::db::cases::{self, CaseRow, FormChanges};
-use crate::db::{self, Db};
+use crate::db::{self, AnyConnection, Db, fees};
 use crate::domain::FieldError;
+use crate::domain::service::Service;
 use crate::domain::status::CaseStatus;
 
 /// What an edit changes.
@@ -58,6 +59,32 @@ fn frozen_while_answering(case: &CaseRow, service: &str, post: &str, before: &Va
     if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(problems)) }
 }
 
+/// Makes a draft moved to another service owe that service's fee (and stay in its family of
+/// cases): a fee is fixed when the draft is opened and whenever its service changes, never at
+/// the applicant's choosing. A draft with a payment recorded stays with its service.
+fn follow_fee(conn: &mut AnyConnection, case: &CaseRow, service: &Service) -> Result<()> {
+    if service.output.family() != case.service {
+        return Err(Error::invalid_field(
+            "service",
+            "other_family",
+            "a visa application and a consular request cannot become one another; start a new one",
+        ));
+    }
+    let fee =
+        fees::lock(conn, &case.id)?.ok_or_else(|| Error::internal(anyhow::anyhow!("case {} has no fee", case.id)))?;
+    if fee.amount_minor == service.fee.amount_minor && fee.currency == service.fee.currency {
+        return Ok(());
+    }
+    if fee.paid_minor > 0 || fees::set_due(conn, &case.id, &service.fee)? == 0 {
+        return Err(Error::invalid_field(
+            "service",
+            "paid",
+            "a payment was made for this service; withdraw the application and start a new one to change it",
+        ));
+    }
+    Ok(())
+}
+
 /// Applies `changes` to the case `id`, re-checking the whole form; guarded by the version read.
 pub async fn edit(
     db: &Db,
@@ -82,7 +109,11 @@ pub async fn edit(
         if case.status == CaseStatus::InfoRequested {
             frozen_while_answering(&case, &service_code, &post, &before, &document)?;
         }
-        let form_version = if service.code == case.service_code { case.form_version } else { service.form_version };
+        let moved = service.code != case.service_code;
+        if moved {
+            follow_fee(conn, &case, &service)?;
+        }
+        let form_version = if moved { service.form_version } else { case.form_version };
         let form = checked_form(conn, &service, form_version, document)?;
         check_eligibility(&service, &form, &config.issuing_state)?;
         let update = FormChanges {

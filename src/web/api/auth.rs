@@ -47,7 +47,7 @@ pub async fn register(
 
 /// The caller's address, for throttling attempts per account and address.
 fn address(req: &HttpRequest) -> String {
-    req.peer_addr().map(|peer| peer.ip().to_string()).unwrap_or_default()
+    crate::web::client_addr::client_addr(req).map(|addr| addr.to_string()).unwrap_or_default()
 }
 
 /// Body of the token endpoints.

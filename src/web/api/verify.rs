@@ -168,7 +168,7 @@ pub(super) fn entry(
 }
 
 pub(super) fn peer(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    crate::web::client_addr::client_addr(req).map(|addr| addr.to_string())
 }
 
 /// Body of `POST /api/v1/verify`.
@@ -331,7 +331,7 @@ pub async fn revocations(
     state.limits.ip(&req)?;
     state.limits.client(&client.0.id)?;
     require_scope(&client, "revocations")?;
-    let since: NaiveDateTime = query.since.map_or(NaiveDateTime::MIN, |s| s.naive_utc());
+    let since: Option<NaiveDateTime> = query.since.map(|s| s.naive_utc());
     let items = crate::web::read(&state.db, move |conn| Ok(clients::revoked_since(conn, since, 1000)?)).await?;
     let result = format!("{} revoked", items.len());
     state.checks.record(entry(&state.log_key, &client.0.id, "revocations", None, None, &result, peer(&req))).await?;

@@ -63,7 +63,7 @@ fn problems_of(err: app::Error) -> Result<Vec<crate::domain::FieldError>, app::E
 }
 
 fn peer(ctx: &Ctx) -> String {
-    ctx.req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+    crate::web::client_addr::client_addr(&ctx.req).map(|addr| addr.to_string()).unwrap_or_default()
 }
 
 /// A local path to go on to after signing in (never another site).
@@ -112,19 +112,9 @@ async fn register_post(ctx: Ctx, form: Form) -> HttpResponse {
         preferred_language: Some(ctx.lang.to_owned()),
     };
     match register::register(&ctx.state.db, ctx.state.config.clone(), input, None).await {
-        Ok(_) => {
-            // Signed in at once: the address is confirmed with the e-mailed code next.
-            let email = form.get("email").cloned().unwrap_or_default();
-            let password = form.get("password").cloned().unwrap_or_default();
-            match sign_in::sign_in(&ctx.state.db, &ctx.state.login_throttle, &email, password, &peer(&ctx)).await {
-                Ok(account) => {
-                    let cookie = attempt!(ctx, session::start(&ctx.state, &account).await);
-                    ctx.redirect_with("/verify-email", cookie)
-                }
-                // A taken address gets the same answer as a new one (the owner is told by e-mail).
-                Err(_) => ctx.redirect("/verify-email"),
-            }
-        }
+        // A taken address gets the same answer as a new one, and no session either way: the
+        // e-mailed code signs the new account in; the owner of a taken one is told by e-mail.
+        Ok(_) => ctx.redirect("/verify-email"),
         Err(err) => {
             let problems = attempt!(ctx, problems_of(err));
             let links = json!([{"href": "/login", "text": ctx.t("have_account")}]);
@@ -164,14 +154,19 @@ async fn verify_page(ctx: Ctx) -> HttpResponse {
     )
 }
 
-async fn verify_post(ctx: Ctx, form: Form) -> HttpResponse {
+async fn verify_post(mut ctx: Ctx, form: Form) -> HttpResponse {
     let form = form.into_inner();
     check_csrf!(ctx, form);
     let token = form.get("token").cloned().unwrap_or_default();
     match sign_in::verify_email(&ctx.state.db, &token).await {
-        Ok(()) => {
-            let to = if ctx.visitor.is_some() { "/account/cases" } else { "/login" };
-            let link = json!([{"href": to, "text": ctx.t("continue")}]);
+        Ok(account) => {
+            // The code proves the mailbox: it signs its account in, as a reset code would.
+            if ctx.visitor.is_none() && !account.disabled {
+                let cookie = attempt!(ctx, session::start(&ctx.state, &account).await);
+                ctx.cookies.push(cookie);
+                ctx.visitor = Some(account);
+            }
+            let link = json!([{"href": "/account/cases", "text": ctx.t("continue")}]);
             ctx.render("message.html", json!({"heading": ctx.t("verified"), "paragraphs": [], "links": link}))
         }
         Err(err) => {
