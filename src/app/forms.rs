@@ -23,31 +23,94 @@ pub enum Stage {
 /// The applicant fields every service's form must define and require.
 pub const IDENTITY: [&str; 4] = ["surname", "given_names", "date_of_birth", "nationality"];
 
+/// How many steps a backtracking pattern of a stored schema may take from one position.
+const BACKTRACK_LIMIT: usize = 1_000;
+/// The longest answer a stored schema with backtracking patterns checks: its patterns try every
+/// position of an answer, each under [`BACKTRACK_LIMIT`], so the answer's length bounds the work.
+const BACKTRACKING_MAX_CHARS: usize = 1_000;
+
+/// Compiles a schema whose `pattern`s run in time linear in the answer (the `regex` engine: no
+/// lookaround, no backreferences), so no answer can make a check take seconds.
 fn compile(schema: &Value) -> std::result::Result<jsonschema::Validator, String> {
-    jsonschema::options().should_validate_formats(true).build(schema).map_err(|e| e.to_string())
+    jsonschema::options()
+        .should_validate_formats(true)
+        .with_pattern_options(jsonschema::PatternOptions::regex())
+        .build(schema)
+        .map_err(|e| e.to_string())
 }
 
-fn validator(schema_text: &str) -> Result<Arc<jsonschema::Validator>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> = OnceLock::new();
+/// A stored schema, compiled.
+struct Compiled {
+    validator: jsonschema::Validator,
+    /// Whether its patterns backtrack: saved before linear patterns were required.
+    backtracking: bool,
+}
+
+/// Compiles a stored schema: with linear patterns where it can (every schema saved since they
+/// are required), otherwise with backtracking patterns under a step limit.
+fn compile_stored(schema: &Value) -> std::result::Result<Compiled, String> {
+    if let Ok(validator) = compile(schema) {
+        return Ok(Compiled { validator, backtracking: false });
+    }
+    let bounded = jsonschema::PatternOptions::fancy_regex().backtrack_limit(BACKTRACK_LIMIT);
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .with_pattern_options(bounded)
+        .build(schema)
+        .map_err(|e| e.to_string())?;
+    Ok(Compiled { validator, backtracking: true })
+}
+
+fn validator(schema_text: &str) -> Result<Arc<Compiled>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Compiled>>>> = OnceLock::new();
     let key = hex::encode(Sha256::digest(schema_text.as_bytes()));
     let cache = CACHE.get_or_init(Default::default);
     if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return Ok(found);
     }
     let schema: Value = serde_json::from_str(schema_text)?;
-    let compiled = Arc::new(compile(&schema).map_err(|e| Error::internal(anyhow::anyhow!("stored form schema: {e}")))?);
+    let compiled =
+        Arc::new(compile_stored(&schema).map_err(|e| Error::internal(anyhow::anyhow!("stored form schema: {e}")))?);
     if let Ok(mut cache) = cache.lock() {
         cache.insert(key, compiled.clone());
     }
     Ok(compiled)
 }
 
+/// The answers of `form` longer than `max` characters, by JSON Pointer.
+fn long_answers(form: &Value, at: &str, max: usize, found: &mut Vec<FieldError>) {
+    match form {
+        Value::String(text) if text.chars().count() > max => {
+            let field = if at.is_empty() { "/".to_owned() } else { at.to_owned() };
+            found.push(FieldError::new(field, "maxLength", format!("at most {max} characters")));
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                long_answers(item, &format!("{at}/{index}"), max, found);
+            }
+        }
+        Value::Object(fields) => {
+            for (name, value) in fields {
+                let name = name.replace('~', "~0").replace('/', "~1");
+                long_answers(value, &format!("{at}/{name}"), max, found);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Every problem of `form` under the schema `schema_text`, each named by the JSON Pointer of the
 /// field (`/applicant/surname`) and the schema keyword it breaks (`required`, `pattern`, ...).
 pub fn problems(schema_text: &str, form: &Value, stage: Stage) -> Result<Vec<FieldError>> {
-    let validator = validator(schema_text)?;
+    let compiled = validator(schema_text)?;
     let mut problems = Vec::new();
-    for error in validator.iter_errors(form) {
+    if compiled.backtracking {
+        long_answers(form, "", BACKTRACKING_MAX_CHARS, &mut problems);
+        if !problems.is_empty() {
+            return Ok(problems);
+        }
+    }
+    for error in compiled.validator.iter_errors(form) {
         let keyword = error.kind().keyword();
         let at = error.instance_path().to_string();
         let field = match error.kind() {
@@ -135,5 +198,34 @@ mod tests {
         partial["properties"]["applicant"]["required"] = json!(["surname"]);
         let problems = check_schema(&partial).unwrap_err();
         assert!(problems[0].detail.contains("applicant.given_names"), "{}", problems[0].detail);
+    }
+
+    #[test]
+    fn backtracking_patterns_are_refused_when_saved_and_bounded_when_stored() {
+        let mut evil = schema();
+        evil["properties"]["address"] = json!({"type": "string", "pattern": "(?=(a*)*)(a|aa)*b"});
+        let refused = check_schema(&evil).unwrap_err();
+        assert_eq!(refused[0].code, "invalid_schema");
+        // A schema stored before the rule still answers at once: a long answer is refused as
+        // too long, a short one is checked by its bounded pattern.
+        let answer = json!({"address": "a".repeat(30_000)});
+        let started = std::time::Instant::now();
+        let found = problems(&evil.to_string(), &answer, Stage::Draft).unwrap();
+        assert_eq!(
+            found.iter().map(|p| (p.field.as_str(), p.code.as_str())).collect::<Vec<_>>(),
+            [("/address", "maxLength")]
+        );
+        problems(&evil.to_string(), &json!({"address": "a".repeat(1_000)}), Stage::Draft).unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+        let missed = problems(&evil.to_string(), &json!({"address": "c"}), Stage::Draft).unwrap();
+        assert_eq!(missed.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(), ["pattern"]);
+        let met = problems(&evil.to_string(), &json!({"address": "aab"}), Stage::Draft).unwrap();
+        assert!(met.is_empty(), "{met:?}");
+        // Linear patterns keep working, on long answers too.
+        let mut plain = schema();
+        plain["properties"]["address"] = json!({"type": "string", "pattern": "^(a|aa)*b$"});
+        assert!(check_schema(&plain).is_ok());
+        let found = problems(&plain.to_string(), &answer, Stage::Draft).unwrap();
+        assert_eq!(found.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(), ["pattern"]);
     }
 }
