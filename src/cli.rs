@@ -224,7 +224,7 @@ fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
                     kid: kid.clone(),
                     certificate_pem: None,
                     ca_certificate_pem: None,
-                    key_file: key_file.to_string_lossy().into_owned(),
+                    key_file: keyring::recorded_path(&config.data_dir, &key_file),
                     status: "pending".into(),
                     development: false,
                     created_at: now,
@@ -242,7 +242,13 @@ fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
                 keys::new_dev_signer(&config.data_dir, &config.issuing_state, &config.issuing_state_name)?;
             let details = serde_json::json!({"development": true, "activated": activate});
             crate::db::write_transaction(&mut conn, |conn| {
-                keyring::record(conn, &signer, &key_file, if activate { "active" } else { "pending" })?;
+                keyring::record(
+                    conn,
+                    &config.data_dir,
+                    &signer,
+                    &key_file,
+                    if activate { "active" } else { "pending" },
+                )?;
                 crate::db::admin_events::record(conn, "generate_key", &signer.kid, (None, "system"), details, None)?;
                 Ok::<_, anyhow::Error>(())
             })?;
@@ -259,7 +265,8 @@ fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
                 (None, Some(cert), Some(ca)) => (cert.clone(), ca.clone()),
                 _ => anyhow::bail!("key {kid} has no certificate yet: pass --cert and --ca"),
             };
-            let signer = keys::load_signer(std::path::Path::new(&row.key_file), &cert_pem, &ca_pem, row.development)?;
+            let key_file = keyring::key_path(&config.data_dir, &row.key_file);
+            let signer = keys::load_signer(&key_file, &cert_pem, &ca_pem, row.development)?;
             anyhow::ensure!(signer.kid == kid, "the certificate belongs to another key");
             crate::db::write_transaction(&mut conn, |conn| {
                 rows::set_status(conn, &kid, "active", certificates, now)?;

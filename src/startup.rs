@@ -72,6 +72,7 @@ pub struct AppState {
 pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    keep_private(&config.data_dir)?;
     let db = Db::connect(&config.database_url, config.db_pool_size)?;
     tracing::info!(database = %db::redact_url(&config.database_url), "database ready");
     seed(&db, &config)?;
@@ -94,6 +95,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
     let documents = DocumentStore::open(&config)?;
     let login_throttle = LoginThrottle::new(config.login_burst, Duration::from_secs(config.login_period_secs));
     let configured_signer = keyring::ensure_active(&db, &config)?;
+    let keys = KeyRing::with_configured(config.data_dir.clone(), configured_signer);
     let mailer = Transport::from_config(&config)?;
     tracing::info!(transport = %mailer.describe(), "e-mail");
     Ok(AppState {
@@ -112,7 +114,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         tokens,
         documents,
         login_throttle,
-        keys: KeyRing::with_configured(configured_signer),
+        keys,
     })
 }
 
@@ -179,6 +181,24 @@ pub fn describe(err: &crate::app::Error) -> String {
     }
 }
 
+/// Makes the data directory (database, WAL, passport scans, e-mails with reset codes, keys)
+/// the service account's alone: the directory itself is closed to others, which covers what an
+/// earlier release left readable inside it, and everything this process creates from now on is
+/// made readable by its owner only (a umask of 077), so a copy or a move keeps it so.
+#[cfg(unix)]
+fn keep_private(data_dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: umask only swaps the process's file-creation mask; it cannot fail.
+    unsafe { libc::umask(0o077) };
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("closing data directory {} to other users", data_dir.display()))
+}
+
+#[cfg(not(unix))]
+fn keep_private(_data_dir: &Path) -> anyhow::Result<()> {
+    Ok(())
+}
+
 /// Reads a secret from `path`, or creates one there (readable by the owner only).
 fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     if let Ok(existing) = std::fs::read_to_string(path) {
@@ -236,6 +256,7 @@ impl Application {
             App::new()
                 .wrap(actix_web::middleware::from_fn(crate::web::drain::close_connections_when_draining))
                 .wrap(actix_web::middleware::from_fn(crate::web::text::refuse_control_characters))
+                .wrap(actix_web::middleware::from_fn(crate::web::pages::errors::as_pages))
                 .wrap(actix_web::middleware::from_fn(crate::web::metrics::record))
                 .wrap(TracingLogger::<crate::web::request_id::RootSpan>::new())
                 .wrap(actix_web::middleware::from_fn(crate::web::request_id::assign))

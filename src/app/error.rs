@@ -69,6 +69,15 @@ impl From<diesel::r2d2::PoolError> for Error {
     }
 }
 
+impl From<crate::auth::password::HashingError> for Error {
+    fn from(err: crate::auth::password::HashingError) -> Self {
+        match err {
+            crate::auth::password::HashingError::Busy => Error::RateLimited { retry_after_secs: 1 },
+            crate::auth::password::HashingError::Failed(cause) => Error::Internal(cause),
+        }
+    }
+}
+
 impl From<serde_json::Error> for Error {
     fn from(err: serde_json::Error) -> Self {
         Error::Internal(err.into())

@@ -4,6 +4,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Semaphore;
 
 /// Argon2 computations that may run at once. Each takes 19 MiB and tens of milliseconds of a
@@ -11,12 +12,56 @@ use tokio::sync::Semaphore;
 /// every database call shares.
 pub const CONCURRENT_HASHES: usize = 2;
 
-static HASHING: Semaphore = Semaphore::const_new(CONCURRENT_HASHES);
+/// Argon2 computations that may wait for their turn; more are shed at once rather than queued
+/// behind seconds of work (a flood under the rate limits must not slow everyone's sign-in).
+pub const QUEUED_HASHES: usize = 16;
 
-/// Runs an Argon2 computation on the blocking pool, at most [`CONCURRENT_HASHES`] at a time.
-pub async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
-    let _permit = HASHING.acquire().await?;
-    Ok(tokio::task::spawn_blocking(work).await?)
+/// How long a computation waits for its turn before it is shed.
+pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+static HASHING: Semaphore = Semaphore::const_new(CONCURRENT_HASHES);
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// Why a bounded computation did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum HashingError {
+    /// Too many are waiting already: try again in a moment.
+    #[error("too many passwords are being checked at once")]
+    Busy,
+    /// The computation itself failed.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Counts a waiter while it lives.
+struct Waiting;
+
+impl Waiting {
+    fn join() -> Option<Waiting> {
+        let before = WAITING.fetch_add(1, Ordering::AcqRel);
+        if before >= QUEUED_HASHES {
+            WAITING.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Waiting)
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        WAITING.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Runs an Argon2 computation on the blocking pool, at most [`CONCURRENT_HASHES`] at a time,
+/// with at most [`QUEUED_HASHES`] waiting, each at most [`MAX_WAIT`]; beyond that it is shed
+/// ([`HashingError::Busy`]).
+pub async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, HashingError> {
+    let waiting = Waiting::join().ok_or(HashingError::Busy)?;
+    let permit = tokio::time::timeout(MAX_WAIT, HASHING.acquire()).await.map_err(|_| HashingError::Busy)?;
+    drop(waiting);
+    let _permit = permit.map_err(anyhow::Error::from)?;
+    Ok(tokio::task::spawn_blocking(work).await.map_err(anyhow::Error::from)?)
 }
 
 fn hasher() -> Argon2<'static> {
@@ -53,15 +98,28 @@ pub fn decoy_hash() -> &'static str {
 mod tests {
     use super::*;
 
+    // One test for the process-wide semaphore, so no other test takes its permits meanwhile.
     #[tokio::test]
-    async fn hashing_waits_for_a_permit_when_all_are_taken() {
+    async fn hashing_waits_for_a_permit_and_is_shed_beyond_the_queue() {
         let held = HASHING.acquire_many(CONCURRENT_HASHES as u32).await.unwrap();
-        let waiting = tokio::spawn(bounded(|| hash("queued password phrase")));
+        let waiting: Vec<_> =
+            (0..QUEUED_HASHES).map(|_| tokio::spawn(bounded(|| hash("queued password phrase")))).collect();
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        assert!(!waiting.is_finished(), "no hash starts while every permit is held");
+        assert!(waiting.iter().all(|w| !w.is_finished()), "no hash starts while every permit is held");
+        let shed = tokio::time::timeout(std::time::Duration::from_millis(100), bounded(|| ())).await.unwrap();
+        assert!(matches!(shed, Err(HashingError::Busy)), "one more than the queue holds is shed at once");
         drop(held);
-        let hashed = tokio::time::timeout(std::time::Duration::from_secs(10), waiting).await.unwrap().unwrap();
-        assert!(hashed.unwrap().unwrap().starts_with("$argon2id$"));
+        for waiter in waiting {
+            let hashed = tokio::time::timeout(std::time::Duration::from_secs(30), waiter).await.unwrap().unwrap();
+            assert!(hashed.unwrap().unwrap().starts_with("$argon2id$"));
+        }
+        // A waiter that does not get its turn in time is shed too.
+        let held = HASHING.acquire_many(CONCURRENT_HASHES as u32).await.unwrap();
+        let started = std::time::Instant::now();
+        assert!(matches!(bounded(|| ()).await, Err(HashingError::Busy)));
+        assert!(started.elapsed() >= MAX_WAIT);
+        drop(held);
+        assert!(bounded(|| ()).await.is_ok());
     }
 
     #[test]

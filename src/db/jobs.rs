@@ -191,6 +191,30 @@ pub fn retry_now(conn: &mut AnyConnection, kind: JobKind, subject: &str, at: Nai
         .execute(conn)
 }
 
+/// Number of jobs failed for good, by kind (the dead letters an operator must look at).
+pub fn count_failed(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i64)>> {
+    jobs::table
+        .filter(jobs::status.eq("failed"))
+        .group_by(jobs::kind)
+        .select((jobs::kind, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Puts every job of `kind` that failed for good back in line, with a fresh count of attempts;
+/// how many.
+pub fn retry_failed(conn: &mut AnyConnection, kind: JobKind, at: NaiveDateTime) -> QueryResult<usize> {
+    PENDING.with(|pending| pending.set(pending.get() | 1 << kind.index()));
+    diesel::update(jobs::table.filter(jobs::kind.eq(kind.as_str())).filter(jobs::status.eq("failed")))
+        .set((
+            jobs::status.eq("pending"),
+            jobs::attempts.eq(0),
+            jobs::run_after.eq(at),
+            jobs::locked_until.eq(None::<NaiveDateTime>),
+            jobs::updated_at.eq(at),
+        ))
+        .execute(conn)
+}
+
 /// Number of jobs by kind and status.
 pub fn count_by_kind_and_status(conn: &mut AnyConnection) -> QueryResult<Vec<(String, String, i64)>> {
     jobs::table

@@ -78,3 +78,8 @@ pub fn set_status(
     }
     Ok(changed)
 }
+
+/// Records where a key's private key file is (relative to the data directory where it is under it).
+pub fn set_key_file(conn: &mut AnyConnection, kid: &str, key_file: &str) -> QueryResult<usize> {
+    diesel::update(signing_keys::table.find(kid)).set(signing_keys::key_file.eq(key_file)).execute(conn)
+}

@@ -166,3 +166,14 @@ pub fn consume_token(
         .execute(conn)?;
     Ok((used == 1).then_some(user))
 }
+
+/// Number of e-mails about no case (account e-mails: codes, a taken address) queued for
+/// `recipient` since `since`.
+pub fn account_emails_since(conn: &mut AnyConnection, recipient: &str, since: NaiveDateTime) -> QueryResult<i64> {
+    outbox::table
+        .filter(outbox::recipient.eq(recipient))
+        .filter(outbox::created_at.gt(since))
+        .filter(outbox::case_id.is_null())
+        .count()
+        .get_result(conn)
+}

@@ -131,6 +131,13 @@ fn transliterate_char(c: char, out: &mut String) {
     }
 }
 
+/// Whether a name has a Latin form a document can print (its transliteration keeps at least a
+/// letter): names written only in scripts the transliteration does not cover, or in emoji, have
+/// none, and would leave a document's name blank.
+pub fn has_latin_form(name: &str) -> bool {
+    transliterate(name).bytes().any(|b| b.is_ascii_alphabetic())
+}
+
 /// A name component in MRZ characters: transliterated, with runs of fillers collapsed and none
 /// at either end.
 pub fn transliterate(name: &str) -> String {
@@ -258,6 +265,8 @@ mod tests {
         assert_eq!(transliterate("Müller-Lüdenscheidt"), "MUELLER<LUEDENSCHEIDT");
         assert_eq!(transliterate("Øster Ærø"), "OESTER<AEROE");
         assert_eq!(transliterate("Straße"), "STRASSE");
+        assert!(has_latin_form("Жумабаев") && has_latin_form("Müller") && has_latin_form("Ng 吴"));
+        assert!(!has_latin_form("王伟") && !has_latin_form("محمد") && !has_latin_form("😀"));
         assert_eq!(transliterate("O'Brien"), "OBRIEN");
         assert_eq!(transliterate("José Ñúñez Çelik"), "JOSE<NUNEZ<CELIK");
         assert_eq!(transliterate("Łukasz Żółć"), "LUKASZ<ZOLC");

@@ -39,6 +39,9 @@ pub fn enqueue(
     mut context: Value,
     attachment: Option<Attachment>,
 ) -> Result<()> {
+    if case_id.is_none() && account_emails_capped(conn, &user.email)? {
+        return Ok(());
+    }
     if let Some(fields) = context.as_object_mut() {
         fields.entry("name").or_insert_with(|| json!(user.full_name));
         fields.entry("state_name").or_insert_with(|| json!(config.issuing_state_name));
@@ -94,6 +97,21 @@ pub fn case_event(
     enqueue(conn, config, &applicant, event, Some(&case.id), context, attachment)
 }
 
+/// Account e-mails (codes, "your address already has an account") one address receives in an
+/// hour at most, whoever asks for them: anyone may type someone's address into a form.
+pub const ACCOUNT_EMAILS_PER_HOUR: i64 = 5;
+
+/// Whether `recipient` had [`ACCOUNT_EMAILS_PER_HOUR`] account e-mails in the last hour; then
+/// the next is not sent (and the asker is told nothing different).
+fn account_emails_capped(conn: &mut AnyConnection, recipient: &str) -> Result<bool> {
+    let since = db::now() - chrono::Duration::hours(1);
+    let capped = outbox::account_emails_since(conn, recipient, since)? >= ACCOUNT_EMAILS_PER_HOUR;
+    if capped {
+        tracing::info!(event = "account_email_capped", "account e-mail not sent: the address had its hourly share");
+    }
+    Ok(capped)
+}
+
 /// Hours an e-mail verification code stays valid.
 pub const VERIFY_EMAIL_HOURS: i64 = 48;
 /// Hours a password reset code stays valid.
@@ -117,6 +135,9 @@ pub fn token_hash(token: &str) -> String {
 /// Creates a single-use token for `purpose` (`verify_email` or `password_reset`), valid for its
 /// lifetime, and e-mails it to the account.
 pub fn send_token(conn: &mut AnyConnection, config: &Config, user: &UserRow, purpose: &str) -> Result<()> {
+    if account_emails_capped(conn, &user.email)? {
+        return Ok(());
+    }
     let hours = code_lifetime_hours(purpose)
         .ok_or_else(|| Error::internal(anyhow::anyhow!("{purpose} is not an e-mail that carries a code")))?;
     let token: String = {

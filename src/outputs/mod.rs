@@ -41,6 +41,20 @@ pub fn check_form(output: OutputKind, form: Value) -> app::Result<CheckedForm> {
             }
             let text =
                 |name: &str| form["applicant"][name].as_str().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+            let unwritable: Vec<FieldError> = ["surname", "given_names"]
+                .into_iter()
+                .filter(|name| text(name).is_some_and(|value| !crate::domain::mrz::has_latin_form(&value)))
+                .map(|name| {
+                    FieldError::new(
+                        format!("applicant.{name}"),
+                        "not_transliterable",
+                        "write the name in Latin or Cyrillic letters, as in the passport's machine-readable zone",
+                    )
+                })
+                .collect();
+            if !unwritable.is_empty() {
+                return Err(Error::Invalid(unwritable));
+            }
             Ok(CheckedForm {
                 surname: text("surname"),
                 given_names: text("given_names"),

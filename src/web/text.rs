@@ -2,7 +2,7 @@
 //! refused when they carry NUL or other control characters, which PostgreSQL cannot store and no
 //! field needs. Line breaks and tabs are allowed only in the multi-line fields.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use serde_json::Value;
@@ -38,6 +38,12 @@ pub fn first_control_character(value: &Value) -> Option<String> {
     walk(value, "", false)
 }
 
+/// The name of a page form's field (`name=value`) holding a control character. A browser
+/// sends line breaks only from a text area, so they are let through wherever they come.
+pub fn control_character_in(name: &str, value: &str) -> Option<String> {
+    (name.chars().any(|c| forbidden(c, false)) || value.chars().any(|c| forbidden(c, true))).then(|| name.to_owned())
+}
+
 /// Refuses a JSON document holding a control character where none belongs.
 pub fn check_json(value: &Value) -> Result<(), AppError> {
     match first_control_character(value) {
@@ -59,12 +65,13 @@ fn encodes_control_character(raw: &str) -> bool {
 
 /// Middleware: a path encoding a control character names nothing (404); a query parameter
 /// holding one is invalid (422, naming the parameter).
+/// The refusal is an answer, not an error, so outer layers still see the request it answers.
 pub async fn refuse_control_characters(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
     if encodes_control_character(req.path()) {
-        return Err(AppError::NotFound.into());
+        return Ok(req.error_response(AppError::NotFound).map_into_right_body());
     }
     let query = req.query_string();
     if encodes_control_character(query) {
@@ -74,10 +81,10 @@ pub async fn refuse_control_characters(
                 pairs.iter().find(|(name, value)| name.chars().chain(value.chars()).any(|c| forbidden(c, false)))
         {
             let err = AppError::invalid_field(name.clone(), "control_character", "control characters are not allowed");
-            return Err(err.into());
+            return Ok(req.error_response(err).map_into_right_body());
         }
     }
-    next.call(req).await
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
 
 #[cfg(test)]

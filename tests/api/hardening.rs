@@ -253,7 +253,7 @@ backend_tests! {
         let visa = evisa::db::visas::find(&mut conn, &number).unwrap().unwrap();
         let stored = evisa::db::keys::find(&mut conn, &visa.kid).unwrap().unwrap();
         let signer = keys::load_signer(
-            std::path::Path::new(&stored.key_file),
+            &evisa::outputs::e_visa::keyring::key_path(&app.config.data_dir, &stored.key_file),
             stored.certificate_pem.as_deref().unwrap(),
             stored.ca_certificate_pem.as_deref().unwrap(),
             stored.development,

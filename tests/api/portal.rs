@@ -375,3 +375,41 @@ backend_tests! {
         assert_eq!(browser.get("/account/cases").await.status(), StatusCode::OK);
     }
 }
+
+/// Whether a response is an HTML page holding `words`.
+async fn page_with(response: reqwest::Response, status: StatusCode, words: &str) {
+    assert_eq!(response.status(), status);
+    let kind = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let body = response.text().await.unwrap();
+    assert!(kind.starts_with("text/html"), "{kind}: {body}");
+    assert!(body.contains(words), "{words:?} not in {body}");
+}
+
+backend_tests! {
+    async fn what_goes_wrong_before_a_page_is_a_page_in_the_visitors_language(app: TestApp) {
+        let browser = Browser::new(&app);
+        browser.get("/login?lang=ru").await;
+        let csrf = browser.csrf();
+        // A NUL in a form field: refused by field, as a page (PostgreSQL answered 503 before).
+        let nul = browser.post("/login", &[("csrf", &csrf), ("email", "x\u{0}@example.org"), ("password", "whatever-it-is")]).await;
+        page_with(nul, StatusCode::UNPROCESSABLE_ENTITY, "Не удалось прочитать форму").await;
+        // A path segment that names nothing, an unknown page, a form too large, a POST with no form.
+        page_with(browser.get("/apply/%FF%FE").await, StatusCode::NOT_FOUND, "Страница не найдена").await;
+        page_with(browser.get("/no-such-page").await, StatusCode::NOT_FOUND, "Страница не найдена").await;
+        // Its own connection: the server answers before reading the whole body, then closes it.
+        let huge = "a".repeat(64_000);
+        let too_large = reqwest::Client::new().post(format!("{}/login", app.address)).header("Cookie", browser.cookie_header())
+            .form(&[("csrf", csrf.as_str()), ("email", huge.as_str())]).send().await.unwrap();
+        page_with(too_large, StatusCode::PAYLOAD_TOO_LARGE, "Отправлено слишком много данных").await;
+        let empty = browser.client.post(format!("{}/login", app.address)).header("Cookie", browser.cookie_header()).send().await.unwrap();
+        page_with(empty, StatusCode::UNSUPPORTED_MEDIA_TYPE, "Не удалось прочитать форму").await;
+        // The API keeps its problem documents.
+        let api = browser.get("/api/v1/no-such-thing").await;
+        assert_eq!(api.headers()["content-type"], "application/problem+json");
+
+        // A `next` no header could carry is ignored after a good sign-in, not a server error.
+        let applicant = app.applicant("next").await;
+        let signed_in = browser.post("/login?lang=ru", &[("csrf", &csrf), ("email", &applicant.email), ("password", PASSWORD), ("next", "/ Set-Cookie:x=y")]).await;
+        assert_eq!((signed_in.status(), location(&signed_in)), (StatusCode::SEE_OTHER, "/account/cases".to_owned()));
+    }
+}

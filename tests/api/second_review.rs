@@ -166,3 +166,73 @@ async fn forwarding_headers_from_an_untrusted_peer_are_ignored() {
     // Claiming another address does not lift the throttle.
     assert_eq!(sign_in_from(&app, &officer.email, "for=198.51.100.20").await, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[actix_web::test]
+async fn the_data_directory_is_its_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let applicant = app.applicant("private").await;
+    let id = app.complete_draft(&applicant).await;
+    assert!(!id.is_empty());
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let dir = app.config.data_dir.clone();
+    assert_eq!(mode(&dir), 0o700);
+    let mut files = Vec::new();
+    let mut pending = vec![dir];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() { pending.push(path) } else { files.push(path) }
+        }
+    }
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    assert!(names.iter().any(|n| n.ends_with(".eml")) && names.iter().any(|n| n.contains("documents")), "{names:?}");
+    for file in files {
+        assert_eq!(mode(&file) & 0o077, 0, "{} is open to others", file.display());
+    }
+}
+
+backend_tests! {
+    async fn uploaded_files_are_served_as_downloads_never_as_pages(app: TestApp) {
+        let applicant = app.applicant("polyglot").await;
+        let id = app.complete_draft(&applicant).await;
+        let served = app.get(&format!("/api/v1/applications/{id}/documents/passport"), &applicant.token).await;
+        assert_eq!(served.status(), StatusCode::OK);
+        let header = |name: &str| served.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        assert_eq!(header("x-content-type-options"), "nosniff");
+        assert!(header("content-disposition").starts_with("attachment"), "{}", header("content-disposition"));
+        assert!(header("content-security-policy").contains("sandbox"), "{}", header("content-security-policy"));
+    }
+}
+
+backend_tests! {
+    async fn a_name_with_no_latin_form_is_refused_rather_than_printed_blank(app: TestApp) {
+        let citizen = app.applicant("script").await;
+        let mut form = json!({"applicant": identity()});
+        form["applicant"]["surname"] = json!("王");
+        let body = json!({"service": "NO_CRIMINAL_RECORD", "post": "UTO-HQ", "form": form});
+        let refused = problem(app.post("/api/v1/requests", &citizen.token, &body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!((error_fields(&refused), refused["errors"][0]["code"].as_str()), (vec!["applicant.surname".to_owned()], Some("not_transliterable")));
+        let mut visa = valid_application();
+        visa["applicant"]["given_names"] = json!("😀");
+        let refused = problem(app.post("/api/v1/applications", &citizen.token, &visa).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(error_fields(&refused), ["applicant.given_names"]);
+    }
+}
+
+backend_tests! {
+    async fn one_address_gets_a_few_account_emails_an_hour_whoever_asks(app: TestApp) {
+        let victim = app.applicant("victim").await;
+        let already = app.scalar(&format!("SELECT CAST(COUNT(*) AS TEXT) AS value FROM outbox WHERE recipient = '{}'", victim.email));
+        for attempt in 0..20 {
+            let body = json!({"email": victim.email, "password": PASSWORD, "full_name": format!("Someone {attempt}")});
+            let registered = app.request(Method::POST, "/api/v1/auth/register", None, Some(&body)).await;
+            assert_eq!(registered.status(), StatusCode::CREATED, "the same answer as ever");
+        }
+        let sent: i64 = app.scalar(&format!("SELECT CAST(COUNT(*) AS TEXT) AS value FROM outbox WHERE recipient = '{}' AND case_id IS NULL", victim.email)).parse().unwrap();
+        assert_eq!(sent, 5, "{already} before");
+        // E-mails about the applicant's own cases are never held back.
+        let id = app.submitted(&victim).await;
+        app.eventual_scalar(&format!("SELECT id AS value FROM outbox WHERE case_id = '{id}' AND event = 'submitted'")).await;
+    }
+}

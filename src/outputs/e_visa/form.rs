@@ -182,6 +182,14 @@ impl VisaApplicationForm {
                     "invalid",
                     "names may hold letters, spaces, hyphens, apostrophes and full stops only",
                 ));
+            } else if let Some(name) = value
+                && !crate::domain::mrz::has_latin_form(name)
+            {
+                problems.push(FieldError::new(
+                    field,
+                    "not_transliterable",
+                    "write the name in Latin or Cyrillic letters, as in the passport's machine-readable zone",
+                ));
             }
         }
         if let Some(number) = &self.passport.number
@@ -409,6 +417,13 @@ mod tests {
         assert_eq!(form.field_problems(ctx().today), vec![]);
         form.applicant.surname = Some("Smith2".into());
         assert_eq!(codes(&form.field_problems(ctx().today)), vec![("applicant.surname", "invalid")]);
+        // A name with no Latin form would print blank on the visa and in its MRZ.
+        form.applicant.surname = Some("王".into());
+        form.applicant.given_names = Some("محمد".into());
+        assert_eq!(
+            codes(&form.field_problems(ctx().today)),
+            vec![("applicant.surname", "not_transliterable"), ("applicant.given_names", "not_transliterable")]
+        );
     }
 
     #[test]

@@ -285,6 +285,26 @@ pub async fn retry_email(
     Ok(HttpResponse::Ok().json(row))
 }
 
+/// `POST /api/v1/admin/issuance/retry`: every issuance that failed for good is tried again now
+/// (once its cause, a key file say, is mended).
+pub async fn retry_issuance(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    request_id: RequestId,
+) -> AppResult<HttpResponse> {
+    user.require(&[Role::Admin])?;
+    let actor = user.id.clone();
+    let request = request_id.to_string();
+    let retried = crate::web::write(&state.db, move |conn| {
+        let retried = db::jobs::retry_failed(conn, JobKind::IssueOutput, db::now())?;
+        let details = serde_json::json!({"retried": retried});
+        admin_events::record(conn, "retry_issuance", "issue_output", (Some(&actor), "admin"), details, Some(&request))?;
+        Ok(retried)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"retried": retried})))
+}
+
 /// An administrative action of the audit trail.
 #[derive(serde::Serialize)]
 pub struct AdminEventView {

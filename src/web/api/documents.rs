@@ -54,7 +54,18 @@ pub(crate) async fn document(state: &AppState, user: User, id: String, kind: Str
     })
     .await?;
     let bytes = state.documents.get(&row.storage_key).await.map_err(AppError::internal)?;
+    let extension = match row.content_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        _ => "bin",
+    };
+    // What an applicant uploaded is never a page of this site: saved, not rendered, and with no
+    // script or sniffing should a browser render it anyway (a PDF that is also HTML, say).
     Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}.{extension}\"", row.kind)))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'"))
         .content_type(row.content_type)
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header((header::ETAG, format!("\"{}\"", row.sha256)))

@@ -62,6 +62,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/api/v1/admin/outbox", admin::list_outbox),
         endpoint(M::GET, "/api/v1/admin/audit", admin::audit),
         endpoint(M::POST, "/api/v1/admin/outbox/{id}/retry", admin::retry_email),
+        endpoint(M::POST, "/api/v1/admin/issuance/retry", admin::retry_issuance),
         endpoint(M::GET, "/api/v1/visa-types", catalog::visa_types),
         endpoint(M::GET, "/api/v1/services", catalog::services),
         endpoint(M::POST, "/api/v1/admin/services", services::create),

@@ -11,7 +11,7 @@ use crate::app::accounts::AccountInput;
 use crate::app::{self, register, sign_in};
 use crate::domain::role::Role;
 
-type Form = web::Form<HashMap<String, String>>;
+use super::Form;
 
 fn field(ctx: &Ctx, name: &str, label: &str, kind: &str, value: &str, hint: Option<&str>) -> Field {
     Field {
@@ -66,12 +66,13 @@ fn peer(ctx: &Ctx) -> String {
     crate::web::client_addr::client_addr(&ctx.req).map(|addr| addr.to_string()).unwrap_or_default()
 }
 
-/// A local path to go on to after signing in (never another site).
+/// A local path to go on to after signing in (never another site, and nothing a header could
+/// not carry: a bad one is ignored, not a failure after the session is made).
 fn next_path(ctx: &Ctx, form: Option<&HashMap<String, String>>) -> Option<String> {
     let query = web::Query::<HashMap<String, String>>::from_query(ctx.req.query_string()).ok();
-    form.and_then(|f| f.get("next").cloned())
-        .or_else(|| query.and_then(|q| q.get("next").cloned()))
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+    form.and_then(|f| f.get("next").cloned()).or_else(|| query.and_then(|q| q.get("next").cloned())).filter(|n| {
+        n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.bytes().all(|b| b.is_ascii_graphic())
+    })
 }
 
 fn register_fields(ctx: &Ctx, form: &HashMap<String, String>) -> Vec<Field> {

@@ -19,7 +19,7 @@ use crate::db::users;
 use crate::domain::role::Role;
 use crate::domain::service::Fee;
 
-type Form = web::Form<HashMap<String, String>>;
+use super::Form;
 
 fn admin(ctx: &Ctx) -> Result<Admin, HttpResponse> {
     let user = ctx.require_user()?;

@@ -22,7 +22,7 @@ use crate::db::fees;
 use crate::domain::FieldError;
 use crate::domain::service::{DocumentRequirement, Fee, OutputKind};
 
-type Form = web::Form<HashMap<String, String>>;
+use super::Form;
 
 /// A fee as shown: `80.00 EUR`.
 pub fn fee_text(amount_minor: i64, currency: &str) -> String {

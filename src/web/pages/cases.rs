@@ -18,7 +18,7 @@ use crate::web::api::certificates::certificate_pdf;
 use crate::web::api::views::EventView;
 use crate::web::api::visas::{issued_pdf, visa_pdf};
 
-type Form = web::Form<HashMap<String, String>>;
+use super::Form;
 
 fn date(at: Option<chrono::NaiveDateTime>) -> Option<String> {
     at.map(|a| a.format("%d.%m.%Y").to_string())

@@ -17,12 +17,13 @@ use crate::app::review::{
 };
 use crate::app::{self, Staff, Supervisor, User};
 use crate::db::cases::{self, CaseRow, QueueFilter};
+use crate::db::jobs::{self, JobKind};
 use crate::db::{self, catalog, events};
 use crate::domain::role::Role;
 use crate::domain::status::{self, Action, CaseStatus};
 use crate::outputs::e_visa::grant::GrantRequest;
 
-type Form = web::Form<HashMap<String, String>>;
+use super::Form;
 
 fn staff(ctx: &Ctx, user: User) -> Result<Staff, HttpResponse> {
     Staff::new(user).map_err(|err| ctx.fail(err))
@@ -66,7 +67,7 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
         text: None,
     };
     let now = db::now();
-    let (rows, counts, overdue_count, services) = attempt!(
+    let (rows, counts, overdue_count, services, failed_issuance) = attempt!(
         ctx,
         ctx.state
             .db
@@ -91,7 +92,11 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
                 }
                 let services: Vec<Value> =
                     services.iter().map(|(s, _)| json!({"code": s.code, "name": s.name})).collect();
-                Ok((shown, counts, late, services))
+                let stuck = jobs::count_failed(conn)?
+                    .into_iter()
+                    .find(|(kind, _)| kind == JobKind::IssueOutput.as_str())
+                    .map_or(0, |(_, count)| count);
+                Ok((shown, counts, late, services, stuck))
             })
             .await
     );
@@ -111,6 +116,7 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
         "console_queue.html",
         json!({"title": ctx.t("queue"), "post": post, "cases": cases, "counts": counts, "overdue_count": overdue_count,
                "services": services, "statuses": statuses, "is_supervisor": staff.role == Role::Supervisor,
+               "failed_issuance": failed_issuance,
                "filter": {"service": service, "status": status.as_str(), "priority": query.get("priority"), "overdue": overdue}}),
     )
 }

@@ -8,9 +8,13 @@ mod admin;
 mod apply;
 mod cases;
 mod console;
+pub mod errors;
+mod form;
 pub mod i18n;
 pub mod schema_form;
 pub mod session;
+
+pub use form::Form;
 
 use actix_web::cookie::Cookie;
 use actix_web::dev::Payload;
