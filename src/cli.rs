@@ -35,6 +35,12 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Copy the database (SQLite) and the data directory's keys, secrets and documents into a
+    /// new directory laid out as a data directory (see docs/operations.md).
+    Backup {
+        /// The directory to create (new or empty).
+        dest: std::path::PathBuf,
+    },
     /// Manage machine clients of the verification API.
     Client {
         #[command(subcommand)]
@@ -143,6 +149,17 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys { command } => keys(config, command),
+        Command::Backup { dest } => {
+            let summary = crate::backup::backup(&config, &dest)?;
+            println!("backed up {} files to {}", summary.files, dest.display());
+            if !summary.database_copied {
+                println!("the database is PostgreSQL: dump it with pg_dump as well (docs/operations.md)");
+            }
+            if summary.documents_elsewhere {
+                println!("documents live in the object store (EVISA_STORAGE_URL): back it up by its own means");
+            }
+            Ok(())
+        }
         Command::Client { command: ClientCommand::Create { name, organisation, scopes } } => {
             std::fs::create_dir_all(&config.data_dir)?;
             let db = Db::connect(&config.database_url, 1)?;

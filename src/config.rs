@@ -46,10 +46,11 @@ pub struct Config {
     /// endpoint from the usual `AWS_*` variables) or a local directory, by default
     /// `<data dir>/documents`.
     pub storage_url: Option<String>,
-    /// Failed-or-not login attempts allowed per account in a burst before throttling
-    /// (`EVISA_LOGIN_BURST`).
+    /// Wrong passwords allowed per account and address in 15 minutes before throttling, and a
+    /// four times as many per account from every address (`EVISA_LOGIN_BURST`); also the burst
+    /// of reset and verification e-mail requests.
     pub login_burst: u32,
-    /// Seconds for one login attempt of an account to be replenished (`EVISA_LOGIN_PERIOD_SECONDS`).
+    /// Seconds between attempts on a throttled account (`EVISA_LOGIN_PERIOD_SECONDS`).
     pub login_period_secs: u64,
     /// How applicants may appeal a refusal, recorded with every refusal
     /// (`EVISA_APPEAL_INFORMATION`).

@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod check_log;
 pub mod cli;
 pub mod config;

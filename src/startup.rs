@@ -13,6 +13,7 @@ use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 
 use crate::app::accounts::{self, AccountInput};
+use crate::auth::failures::SignInThrottle;
 use crate::auth::jwt::TokenService;
 use crate::auth::password;
 use crate::auth::throttle::LoginThrottle;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub sessions: crate::auth::sessions::Sessions,
     /// Login attempts per account.
     pub login_throttle: LoginThrottle,
+    /// Wrong passwords, per account and address and per account.
+    pub sign_ins: SignInThrottle,
     /// Document signers.
     pub keys: KeyRing,
     /// Where e-mails go.
@@ -94,6 +97,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
     let tokens = TokenService::new(&secret, &config.jwt_issuer, &config.jwt_audience, config.jwt_ttl_secs);
     let documents = DocumentStore::open(&config)?;
     let login_throttle = LoginThrottle::new(config.login_burst, Duration::from_secs(config.login_period_secs));
+    let sign_ins = SignInThrottle::new(config.login_burst, Duration::from_secs(config.login_period_secs));
     let configured_signer = keyring::ensure_active(&db, &config)?;
     let keys = KeyRing::with_configured(config.data_dir.clone(), configured_signer);
     let mailer = Transport::from_config(&config)?;
@@ -114,6 +118,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         tokens,
         documents,
         login_throttle,
+        sign_ins,
         keys,
     })
 }
@@ -255,6 +260,12 @@ impl Application {
             let state = serving.clone();
             App::new()
                 .wrap(actix_web::middleware::from_fn(crate::web::drain::close_connections_when_draining))
+                // Browsers that reached the service over https once never try plain http again.
+                .wrap(actix_web::middleware::Condition::new(
+                    state.config.public_url.starts_with("https://"),
+                    actix_web::middleware::DefaultHeaders::new()
+                        .add((actix_web::http::header::STRICT_TRANSPORT_SECURITY, "max-age=31536000")),
+                ))
                 .wrap(actix_web::middleware::from_fn(crate::web::text::refuse_control_characters))
                 .wrap(actix_web::middleware::from_fn(crate::web::pages::errors::as_pages))
                 .wrap(actix_web::middleware::from_fn(crate::web::metrics::record))

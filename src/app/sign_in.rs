@@ -2,14 +2,15 @@
 //! token for the account, the portal and the console start a browser session for it.
 
 use crate::app::{Error, Result};
+use crate::auth::failures::SignInThrottle;
 use crate::auth::password;
 use crate::auth::throttle::LoginThrottle;
 use crate::db::users::{self, UserRow};
 use crate::db::{self, Db, outbox};
 use crate::notify;
 
-/// The throttle key of attempts on an account from an address: guessing from one address never
-/// locks the account's owner out from another.
+/// The throttle key of requests about an account from an address: asking from one address
+/// never holds the account's owner back at another.
 pub fn attempt_key(purpose: &str, email: &str, address: &str) -> String {
     format!("{purpose}:{email}|{address}")
 }
@@ -20,13 +21,12 @@ pub fn log_safe(email: &str) -> String {
     hex::encode(&Sha256::digest(email.as_bytes())[..6])
 }
 
-/// The account of `email` if `given` is its password and it is not disabled. Attempts are
-/// throttled per account and address; unknown accounts cost the same as known ones.
-pub async fn sign_in(db: &Db, throttle: &LoginThrottle, email: &str, given: String, address: &str) -> Result<UserRow> {
+/// The account of `email` if `given` is its password and it is not disabled. Wrong passwords
+/// are throttled per account and address, and per account (see [`SignInThrottle`]); unknown
+/// accounts cost the same as known ones.
+pub async fn sign_in(db: &Db, throttle: &SignInThrottle, email: &str, given: String, address: &str) -> Result<UserRow> {
     let email = email.trim().to_lowercase();
-    throttle
-        .attempt(&attempt_key("login", &email, address))
-        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    throttle.check(&email, address).map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
     let lookup = email.clone();
     let user = db.run(move |conn| Ok(users::find_by_email(conn, &lookup)?)).await?;
     let (user, matches) = password::bounded(move || {
@@ -37,8 +37,12 @@ pub async fn sign_in(db: &Db, throttle: &LoginThrottle, email: &str, given: Stri
     })
     .await?;
     match user {
-        Some(user) if matches && !user.disabled => Ok(user),
+        Some(user) if matches && !user.disabled => {
+            throttle.succeeded(&email, address);
+            Ok(user)
+        }
         _ => {
+            throttle.failed(&email, address);
             tracing::info!(account = %log_safe(&email), "login refused");
             Err(Error::Unauthenticated("the e-mail address or password is wrong".into()))
         }

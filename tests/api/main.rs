@@ -7,6 +7,7 @@ mod access;
 mod admin;
 mod applications;
 mod auth;
+mod backup;
 mod browser;
 mod cli;
 mod concurrency;

@@ -67,9 +67,12 @@ impl Browser {
         response
     }
 
-    /// The CSRF token the pages put in their forms.
-    fn csrf(&self) -> String {
-        self.cookie("evisa_csrf").expect("a CSRF cookie")
+    /// The CSRF token the pages put in their forms (bound to this browser's cookies).
+    async fn csrf(&self) -> String {
+        let page = self.get("/password-reset").await.text().await.unwrap();
+        let at =
+            page.find(r#"name="csrf" value=""#).expect("a form with a CSRF field") + r#"name="csrf" value=""#.len();
+        page[at..at + 64].to_owned()
     }
 
     async fn sign_in(&self, email: &str) -> reqwest::Response {
@@ -78,7 +81,7 @@ impl Browser {
 
     async fn sign_in_with(&self, email: &str, password: &str) -> reqwest::Response {
         self.get("/login").await;
-        let csrf = self.csrf();
+        let csrf = self.csrf().await;
         self.post("/login", &[("csrf", &csrf), ("email", email), ("password", password)]).await
     }
 }
@@ -132,7 +135,7 @@ backend_tests! {
         let refused = browser.post(&format!("/cases/{id}/submit"), &[]).await;
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
         assert_eq!(app.case(&id, &applicant.token).await["status"], "draft");
-        let csrf = browser.csrf();
+        let csrf = browser.csrf().await;
         let submitted = browser.post(&format!("/cases/{id}/submit"), &[("csrf", &csrf)]).await;
         assert_eq!(submitted.status(), StatusCode::SEE_OTHER);
         assert_eq!(app.case(&id, &applicant.token).await["status"], "submitted");
@@ -149,7 +152,7 @@ backend_tests! {
         browser.sign_in(&applicant.email).await;
         assert_eq!(browser.get("/account/cases").await.status(), StatusCode::OK);
         let session = browser.cookie("evisa_session").unwrap();
-        let csrf = browser.csrf();
+        let csrf = browser.csrf().await;
         let out = browser.post("/logout", &[("csrf", &csrf)]).await;
         assert_eq!(out.status(), StatusCode::SEE_OTHER);
         // The old cookie no longer opens anything, even if a browser kept it.
@@ -210,7 +213,7 @@ backend_tests! {
         let page = admin.get("/console/admin").await;
         assert_eq!(page.status(), StatusCode::OK);
         assert!(page.text().await.unwrap().contains("UTO-HQ"));
-        let csrf = admin.csrf();
+        let csrf = admin.csrf().await;
         let post = admin.post("/console/admin/posts", &[("csrf", &csrf), ("code", "UTO-LON"), ("name", "Embassy in London"), ("country", "GBR"), ("time_zone", "Europe/London")]).await;
         assert_eq!(post.status(), StatusCode::SEE_OTHER);
         assert_eq!(app.scalar("SELECT time_zone AS value FROM posts WHERE code = 'UTO-LON'"), "Europe/London");
@@ -259,13 +262,13 @@ backend_tests! {
         let officer = app.staff("officer", "UTO-HQ").await;
         let browser = Browser::new(&app);
         browser.sign_in(&applicant.email).await;
-        let csrf = browser.csrf();
+        let csrf = browser.csrf().await;
 
         // Answering a request for information.
         let id = app.submitted(&applicant).await;
         let console = Browser::new(&app);
         console.sign_in(&officer.email).await;
-        let staff_csrf = console.csrf();
+        let staff_csrf = console.csrf().await;
         assert_eq!(console.post(&format!("/console/cases/{id}/claim"), &[("csrf", &staff_csrf)]).await.status(), StatusCode::SEE_OTHER);
         let case_page = console.get(&format!("/console/cases/{id}")).await.text().await.unwrap();
         assert!(case_page.contains("/request-info") && !case_page.contains("/confirm\""), "the officer's actions only");
@@ -333,7 +336,7 @@ backend_tests! {
         let applicant = app.applicant("forgetful").await;
         let browser = Browser::new(&app);
         browser.get("/password-reset").await;
-        let csrf = browser.csrf();
+        let csrf = browser.csrf().await;
         let asked = browser.post("/password-reset", &[("csrf", &csrf), ("email", &applicant.email)]).await;
         assert_eq!(asked.status(), StatusCode::OK);
         let unknown = browser.post("/password-reset", &[("csrf", &csrf), ("email", "nobody@example.org")]).await;
@@ -358,7 +361,7 @@ backend_tests! {
         for email in [taken.email.as_str(), fresh.as_str()] {
             let browser = Browser::new(&app);
             browser.get("/register").await;
-            let csrf = browser.csrf();
+            let csrf = browser.csrf().await;
             let form = [("csrf", csrf.as_str()), ("full_name", "Sam Vale"), ("email", email), ("password", PASSWORD)];
             let response = browser.post("/register", &form).await;
             answers.push((response.status(), location(&response), browser.cookie("evisa_session").is_some()));
@@ -369,7 +372,7 @@ backend_tests! {
         let code = app.emailed_token(&fresh, "verify_email").await;
         let browser = Browser::new(&app);
         browser.get("/verify-email").await;
-        let csrf = browser.csrf();
+        let csrf = browser.csrf().await;
         assert_eq!(browser.post("/verify-email", &[("csrf", &csrf), ("token", &code)]).await.status(), StatusCode::OK);
         assert!(browser.cookie("evisa_session").is_some());
         assert_eq!(browser.get("/account/cases").await.status(), StatusCode::OK);
@@ -389,7 +392,7 @@ backend_tests! {
     async fn what_goes_wrong_before_a_page_is_a_page_in_the_visitors_language(app: TestApp) {
         let browser = Browser::new(&app);
         browser.get("/login?lang=ru").await;
-        let csrf = browser.csrf();
+        let csrf = browser.csrf().await;
         // A NUL in a form field: refused by field, as a page (PostgreSQL answered 503 before).
         let nul = browser.post("/login", &[("csrf", &csrf), ("email", "x\u{0}@example.org"), ("password", "whatever-it-is")]).await;
         page_with(nul, StatusCode::UNPROCESSABLE_ENTITY, "Не удалось прочитать форму").await;
@@ -411,5 +414,93 @@ backend_tests! {
         let applicant = app.applicant("next").await;
         let signed_in = browser.post("/login?lang=ru", &[("csrf", &csrf), ("email", &applicant.email), ("password", PASSWORD), ("next", "/ Set-Cookie:x=y")]).await;
         assert_eq!((signed_in.status(), location(&signed_in)), (StatusCode::SEE_OTHER, "/account/cases".to_owned()));
+    }
+}
+
+backend_tests! {
+    async fn the_csrf_token_is_the_sessions_and_changes_at_sign_in(app: TestApp) {
+        let applicant = app.applicant("bound").await;
+        let browser = Browser::new(&app);
+        browser.get("/login").await;
+        let before = browser.csrf().await;
+        assert_eq!(location(&browser.sign_in(&applicant.email).await), "/account/cases");
+        let after = browser.csrf().await;
+        assert_ne!(before, after);
+        assert_eq!(browser.post("/logout", &[("csrf", &before)]).await.status(), StatusCode::FORBIDDEN, "a token from before sign-in");
+        // Another session's token opens nothing here either.
+        let other = Browser::new(&app);
+        other.sign_in(&app.applicant("other").await.email).await;
+        let foreign = other.csrf().await;
+        assert_eq!(browser.post("/logout", &[("csrf", &foreign)]).await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(browser.post("/logout", &[("csrf", &after)]).await.status(), StatusCode::SEE_OTHER);
+    }
+
+    async fn a_link_changes_the_pages_language_and_only_a_signed_in_choice_the_account(app: TestApp) {
+        let applicant = app.applicant("polyglot").await;
+        let language = || app.scalar(&format!("SELECT preferred_language AS value FROM users WHERE id = '{}'", applicant.id));
+        let browser = Browser::new(&app);
+        // The language chosen before signing in becomes the account's.
+        browser.get("/login?lang=ru").await;
+        browser.sign_in(&applicant.email).await;
+        assert_eq!(language(), "ru");
+        // A link (a GET anyone can make a browser send) changes the pages only.
+        let page = browser.get("/account/cases?lang=kk").await.text().await.unwrap();
+        assert!(page.contains(r#"<html lang="kk">"#));
+        assert_eq!(language(), "ru");
+        // The signed-in switch is a form, and changes the e-mails' language too.
+        let csrf = browser.csrf().await;
+        let switched = browser.post("/account/language", &[("csrf", &csrf), ("lang", "kk"), ("back", "/account/cases")]).await;
+        assert_eq!((switched.status(), location(&switched)), (StatusCode::SEE_OTHER, "/account/cases".to_owned()));
+        assert_eq!(language(), "kk");
+        let elsewhere = browser.post("/account/language", &[("csrf", &csrf), ("lang", "en"), ("back", "//evil.example")]).await;
+        assert_eq!(location(&elsewhere), "/");
+    }
+}
+
+#[actix_web::test]
+async fn over_https_cookies_are_host_only_and_secure_and_browsers_are_told_to_stay() {
+    let app = TestApp::spawn_configured(Db::Sqlite, |config| config.public_url = "https://evisa.example".into()).await;
+    let page = Browser::new(&app).get("/login").await;
+    assert_eq!(page.headers()["strict-transport-security"], "max-age=31536000");
+    let cookies: Vec<String> =
+        page.headers().get_all(SET_COOKIE).iter().map(|c| c.to_str().unwrap().to_owned()).collect();
+    let csrf = cookies.iter().find(|c| c.starts_with("__Host-evisa_csrf=")).unwrap_or_else(|| panic!("{cookies:?}"));
+    assert!(csrf.contains("Secure") && csrf.contains("Path=/") && !csrf.contains("Domain"), "{csrf}");
+}
+
+backend_tests! {
+    async fn an_issuance_that_fails_for_good_is_shown_and_retried_once_mended(app: TestApp) {
+        // The signer's key file goes missing before anything was signed.
+        let recorded = app.scalar("SELECT key_file AS value FROM signing_keys WHERE status = 'active'");
+        let key_file = app.config.data_dir.join(&recorded);
+        let hidden = key_file.with_extension("hidden");
+        std::fs::rename(&key_file, &hidden).unwrap();
+        let applicant = app.applicant("stuck").await;
+        let id = app.submitted(&applicant).await;
+        let officer = app.staff("officer", "UTO-HQ").await;
+        assert_eq!(app.act(&id, "claim", &officer.token, None).await.status(), StatusCode::OK);
+        assert_eq!(app.act(&id, "decision", &officer.token, Some(serde_json::json!({"decision": "approve"}))).await.status(), StatusCode::OK);
+        let error = app.eventual_scalar(&format!("SELECT last_error AS value FROM jobs WHERE subject = '{id}' AND last_error IS NOT NULL")).await;
+        assert!(error.contains("key"), "{error}");
+        // Its attempts run out (eight, over twenty minutes: here at once).
+        app.execute_sql(&format!("UPDATE jobs SET status = 'failed' WHERE subject = '{id}'"));
+
+        let ready: serde_json::Value = app.client.get(format!("{}/ready", app.address)).send().await.unwrap().json().await.unwrap();
+        assert_eq!((ready["status"].as_str(), ready["failed_jobs"]["issue_output"].as_i64()), (Some("degraded"), Some(1)), "{ready}");
+        let supervisor = app.staff("supervisor", "UTO-HQ").await;
+        let console = Browser::new(&app);
+        console.sign_in(&supervisor.email).await;
+        let queue = console.get("/console?lang=ru").await.text().await.unwrap();
+        assert!(queue.contains("Документы не выдаются"), "{queue}");
+
+        // Mended, and retried by an administrator: issued, and ready again.
+        std::fs::rename(&hidden, &key_file).unwrap();
+        let admin = app.admin().await;
+        let retried: serde_json::Value = app.post_empty("/api/v1/admin/issuance/retry", &admin.token).await.json().await.unwrap();
+        assert_eq!(retried["retried"], 1);
+        crate::issuance::wait_issued(&app, &id, &applicant.token).await;
+        let ready: serde_json::Value = app.client.get(format!("{}/ready", app.address)).send().await.unwrap().json().await.unwrap();
+        assert_eq!(ready["status"], "ready");
+        assert!(!console.get("/console").await.text().await.unwrap().contains("notification-banner"));
     }
 }

@@ -68,15 +68,16 @@ pub fn recorded_path(data_dir: &Path, key_file: &Path) -> String {
 }
 
 /// Records key files that earlier releases kept with the data directory's path in front
-/// relative to the data directory: those under it, and those of a data directory since moved
-/// whose file is found at the same place under this one. Returns how many were rewritten.
+/// relative to the data directory: those under it, and those of another data directory (this
+/// one restored or moved) whose file this one holds at the same place, which is the copy this
+/// node signs with. Returns how many were rewritten.
 pub fn relocate_key_files(conn: &mut AnyConnection, data_dir: &Path) -> anyhow::Result<usize> {
     let mut moved = 0;
     for row in key_rows::list(conn)? {
         let recorded = Path::new(&row.key_file);
         let relative = match recorded.strip_prefix(data_dir) {
             Ok(inside) => Some(inside.to_path_buf()),
-            Err(_) if !recorded.is_absolute() || recorded.exists() => None,
+            Err(_) if !recorded.is_absolute() => None,
             // keys/<file> of the old data directory, if this one holds it.
             Err(_) => recorded
                 .parent()

@@ -139,7 +139,7 @@ pub async fn login(
 ) -> AppResult<HttpResponse> {
     state.limits.ip(&req)?;
     let LoginRequest { email, password } = body.0;
-    let user = sign_in::sign_in(&state.db, &state.login_throttle, &email, password, &address(&req)).await?;
+    let user = sign_in::sign_in(&state.db, &state.sign_ins, &email, password, &address(&req)).await?;
     let token = state.tokens.issue(&user.id, user.role(), user.post_code.as_deref(), user.token_epoch)?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(token))
 }

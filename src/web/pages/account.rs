@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 use super::schema_form::{Field, Input};
-use super::{Ctx, attempt, check_csrf, session, summary};
+use super::{Ctx, attempt, check_csrf, i18n, session, signed_in, summary};
 use crate::app::accounts::AccountInput;
 use crate::app::{self, register, sign_in};
 use crate::domain::role::Role;
@@ -163,8 +163,9 @@ async fn verify_post(mut ctx: Ctx, form: Form) -> HttpResponse {
         Ok(account) => {
             // The code proves the mailbox: it signs its account in, as a reset code would.
             if ctx.visitor.is_none() && !account.disabled {
-                let cookie = attempt!(ctx, session::start(&ctx.state, &account).await);
-                ctx.cookies.push(cookie);
+                let begun = attempt!(ctx, session::start(&ctx.state, &account).await);
+                ctx.cookies.extend(begun.cookies);
+                ctx.csrf = begun.form_token;
                 ctx.visitor = Some(account);
             }
             let link = json!([{"href": "/account/cases", "text": ctx.t("continue")}]);
@@ -211,11 +212,17 @@ async fn login_post(ctx: Ctx, form: Form) -> HttpResponse {
     let email = form.get("email").cloned().unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
     let next = next_path(&ctx, Some(&form));
-    match sign_in::sign_in(&ctx.state.db, &ctx.state.login_throttle, &email, password, &peer(&ctx)).await {
+    match sign_in::sign_in(&ctx.state.db, &ctx.state.sign_ins, &email, password, &peer(&ctx)).await {
         Ok(account) => {
-            let cookie = attempt!(ctx, session::start(&ctx.state, &account).await);
+            // The language chosen before signing in becomes the account's (its e-mails too).
+            if let Some(chosen) = ctx.req.cookie(i18n::LANG_COOKIE).and_then(|c| i18n::supported(c.value()))
+                && chosen != account.preferred_language
+            {
+                attempt!(ctx, app::accounts::set_language(&ctx.state.db, account.id.clone(), chosen.to_owned()).await);
+            }
+            let begun = attempt!(ctx, session::start(&ctx.state, &account).await);
             let (home, _) = super::home_of(&account);
-            ctx.redirect_with(next.as_deref().unwrap_or(home), cookie)
+            ctx.redirect_with(next.as_deref().unwrap_or(home), begun.cookies)
         }
         Err(app::Error::Unauthenticated(detail)) => {
             login_form(&ctx, &email, &[crate::domain::FieldError::new("email", "invalid", detail)], next)
@@ -226,8 +233,8 @@ async fn login_post(ctx: Ctx, form: Form) -> HttpResponse {
 
 async fn logout(ctx: Ctx, form: Form) -> HttpResponse {
     check_csrf!(ctx, form);
-    attempt!(ctx, session::end(&ctx.state.db, &ctx.req).await);
-    ctx.redirect_with("/login", session::removal(&ctx.state, session::SESSION_COOKIE))
+    attempt!(ctx, session::end(&ctx.state, &ctx.req).await);
+    ctx.redirect_with("/login", [session::removal(&ctx.state, session::session_cookie(&ctx.state))])
 }
 
 async fn reset_page(ctx: Ctx) -> HttpResponse {
@@ -303,6 +310,21 @@ async fn reset_confirm(ctx: Ctx, form: Form) -> HttpResponse {
     }
 }
 
+/// `POST /account/language`: the signed-in switch of language, for the pages and the e-mails.
+async fn language_post(ctx: Ctx, form: Form) -> HttpResponse {
+    check_csrf!(ctx, form);
+    let user = signed_in!(ctx);
+    let Some(lang) = form.get("lang").and_then(|l| i18n::supported(l)) else {
+        return ctx.fail(app::Error::invalid_field("lang", "invalid", "en, ru or kk"));
+    };
+    attempt!(ctx, app::accounts::set_language(&ctx.state.db, user.id, lang.to_owned()).await);
+    let back = form
+        .get("back")
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && b.bytes().all(|c| c.is_ascii_graphic() && c != b'\\'))
+        .map_or("/", String::as_str);
+    ctx.redirect_with(back, [session::cookie(&ctx.state, i18n::LANG_COOKIE, lang.to_owned())])
+}
+
 /// The account pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/register", web::get().to(register_page))
@@ -312,6 +334,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(login_page))
         .route("/login", web::post().to(login_post))
         .route("/logout", web::post().to(logout))
+        .route("/account/language", web::post().to(language_post))
         .route("/password-reset", web::get().to(reset_page))
         .route("/password-reset", web::post().to(reset_post))
         .route("/password-reset/confirm", web::get().to(reset_confirm_page))

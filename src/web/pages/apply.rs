@@ -347,7 +347,7 @@ async fn upload_document(ctx: Ctx, path: web::Path<(String, String)>, multipart:
         }
         Err(err) => return refused(err.to_string()),
     };
-    if !super::session::csrf_matches(&ctx.req, csrf.as_deref()) {
+    if !super::session::csrf_matches(&ctx.state, &ctx.req, csrf.as_deref()) {
         return ctx.csrf_refused();
     }
     let Some((media_type, bytes)) = file else { return refused(ctx.t("choose_file")) };

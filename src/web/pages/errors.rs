@@ -33,7 +33,7 @@ fn messages(status: StatusCode) -> (&'static str, &'static str) {
 fn page(req: HttpRequest, status: StatusCode) -> Option<HttpResponse> {
     let state = req.app_data::<web::Data<AppState>>()?.clone();
     let (lang, _) = i18n::choose(&req, None);
-    let (csrf, _) = session::csrf_token(&req);
+    let (csrf, _) = session::csrf_token(&state, &req);
     let ctx = Ctx { req, state, visitor: None, lang, csrf, cookies: Vec::new() };
     let (title, text) = messages(status);
     Some(ctx.message(status, &ctx.t(title), &[ctx.t(text)]))

@@ -107,17 +107,13 @@ impl FromRequest for Ctx {
             let Visitor(visitor) = visitor.await?;
             let (lang, switched) = i18n::choose(&req, visitor.as_ref().map(|v| v.preferred_language.as_str()));
             let mut cookies = Vec::new();
+            // A link switches this browser's pages only: a GET changes nothing of the account
+            // (its e-mails' language changes by the signed-in switch's POST, or at sign-in).
             if switched {
                 cookies.push(session::cookie(&state, i18n::LANG_COOKIE, lang.to_owned()));
-                if let Some(account) = &visitor {
-                    // The e-mails follow the portal's language.
-                    let _ = app::accounts::set_language(&state.db, account.id.clone(), lang.to_owned()).await;
-                }
             }
-            let (csrf, fresh) = session::csrf_token(&req);
-            if fresh {
-                cookies.push(session::cookie(&state, session::CSRF_COOKIE, csrf.clone()));
-            }
+            let (csrf, fresh) = session::csrf_token(&state, &req);
+            cookies.extend(fresh);
             Ok(Ctx { req, state, visitor, lang, csrf, cookies })
         })
     }
@@ -147,7 +143,7 @@ impl Ctx {
 
     /// Whether a form's CSRF field repeats the cookie.
     pub fn csrf_ok(&self, form: &HashMap<String, String>) -> bool {
-        session::csrf_matches(&self.req, form.get(session::CSRF_FIELD).map(String::as_str))
+        session::csrf_matches(&self.state, &self.req, form.get(session::CSRF_FIELD).map(String::as_str))
     }
 
     fn finish(&self, mut response: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
@@ -175,6 +171,7 @@ impl Ctx {
             "languages": i18n::LANGUAGES.iter().map(|(code, name)| json!({"code": code, "name": name})).collect::<Vec<_>>(),
             "visitor": visitor,
             "csrf": self.csrf,
+            "path": self.req.path(),
             "state_name": self.state.config.issuing_state_name,
             "home": self.visitor.as_ref().map_or("/", |v| if v.role() == crate::domain::role::Role::Applicant { "/" } else { home_of(v).0 }),
         });
@@ -202,9 +199,11 @@ impl Ctx {
     }
 
     /// A redirect that also sets a cookie.
-    pub fn redirect_with(&self, to: &str, cookie: Cookie<'static>) -> HttpResponse {
+    pub fn redirect_with(&self, to: &str, cookies: impl IntoIterator<Item = Cookie<'static>>) -> HttpResponse {
         let mut response = self.finish(HttpResponse::SeeOther());
-        response.cookie(cookie);
+        for cookie in cookies {
+            response.cookie(cookie);
+        }
         response.insert_header((header::LOCATION, to.to_owned())).finish()
     }
 

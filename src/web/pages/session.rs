@@ -3,8 +3,11 @@
 //! The session cookie holds a random token; the database holds only its SHA-256, so a copy of
 //! the database signs nobody in. A session ends at sign-out, at its absolute expiry, when idle
 //! too long (staff sooner than applicants), or when the account's token epoch moves on (disabled,
-//! password changed, signed out everywhere). Every form carries the CSRF token of a second
-//! cookie, and a POST whose field does not match it is refused.
+//! password changed, signed out everywhere). Every form carries a CSRF token derived from a
+//! second cookie and the session cookie, so it is bound to the session and changes at sign-in;
+//! a POST whose field does not match is refused. Where the service is reached over https, the
+//! cookies are `Secure` and named with the `__Host-` prefix, which browsers refuse to take from
+//! another host or without `Secure`.
 
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::dev::Payload;
@@ -16,15 +19,30 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::app::User;
+use crate::db;
 use crate::db::users::{self, UserRow};
 use crate::db::web_sessions::{self, WebSessionRow};
-use crate::db::{self, Db};
 use crate::startup::AppState;
 
-/// The session cookie.
+/// The session cookie, over plain http.
 pub const SESSION_COOKIE: &str = "evisa_session";
-/// The CSRF cookie, whose value every form repeats.
+/// The CSRF cookie, over plain http.
 pub const CSRF_COOKIE: &str = "evisa_csrf";
+
+/// Whether cookies are `Secure` (the service is reached over https).
+fn secure(state: &AppState) -> bool {
+    state.config.public_url.starts_with("https://")
+}
+
+/// The session cookie's name.
+pub fn session_cookie(state: &AppState) -> &'static str {
+    if secure(state) { "__Host-evisa_session" } else { SESSION_COOKIE }
+}
+
+/// The CSRF cookie's name.
+pub fn csrf_cookie(state: &AppState) -> &'static str {
+    if secure(state) { "__Host-evisa_csrf" } else { CSRF_COOKIE }
+}
 /// The form field that repeats the CSRF cookie.
 pub const CSRF_FIELD: &str = "csrf";
 /// How long any session lasts at most.
@@ -46,12 +64,7 @@ fn random_token() -> String {
 /// A cookie as the portal sets them: HttpOnly, `SameSite=Lax`, `Secure` when the public URL is
 /// https, for the whole site.
 pub fn cookie(state: &AppState, name: &'static str, value: String) -> Cookie<'static> {
-    Cookie::build(name, value)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(state.config.public_url.starts_with("https://"))
-        .finish()
+    Cookie::build(name, value).path("/").http_only(true).same_site(SameSite::Lax).secure(secure(state)).finish()
 }
 
 /// The cookie that removes `name`.
@@ -70,8 +83,17 @@ pub fn idle_limit(user: &UserRow, staff_idle_minutes: u64) -> Duration {
     }
 }
 
-/// Starts a session for `user`; the cookie to set.
-pub async fn start(state: &AppState, user: &UserRow) -> crate::app::Result<Cookie<'static>> {
+/// A session begun.
+pub struct Begun {
+    /// The cookies to set: the session's, and a new CSRF cookie (the one from before signing in
+    /// is not carried over).
+    pub cookies: [Cookie<'static>; 2],
+    /// The CSRF token of the forms of the answer.
+    pub form_token: String,
+}
+
+/// Starts a session for `user`.
+pub async fn start(state: &AppState, user: &UserRow) -> crate::app::Result<Begun> {
     let token = random_token();
     let now = db::now();
     let row = WebSessionRow {
@@ -90,14 +112,19 @@ pub async fn start(state: &AppState, user: &UserRow) -> crate::app::Result<Cooki
             Ok(())
         })
         .await?;
-    Ok(cookie(state, SESSION_COOKIE, token))
+    let csrf = random_token();
+    let form_token = form_token(&csrf, Some(&token));
+    Ok(Begun {
+        cookies: [cookie(state, session_cookie(state), token), cookie(state, csrf_cookie(state), csrf)],
+        form_token,
+    })
 }
 
 /// Ends the session of the request, if any.
-pub async fn end(db: &Db, req: &HttpRequest) -> crate::app::Result<()> {
-    if let Some(token) = req.cookie(SESSION_COOKIE) {
+pub async fn end(state: &AppState, req: &HttpRequest) -> crate::app::Result<()> {
+    if let Some(token) = req.cookie(session_cookie(state)) {
         let token_hash = hash(token.value());
-        db.write(move |conn| Ok(web_sessions::delete(conn, &token_hash)?)).await?;
+        state.db.write(move |conn| Ok(web_sessions::delete(conn, &token_hash)?)).await?;
     }
     Ok(())
 }
@@ -149,7 +176,7 @@ impl FromRequest for Visitor {
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+        let token = state.as_ref().and_then(|state| req.cookie(session_cookie(state))).map(|c| c.value().to_owned());
         Box::pin(async move {
             let state = state.ok_or_else(|| actix_web::error::ErrorInternalServerError("state missing"))?;
             visitor(state, token).await.map_err(|err| {
@@ -160,19 +187,36 @@ impl FromRequest for Visitor {
     }
 }
 
-/// The CSRF token of a request: its cookie's value, or a new one (then `fresh` is true and the
-/// cookie must be set on the answer).
-pub fn csrf_token(req: &HttpRequest) -> (String, bool) {
-    match req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 64) {
-        Some(token) => (token, false),
-        None => (random_token(), true),
-    }
+/// The token forms carry: a digest of the CSRF cookie and the session cookie, so a token
+/// planted before sign-in, or taken from another session, matches nothing.
+pub fn form_token(csrf_cookie: &str, session: Option<&str>) -> String {
+    let mut digest = Sha256::new();
+    digest.update(b"evisa-csrf\0");
+    digest.update(csrf_cookie.as_bytes());
+    digest.update(b"\0");
+    digest.update(session.unwrap_or_default().as_bytes());
+    hex::encode(digest.finalize())
 }
 
-/// Whether `submitted` repeats the request's CSRF cookie (compared in constant time).
-pub fn csrf_matches(req: &HttpRequest, submitted: Option<&str>) -> bool {
-    match (req.cookie(CSRF_COOKIE), submitted) {
-        (Some(cookie), Some(field)) if !field.is_empty() => cookie.value().as_bytes().ct_eq(field.as_bytes()).into(),
+/// The CSRF token of a request's forms, and the CSRF cookie to set when it had none.
+pub fn csrf_token(state: &AppState, req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
+    let existing = req.cookie(csrf_cookie(state)).map(|c| c.value().to_owned()).filter(|v| v.len() == 64);
+    let (value, fresh) = match existing {
+        Some(value) => (value, false),
+        None => (random_token(), true),
+    };
+    let session = req.cookie(session_cookie(state));
+    let token = form_token(&value, session.as_ref().map(|c| c.value()));
+    (token, fresh.then(|| cookie(state, csrf_cookie(state), value)))
+}
+
+/// Whether `submitted` is the request's CSRF token (compared in constant time).
+pub fn csrf_matches(state: &AppState, req: &HttpRequest, submitted: Option<&str>) -> bool {
+    let Some(csrf) = req.cookie(csrf_cookie(state)) else { return false };
+    let session = req.cookie(session_cookie(state));
+    let expected = form_token(csrf.value(), session.as_ref().map(|c| c.value()));
+    match submitted {
+        Some(field) if !field.is_empty() => expected.as_bytes().ct_eq(field.as_bytes()).into(),
         _ => false,
     }
 }
