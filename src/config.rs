@@ -103,6 +103,9 @@ pub struct Config {
     /// Rate limits and sign-in throttling count the client so named; without this setting they
     /// count the connecting address and ignore those headers.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Stripe, when payments go through it (`EVISA_PAYMENT_PROVIDER=stripe` with the
+    /// `EVISA_STRIPE_*` settings); without it, the built-in test provider.
+    pub stripe: Option<crate::payment_providers::stripe::Settings>,
     /// Test-only: exit the process at a named point of issuance (`EVISA_FAULT_INJECTION`), to
     /// prove that a restart recovers.
     pub fault_injection: Option<String>,
@@ -203,6 +206,7 @@ impl Config {
             verify_rate_limit: 50,
             ip_rate_limit: 100,
             trusted_proxies: Vec::new(),
+            stripe: None,
             fault_injection: None,
         }
     }
@@ -274,6 +278,23 @@ impl Config {
         config.ip_rate_limit = parsed("EVISA_IP_RATE_LIMIT", config.ip_rate_limit)?;
         if let Some(list) = var("EVISA_TRUSTED_PROXIES") {
             config.trusted_proxies = parse_trusted(&list).map_err(|e| anyhow::anyhow!("EVISA_TRUSTED_PROXIES: {e}"))?;
+        }
+        match var("EVISA_PAYMENT_PROVIDER").as_deref() {
+            None | Some("test") => {}
+            Some("stripe") => {
+                let required = |name: &str| var(name).with_context(|| format!("{name} is required with Stripe"));
+                config.stripe = Some(crate::payment_providers::stripe::Settings {
+                    secret_key: required("EVISA_STRIPE_SECRET_KEY")?,
+                    publishable_key: required("EVISA_STRIPE_PUBLISHABLE_KEY")?,
+                    webhook_secret: required("EVISA_STRIPE_WEBHOOK_SECRET")?,
+                    api_url: var("EVISA_STRIPE_API_URL")
+                        .unwrap_or_else(|| "https://api.stripe.com".into())
+                        .trim_end_matches('/')
+                        .to_owned(),
+                    js_url: var("EVISA_STRIPE_JS_URL").unwrap_or_else(|| "https://js.stripe.com/v3/".into()),
+                });
+            }
+            Some(other) => bail!("EVISA_PAYMENT_PROVIDER: {other:?} is neither test nor stripe"),
         }
         config.issuance_worker = switch("EVISA_ISSUANCE_WORKER")?;
         config.mail_worker = switch("EVISA_MAIL_WORKER")?;

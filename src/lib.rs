@@ -21,6 +21,7 @@ pub mod domain;
 pub mod jobs;
 pub mod notify;
 pub mod outputs;
+pub mod payment_providers;
 pub mod ratelimit;
 pub mod startup;
 pub mod storage;

@@ -46,6 +46,8 @@ pub struct AppState {
     pub login_throttle: LoginThrottle,
     /// Wrong passwords, per account and address and per account.
     pub sign_ins: SignInThrottle,
+    /// The payment provider.
+    pub payments: crate::payment_providers::Provider,
     /// Document signers.
     pub keys: KeyRing,
     /// Where e-mails go.
@@ -98,6 +100,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
     let documents = DocumentStore::open(&config)?;
     let login_throttle = LoginThrottle::new(config.login_burst, Duration::from_secs(config.login_period_secs));
     let sign_ins = SignInThrottle::new(config.login_burst, Duration::from_secs(config.login_period_secs));
+    let payments = crate::payment_providers::Provider::from_config(&config)?;
     let configured_signer = keyring::ensure_active(&db, &config)?;
     let keys = KeyRing::with_configured(config.data_dir.clone(), configured_signer);
     let mailer = Transport::from_config(&config)?;
@@ -119,6 +122,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         documents,
         login_throttle,
         sign_ins,
+        payments,
         keys,
     })
 }

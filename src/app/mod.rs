@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod applicant;
 pub mod appointments;
 pub mod catalogue;
+pub mod checkout;
 pub mod clients;
 pub mod engine;
 pub mod error;

@@ -11,15 +11,19 @@ use sha2::{Digest, Sha256};
 
 use super::engine::{self, Actor, Audit};
 use super::{Error, Result};
+use crate::config::Config;
 use crate::db::fees::{self, CaseFeeRow, PaymentRow};
-use crate::db::{self, Db, cases};
+use crate::db::{self, AnyConnection, Db, cases};
 use crate::domain::FieldError;
+use crate::domain::service::Fee;
+use crate::notify;
+use std::sync::Arc;
 
 /// The header that carries the signature: `sha256=<hex>`.
 pub const SIGNATURE_HEADER: &str = "X-Signature";
 
 /// A payment as the provider reports it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Report {
     /// The case paid for: the signed body names it, so it cannot be replayed for another case.
@@ -83,79 +87,130 @@ fn fee_json(fee: &CaseFeeRow) -> Value {
     })
 }
 
+/// Where a payment report comes from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// `callback` (the signed callback), `test`, `stripe`, or `counter`.
+    pub provider: &'static str,
+    /// How it was paid, where known (`cash`, `card`, `transfer` at the counter).
+    pub method: Option<String>,
+    /// Who reports it: the system for providers, the officer at the counter.
+    pub actor: Actor,
+}
+
+impl Source {
+    /// A report of a payment provider.
+    pub fn provider(provider: &'static str) -> Source {
+        Source { provider, method: None, actor: Actor::system() }
+    }
+}
+
 /// Records a payment report for case `case_id`; `body` is the raw body the signature covered.
 /// The payment, the new amount paid and the case's audit event land together.
-pub async fn record(db: &Db, case_id: String, report: Report, body: &[u8], request_id: String) -> Result<Receipt> {
+pub async fn record(
+    db: &Db,
+    config: Arc<Config>,
+    case_id: String,
+    report: Report,
+    body: &[u8],
+    request_id: String,
+) -> Result<Receipt> {
     check(&report)?;
     let body_sha256 = hex::encode(Sha256::digest(body));
-    db.write(move |conn| {
-        let case = cases::find(conn, &case_id)?.ok_or(Error::NotFound)?;
-        if report.case_id != case.id {
-            return Err(Error::invalid_field("case_id", "wrong_case", "the report is for another case"));
+    let audit = Audit::for_request(request_id);
+    let source = Source::provider("callback");
+    db.write(move |conn| record_in(conn, &config, &case_id, &report, body_sha256, &source, audit)).await
+}
+
+/// Records a checked payment report in the caller's transaction: once per transaction id (a
+/// replay of the same report answers as the first did), in the fee's currency, no more than is
+/// outstanding, for a case that still takes payments. A succeeded payment e-mails its receipt.
+pub(crate) fn record_in(
+    conn: &mut AnyConnection,
+    config: &Config,
+    case_id: &str,
+    report: &Report,
+    body_sha256: String,
+    source: &Source,
+    audit: Audit,
+) -> Result<Receipt> {
+    let case = cases::find(conn, case_id)?.ok_or(Error::NotFound)?;
+    if report.case_id != case.id {
+        return Err(Error::invalid_field("case_id", "wrong_case", "the report is for another case"));
+    }
+    let fee = fees::lock(conn, &case.id)?.ok_or(Error::NotFound)?;
+    if let Some(earlier) = fees::find_payment(conn, &report.transaction_id)? {
+        if earlier.case_id == case.id && earlier.body_sha256 == body_sha256 {
+            return Ok(serde_json::from_str(&earlier.answer)?);
         }
-        let fee = fees::lock(conn, &case.id)?.ok_or(Error::NotFound)?;
-        if let Some(earlier) = fees::find_payment(conn, &report.transaction_id)? {
-            if earlier.case_id == case.id && earlier.body_sha256 == body_sha256 {
-                return Ok(serde_json::from_str(&earlier.answer)?);
-            }
-            return Err(Error::Conflict(format!(
-                "transaction {} was reported with different details",
-                report.transaction_id
-            )));
-        }
-        if !case.status.takes_payment() {
-            return Err(Error::Conflict(format!("a case that is {} takes no payment", case.status)));
-        }
-        if report.currency != fee.currency {
-            return Err(Error::invalid_field(
-                "currency",
-                "wrong_currency",
-                format!("the fee is charged in {}", fee.currency),
-            ));
-        }
-        let succeeded = report.status == "succeeded";
-        if succeeded && report.amount_minor > fee.outstanding_minor() {
-            return Err(Error::invalid_field(
-                "amount_minor",
-                "wrong_amount",
-                format!("{} {} is outstanding", fee.outstanding_minor(), fee.currency),
-            ));
-        }
-        let paid = if succeeded { report.amount_minor } else { 0 };
-        fees::add_paid(conn, &case.id, paid)?;
-        let after = CaseFeeRow { paid_minor: fee.paid_minor + paid, ..fee };
-        let receipt = Receipt {
-            case_id: case.id.clone(),
+        return Err(Error::Conflict(format!("transaction {} was reported with different details", report.transaction_id)));
+    }
+    if !case.status.takes_payment() {
+        return Err(Error::Conflict(format!("a case that is {} takes no payment", case.status)));
+    }
+    if report.currency != fee.currency {
+        return Err(Error::invalid_field("currency", "wrong_currency", format!("the fee is charged in {}", fee.currency)));
+    }
+    let succeeded = report.status == "succeeded";
+    if succeeded && report.amount_minor > fee.outstanding_minor() {
+        return Err(Error::invalid_field(
+            "amount_minor",
+            "wrong_amount",
+            format!("{} {} is outstanding", fee.outstanding_minor(), fee.currency),
+        ));
+    }
+    let paid = if succeeded { report.amount_minor } else { 0 };
+    fees::add_paid(conn, &case.id, paid)?;
+    let after = CaseFeeRow { paid_minor: fee.paid_minor + paid, ..fee };
+    let receipt = Receipt {
+        case_id: case.id.clone(),
+        transaction_id: report.transaction_id.clone(),
+        status: report.status.clone(),
+        fee: fee_json(&after),
+    };
+    let now = db::now();
+    fees::insert_payment(
+        conn,
+        &PaymentRow {
             transaction_id: report.transaction_id.clone(),
+            case_id: case.id.clone(),
+            amount_minor: report.amount_minor,
+            currency: report.currency.clone(),
             status: report.status.clone(),
-            fee: fee_json(&after),
-        };
-        let now = db::now();
-        fees::insert_payment(
-            conn,
-            &PaymentRow {
-                transaction_id: report.transaction_id.clone(),
-                case_id: case.id.clone(),
-                amount_minor: report.amount_minor,
-                currency: report.currency.clone(),
-                status: report.status.clone(),
-                body_sha256,
-                answer: serde_json::to_string(&receipt)?,
-                received_at: now,
-            },
-        )
-        .map_err(|err| match db::is_unique_violation(&err) {
-            true => Error::Conflict(format!("transaction {} was already reported", report.transaction_id)),
-            false => err.into(),
-        })?;
-        let audit = Audit::for_request(request_id).with_details(serde_json::json!({
-            "transaction_id": report.transaction_id, "amount_minor": report.amount_minor,
-            "currency": report.currency, "status": report.status,
-        }));
-        engine::record(conn, &case.id, "payment", Some(case.status), case.status, &Actor::system(), &audit, now)?;
-        Ok(receipt)
-    })
-    .await
+            body_sha256,
+            answer: serde_json::to_string(&receipt)?,
+            received_at: now,
+            provider: source.provider.to_owned(),
+            method: source.method.clone(),
+        },
+    )
+    .map_err(|err| match db::is_unique_violation(&err) {
+        true => Error::Conflict(format!("transaction {} was already reported", report.transaction_id)),
+        false => err.into(),
+    })?;
+    let mut details = serde_json::json!({
+        "transaction_id": report.transaction_id, "amount_minor": report.amount_minor,
+        "currency": report.currency, "status": report.status,
+    });
+    if source.provider != "callback" {
+        details["provider"] = serde_json::json!(source.provider);
+    }
+    if let Some(method) = &source.method {
+        details["method"] = serde_json::json!(method);
+    }
+    let audit = audit.with_details(details);
+    engine::record(conn, &case.id, "payment", Some(case.status), case.status, &source.actor, &audit, now)?;
+    if succeeded {
+        let amount = Fee { amount_minor: report.amount_minor, currency: report.currency.clone() };
+        let context = serde_json::json!({
+            "amount": format!("{} {}", amount.decimal(), amount.currency),
+            "provider_reference": report.transaction_id,
+            "paid_at": now.format("%d.%m.%Y %H:%M UTC").to_string(),
+            "outstanding": format!("{} {}", Fee { amount_minor: after.outstanding_minor(), currency: after.currency.clone() }.decimal(), after.currency),
+        });
+        notify::case_event(conn, config, &case, "payment_received", context, None)?;
+    }
+    Ok(receipt)
 }
 
 #[cfg(test)]

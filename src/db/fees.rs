@@ -48,6 +48,10 @@ pub struct PaymentRow {
     pub answer: String,
     /// When it arrived.
     pub received_at: NaiveDateTime,
+    /// Who reported it: `callback`, `test`, `stripe` or `counter`.
+    pub provider: String,
+    /// How it was paid, where known (at the counter: `cash`, `card`, `transfer`).
+    pub method: Option<String>,
 }
 
 /// Records the fee a new case owes.
@@ -92,4 +96,13 @@ pub fn find_payment(conn: &mut AnyConnection, transaction_id: &str) -> QueryResu
 /// Records a payment; a transaction id seen before is a unique violation.
 pub fn insert_payment(conn: &mut AnyConnection, payment: &PaymentRow) -> QueryResult<()> {
     diesel::insert_into(payments::table).values(payment).execute(conn).map(|_| ())
+}
+
+/// The succeeded payments of a case, oldest first: its receipts.
+pub fn receipts(conn: &mut AnyConnection, case_id: &str) -> QueryResult<Vec<PaymentRow>> {
+    payments::table
+        .filter(payments::case_id.eq(case_id))
+        .filter(payments::status.eq("succeeded"))
+        .order(payments::received_at.asc())
+        .load(conn)
 }

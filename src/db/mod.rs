@@ -9,6 +9,7 @@ pub mod appointments;
 pub mod case_counts;
 pub mod cases;
 pub mod catalog;
+pub mod checkouts;
 pub mod certificates;
 pub mod clients;
 pub mod documents;

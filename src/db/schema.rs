@@ -324,6 +324,32 @@ diesel::table! {
         body_sha256 -> Text,
         answer -> Text,
         received_at -> Timestamp,
+        provider -> Text,
+        method -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Attempts to pay a case's fee through a provider, at most one open per case.
+    payment_checkouts (id) {
+        id -> Text,
+        case_id -> Text,
+        provider -> Text,
+        provider_ref -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Provider events already handled.
+    payment_events (provider, event_id) {
+        provider -> Text,
+        event_id -> Text,
+        received_at -> Timestamp,
     }
 }
 
@@ -405,6 +431,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     services,
     service_forms,
+    payment_checkouts,
+    payment_events,
     visa_services,
     reference_counters,
     cases,

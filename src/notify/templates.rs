@@ -67,6 +67,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("password_reset/ru/body.html"),
     template!("password_reset/ru/body.txt"),
     template!("password_reset/ru/subject.txt"),
+    template!("payment_received/en/body.html"),
+    template!("payment_received/en/body.txt"),
+    template!("payment_received/en/subject.txt"),
+    template!("payment_received/kk/body.html"),
+    template!("payment_received/kk/body.txt"),
+    template!("payment_received/kk/subject.txt"),
+    template!("payment_received/ru/body.html"),
+    template!("payment_received/ru/body.txt"),
+    template!("payment_received/ru/subject.txt"),
     template!("refused/en/body.html"),
     template!("refused/en/body.txt"),
     template!("refused/en/subject.txt"),
@@ -200,8 +209,9 @@ mod tests {
         assert!(render("withdrawn", "de", &context).unwrap().subject.contains("withdrawn"));
     }
 
-    const EVENTS: [&str; 10] = [
+    const EVENTS: [&str; 11] = [
         "account_exists",
+        "payment_received",
         "verify_email",
         "password_reset",
         "submitted",

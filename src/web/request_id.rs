@@ -52,6 +52,11 @@ pub async fn assign(
     Ok(response)
 }
 
+/// The id of a request, for use cases that audit it (empty before [`assign`] ran).
+pub fn of_request(req: &HttpRequest) -> String {
+    req.extensions().get::<RequestId>().map(ToString::to_string).unwrap_or_default()
+}
+
 impl FromRequest for RequestId {
     type Error = Error;
     type Future = Ready<Result<RequestId, Error>>;

@@ -4,6 +4,7 @@ mod admin;
 mod applications;
 mod appointments;
 mod auth;
+mod checkouts;
 mod catalog;
 pub(crate) mod certificates;
 pub mod clients;
@@ -63,6 +64,10 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/api/v1/admin/audit", admin::audit),
         endpoint(M::POST, "/api/v1/admin/outbox/{id}/retry", admin::retry_email),
         endpoint(M::POST, "/api/v1/admin/issuance/retry", admin::retry_issuance),
+        endpoint(M::POST, "/api/v1/cases/{id}/checkouts", checkouts::start),
+        endpoint(M::GET, "/api/v1/cases/{id}/checkouts/{checkout}", checkouts::show),
+        endpoint(M::POST, "/api/v1/cases/{id}/counter-payments", checkouts::counter),
+        endpoint(M::POST, "/api/v1/payments/stripe/webhook", checkouts::stripe_webhook),
         endpoint(M::GET, "/api/v1/visa-types", catalog::visa_types),
         endpoint(M::GET, "/api/v1/services", catalog::services),
         endpoint(M::POST, "/api/v1/admin/services", services::create),

@@ -22,6 +22,8 @@ pub async fn record(
     let signature = req.headers().get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
     payments::verify_signature(&state.payment_key, &body.0, signature)?;
     let report: Report = parse_json(&body.0)?;
-    let receipt = payments::record(&state.db, path.into_inner(), report, &body.0, request_id.to_string()).await?;
+    let receipt =
+        payments::record(&state.db, state.config.clone(), path.into_inner(), report, &body.0, request_id.to_string())
+            .await?;
     Ok(HttpResponse::Ok().json(receipt))
 }

@@ -418,7 +418,7 @@ fn check_page(ctx: &Ctx, draft: &Draft, problems: &[FieldError], fee: Option<Val
         json!({"title": ctx.t("check_your_answers"), "steps": steps, "documents": documents, "total": draft.total(),
                "service_name": draft.service.name, "errors": errors, "fee": fee, "back": back,
                "documents_href": format!("/cases/{}/documents", draft.case.id),
-               "action": format!("/cases/{}/submit", draft.case.id)}),
+               "action": format!("/cases/{}/submit", draft.case.id), "case_id": draft.case.id}),
     )
 }
 
@@ -427,7 +427,8 @@ async fn fee_view(ctx: &Ctx, draft: &Draft) -> app::Result<Option<Value>> {
     let prepaid = draft.service.prepaid;
     let fee = ctx.state.db.run(move |conn| Ok(fees::for_case(conn, &id)?)).await?;
     Ok(fee.filter(|f| f.amount_minor > 0).map(|f| {
-        json!({"text": fee_text(f.amount_minor, &f.currency), "paid": fee_text(f.paid_minor, &f.currency), "prepaid": prepaid})
+        json!({"text": fee_text(f.amount_minor, &f.currency), "paid": fee_text(f.paid_minor, &f.currency), "prepaid": prepaid,
+               "outstanding": fee_text(f.outstanding_minor(), &f.currency), "due_now": prepaid && f.outstanding_minor() > 0})
     }))
 }
 

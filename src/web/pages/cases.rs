@@ -12,7 +12,7 @@ use super::{Ctx, attempt, check_csrf, signed_in};
 use crate::app::applicant::{respond, withdraw};
 use crate::app::engine::Audit;
 use crate::app::{self, Applicant, appointments};
-use crate::db::{cases, catalog, events, users};
+use crate::db::{cases, catalog, events, fees, users};
 use crate::domain::status::CaseStatus;
 use crate::web::api::certificates::certificate_pdf;
 use crate::web::api::views::EventView;
@@ -126,10 +126,20 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
         .and_then(|q| q.get("notice").cloned())
         .filter(|n| n.ends_with("_notice"))
         .map(|n| ctx.t(&n));
-    let fee =
-        file.fee.as_ref().filter(|f| f.amount_minor > 0).map(
-            |f| json!({"text": fee_text(f.amount_minor, &f.currency), "paid": fee_text(f.paid_minor, &f.currency)}),
-        );
+    let fee = file.fee.as_ref().filter(|f| f.amount_minor > 0).map(|f| {
+        json!({"text": fee_text(f.amount_minor, &f.currency), "paid": fee_text(f.paid_minor, &f.currency),
+               "outstanding": fee_text(f.outstanding_minor(), &f.currency),
+               "payable": f.outstanding_minor() > 0 && status.takes_payment() && status != CaseStatus::Draft})
+    });
+    let receipt_case = id.clone();
+    let receipts = attempt!(ctx, ctx.state.db.run(move |conn| Ok(fees::receipts(conn, &receipt_case)?)).await);
+    let receipts: Vec<Value> = receipts
+        .iter()
+        .map(|r| {
+            json!({"amount": fee_text(r.amount_minor, &r.currency), "at": r.received_at.format("%d.%m.%Y").to_string(),
+                   "provider_reference": r.transaction_id})
+        })
+        .collect();
     let view = json!({
         "id": id, "reference": draft.case.reference, "service": draft.service.name, "status": status.as_str(),
         "deadline": date(draft.case.decision_deadline), "fee": fee, "document_number": file.issued_number,
@@ -139,7 +149,8 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
     });
     ctx.render(
         "case.html",
-        json!({"title": draft.case.reference, "case": view, "events": events, "slots": slots, "notice": notice}),
+        json!({"title": draft.case.reference, "case": view, "events": events, "slots": slots, "notice": notice,
+               "receipts": receipts}),
     )
 }
 

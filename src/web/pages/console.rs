@@ -17,6 +17,7 @@ use crate::app::review::{
 };
 use crate::app::{self, Staff, Supervisor, User};
 use crate::db::cases::{self, CaseRow, QueueFilter};
+use crate::app::checkout;
 use crate::db::jobs::{self, JobKind};
 use crate::db::{self, catalog, events};
 use crate::domain::role::Role;
@@ -214,7 +215,9 @@ async fn case_view(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
         "deadline": case.decision_deadline.map(|d| d.format("%d.%m.%Y").to_string()),
         "overdue": case.decision_deadline.is_some_and(|d| d < now), "urgent": case.priority == "urgent",
         "visa": draft.service.output == "e_visa",
-        "fee": fee.filter(|f| f.amount_minor > 0).map(|f| json!({"text": fee_text(f.amount_minor, &f.currency), "paid": fee_text(f.paid_minor, &f.currency)})),
+        "fee": fee.filter(|f| f.amount_minor > 0).map(|f| json!({"text": fee_text(f.amount_minor, &f.currency), "paid": fee_text(f.paid_minor, &f.currency),
+            "outstanding": fee_text(f.outstanding_minor(), &f.currency),
+            "payable": f.outstanding_minor() > 0 && case.status.takes_payment()})),
     });
     ctx.render(
         "console_case.html",
@@ -275,6 +278,12 @@ async fn act(ctx: Ctx, path: web::Path<(String, String)>, form: Form) -> HttpRes
                 Verdict::Approve { grant }
             };
             decide::decide(db, config, &staff, id.clone(), verdict, optional(&form, "note"), audit).await.map(drop)
+        }
+        "payment" => {
+            let method = form.get("method").cloned().unwrap_or_default();
+            let receipt = form.get("receipt_number").cloned().unwrap_or_default();
+            let request_id = crate::web::request_id::of_request(&ctx.req);
+            checkout::record_at_counter(db, config, &user, id.clone(), method, receipt, request_id).await.map(drop)
         }
         "revoke" => match Supervisor::new(user) {
             Ok(supervisor) => revoke::revoke(db, config, &supervisor, id.clone(), grounds_of(&form), None, audit).await,

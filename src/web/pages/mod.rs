@@ -10,6 +10,7 @@ mod cases;
 mod console;
 pub mod errors;
 mod form;
+mod pay;
 pub mod i18n;
 pub mod schema_form;
 pub mod session;
@@ -58,10 +59,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     page_template!("console_queue.html"),
     page_template!("console_case.html"),
     page_template!("admin.html"),
+    page_template!("pay_test.html"),
+    page_template!("pay_stripe.html"),
+    page_template!("payment_result.html"),
 ];
 
 /// The portal's style sheet.
 const STYLE: &str = include_str!("../../../assets/portal/portal.css");
+/// The card form's script of the Stripe adapter (the only script of the portal).
+const STRIPE_PAY: &str = include_str!("../../../assets/portal/stripe-pay.js");
 
 fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -300,6 +306,15 @@ macro_rules! signed_in {
 }
 pub(crate) use signed_in;
 
+/// `GET /assets/stripe-pay.js`.
+async fn stripe_pay_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(STRIPE_PAY)
+}
+
 /// `GET /assets/portal.css`.
 async fn style() -> HttpResponse {
     HttpResponse::Ok()
@@ -311,12 +326,13 @@ async fn style() -> HttpResponse {
 
 /// Every page route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/assets/portal.css", web::get().to(style));
+    cfg.route("/assets/portal.css", web::get().to(style)).route("/assets/stripe-pay.js", web::get().to(stripe_pay_script));
     account::configure(cfg);
     apply::configure(cfg);
     cases::configure(cfg);
     console::configure(cfg);
     admin::configure(cfg);
+    pay::configure(cfg);
 }
 
 #[cfg(test)]
