@@ -143,13 +143,20 @@ pub(crate) fn record_in(
         if earlier.case_id == case.id && earlier.body_sha256 == body_sha256 {
             return Ok(serde_json::from_str(&earlier.answer)?);
         }
-        return Err(Error::Conflict(format!("transaction {} was reported with different details", report.transaction_id)));
+        return Err(Error::Conflict(format!(
+            "transaction {} was reported with different details",
+            report.transaction_id
+        )));
     }
     if !case.status.takes_payment() {
         return Err(Error::Conflict(format!("a case that is {} takes no payment", case.status)));
     }
     if report.currency != fee.currency {
-        return Err(Error::invalid_field("currency", "wrong_currency", format!("the fee is charged in {}", fee.currency)));
+        return Err(Error::invalid_field(
+            "currency",
+            "wrong_currency",
+            format!("the fee is charged in {}", fee.currency),
+        ));
     }
     let succeeded = report.status == "succeeded";
     if succeeded && report.amount_minor > fee.outstanding_minor() {

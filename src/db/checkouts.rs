@@ -52,7 +52,9 @@ pub fn open_for_case(conn: &mut AnyConnection, case_id: &str) -> QueryResult<Opt
 
 /// Records the provider's id of a checkout's payment, once the provider has made it.
 pub fn set_provider_ref(conn: &mut AnyConnection, id: &str, provider_ref: &str) -> QueryResult<usize> {
-    diesel::update(payment_checkouts::table.find(id)).set(payment_checkouts::provider_ref.eq(provider_ref)).execute(conn)
+    diesel::update(payment_checkouts::table.find(id))
+        .set(payment_checkouts::provider_ref.eq(provider_ref))
+        .execute(conn)
 }
 
 /// Closes an open checkout with its outcome; the rows changed (0 when it was closed already).

@@ -150,7 +150,8 @@ impl Stripe {
     /// Creates and confirms the PaymentIntent of `payment` with the card `payment_method`, keyed
     /// by the checkout (a repeat answers as the first call did); its id and outcome.
     pub async fn pay(&self, payment: &NewPayment, payment_method: &str) -> anyhow::Result<(String, Outcome)> {
-        if !payment_method.starts_with("pm_") || !payment_method.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        if !payment_method.starts_with("pm_") || !payment_method.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
             bail!("not a Stripe PaymentMethod id");
         }
         let form = [
@@ -197,7 +198,9 @@ impl Stripe {
         let intent: PaymentIntent = serde_json::from_value(event.data.object).map_err(|_| WebhookError::Body)?;
         let Some(checkout) = intent.metadata.get("checkout_id").cloned() else { return Ok(None) };
         let outcome = match event.kind.as_str() {
-            "payment_intent.succeeded" | "payment_intent.payment_failed" | "payment_intent.canceled" => intent.outcome(),
+            "payment_intent.succeeded" | "payment_intent.payment_failed" | "payment_intent.canceled" => {
+                intent.outcome()
+            }
             _ => return Ok(None),
         };
         Ok(Some((checkout, Event { id: event.id, provider_ref: intent.id, outcome })))

@@ -22,6 +22,7 @@ mod jobs;
 mod nodes;
 mod notifications;
 mod openapi;
+mod payments;
 mod portal;
 mod process;
 mod queue;

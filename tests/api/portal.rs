@@ -9,14 +9,14 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 
 /// A browser-like client that keeps cookies and does not follow redirects.
-struct Browser {
+pub(crate) struct Browser {
     client: reqwest::Client,
     address: String,
     cookies: std::sync::Mutex<Vec<(String, String)>>,
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Browser {
+    pub(crate) fn new(app: &TestApp) -> Browser {
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Browser { client, address: app.address.clone(), cookies: std::sync::Mutex::new(Vec::new()) }
     }
@@ -42,7 +42,7 @@ impl Browser {
         self.cookies.lock().unwrap().iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
     }
 
-    async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         let response = self
             .client
             .get(format!("{}{path}", self.address))
@@ -54,7 +54,7 @@ impl Browser {
         response
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         let response = self
             .client
             .post(format!("{}{path}", self.address))
@@ -68,14 +68,14 @@ impl Browser {
     }
 
     /// The CSRF token the pages put in their forms (bound to this browser's cookies).
-    async fn csrf(&self) -> String {
+    pub(crate) async fn csrf(&self) -> String {
         let page = self.get("/password-reset").await.text().await.unwrap();
         let at =
             page.find(r#"name="csrf" value=""#).expect("a form with a CSRF field") + r#"name="csrf" value=""#.len();
         page[at..at + 64].to_owned()
     }
 
-    async fn sign_in(&self, email: &str) -> reqwest::Response {
+    pub(crate) async fn sign_in(&self, email: &str) -> reqwest::Response {
         self.sign_in_with(email, PASSWORD).await
     }
 
@@ -86,7 +86,7 @@ impl Browser {
     }
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
 }
 

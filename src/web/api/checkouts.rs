@@ -50,7 +50,11 @@ pub async fn start(state: web::Data<AppState>, user: Applicant, path: web::Path<
 }
 
 /// `GET /api/v1/cases/{id}/checkouts/{checkout}`: a checkout and its outcome.
-pub async fn show(state: web::Data<AppState>, user: User, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
+pub async fn show(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
     let (case_id, id) = path.into_inner();
     let row = checkout::find(&state.db, &user, case_id, id).await?;
     Ok(HttpResponse::Ok().json(CheckoutView::new(row, &state.payments)))

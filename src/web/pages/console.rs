@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use super::apply::{fee_text, load};
 use super::cases::history;
 use super::{Ctx, attempt, check_csrf, signed_in};
+use crate::app::checkout;
 use crate::app::engine::Audit;
 use crate::app::review::decide::Verdict;
 use crate::app::review::{
@@ -17,7 +18,6 @@ use crate::app::review::{
 };
 use crate::app::{self, Staff, Supervisor, User};
 use crate::db::cases::{self, CaseRow, QueueFilter};
-use crate::app::checkout;
 use crate::db::jobs::{self, JobKind};
 use crate::db::{self, catalog, events};
 use crate::domain::role::Role;

@@ -10,8 +10,8 @@ mod cases;
 mod console;
 pub mod errors;
 mod form;
-mod pay;
 pub mod i18n;
+mod pay;
 pub mod schema_form;
 pub mod session;
 
@@ -326,7 +326,8 @@ async fn style() -> HttpResponse {
 
 /// Every page route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/assets/portal.css", web::get().to(style)).route("/assets/stripe-pay.js", web::get().to(stripe_pay_script));
+    cfg.route("/assets/portal.css", web::get().to(style))
+        .route("/assets/stripe-pay.js", web::get().to(stripe_pay_script));
     account::configure(cfg);
     apply::configure(cfg);
     cases::configure(cfg);

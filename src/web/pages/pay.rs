@@ -20,7 +20,8 @@ async fn pay(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
     check_csrf!(ctx, form);
     let user = signed_in!(ctx);
     let applicant = attempt!(ctx, Applicant::new(user));
-    let started = attempt!(ctx, checkout::start(&ctx.state.db, &ctx.state.payments, &applicant, path.into_inner()).await);
+    let started =
+        attempt!(ctx, checkout::start(&ctx.state.db, &ctx.state.payments, &applicant, path.into_inner()).await);
     ctx.redirect(&started.pay_path)
 }
 
@@ -30,11 +31,8 @@ async fn own_checkout(ctx: &Ctx, id: String) -> app::Result<(CheckoutRow, String
     let applicant = Applicant::new(user)?;
     let checkout = checkout::open_checkout(&ctx.state.db, &applicant, id).await?;
     let case_id = checkout.case_id.clone();
-    let reference = ctx
-        .state
-        .db
-        .run(move |conn| Ok(cases::find(conn, &case_id)?.map(|c| c.reference).unwrap_or_default()))
-        .await?;
+    let reference =
+        ctx.state.db.run(move |conn| Ok(cases::find(conn, &case_id)?.map(|c| c.reference).unwrap_or_default())).await?;
     Ok((checkout, reference))
 }
 
@@ -75,7 +73,8 @@ async fn test_outcome(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResp
         event_id: None,
     };
     let request_id = crate::web::request_id::of_request(&ctx.req);
-    let settled = attempt!(ctx, checkout::settle(&ctx.state.db, ctx.state.config.clone(), settlement, request_id).await);
+    let settled =
+        attempt!(ctx, checkout::settle(&ctx.state.db, ctx.state.config.clone(), settlement, request_id).await);
     ctx.redirect(&result_path(&settled))
 }
 
@@ -131,7 +130,10 @@ async fn result(ctx: Ctx, path: web::Path<(String, String)>) -> HttpResponse {
         ctx,
         ctx.state
             .db
-            .run(move |conn| Ok((cases::find(conn, &case_id)?.ok_or(app::Error::NotFound)?, fees::receipts(conn, &case_id)?)))
+            .run(move |conn| Ok((
+                cases::find(conn, &case_id)?.ok_or(app::Error::NotFound)?,
+                fees::receipts(conn, &case_id)?
+            )))
             .await
     );
     let next = if case.status == CaseStatus::Draft {
