@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// A phone-sized window and a desktop one.
-const PHONE: (u32, u32) = (390, 844);
+pub(crate) const PHONE: (u32, u32) = (390, 844);
 const DESKTOP: (u32, u32) = (1280, 900);
 
 /// A chromedriver process, stopped when dropped.
@@ -84,7 +84,7 @@ fn screenshots() -> PathBuf {
 }
 
 /// Saves the page at phone and desktop sizes, then restores `size`.
-async fn shoot(client: &Client, name: &str, size: (u32, u32)) {
+pub(crate) async fn shoot(client: &Client, name: &str, size: (u32, u32)) {
     client
         .execute("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);", vec![])
         .await
@@ -98,7 +98,7 @@ async fn shoot(client: &Client, name: &str, size: (u32, u32)) {
 }
 
 /// axe-core's source, installed from the npm registry by `.ci/run`.
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let candidates = [
         std::env::var("EVISA_AXE_JS").ok().map(PathBuf::from),
         Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/npm/node_modules/axe-core/axe.min.js")),
@@ -125,21 +125,21 @@ async fn violations(client: &Client, axe: &str) -> Vec<String> {
 }
 
 /// Checks the current page with axe-core, if installed, naming the page on failure.
-async fn accessible(client: &Client, axe: &Option<String>, page: &str) {
+pub(crate) async fn accessible(client: &Client, axe: &Option<String>, page: &str) {
     if let Some(axe) = axe {
         let found = violations(client, axe).await;
         assert!(found.is_empty(), "{page}: {found:?}");
     }
 }
 
-async fn fill(client: &Client, id: &str, value: &str) {
+pub(crate) async fn fill(client: &Client, id: &str, value: &str) {
     let field = client.find(Locator::Id(id)).await.unwrap_or_else(|_| panic!("field {id}"));
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();
 }
 
 /// Sets a field's value by script (date inputs take typed text in the browser's locale format).
-async fn set(client: &Client, id: &str, value: &str) {
+pub(crate) async fn set(client: &Client, id: &str, value: &str) {
     client
         .execute("document.getElementById(arguments[0]).value = arguments[1];", vec![json!(id), json!(value)])
         .await
@@ -157,7 +157,7 @@ async fn document_id(client: &Client) -> String {
 }
 
 /// Clicks what leads to another page, and waits until that page has loaded.
-async fn press(client: &Client, css: &str) {
+pub(crate) async fn press(client: &Client, css: &str) {
     let before = document_id(client).await;
     client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}")).click().await.unwrap();
     loaded(client, &before).await;
@@ -178,11 +178,11 @@ async fn loaded(client: &Client, before: &str) {
     panic!("the next page did not load");
 }
 
-async fn text(client: &Client) -> String {
+pub(crate) async fn text(client: &Client) -> String {
     client.find(Locator::Css("main")).await.unwrap().text().await.unwrap()
 }
 
-async fn path(client: &Client) -> String {
+pub(crate) async fn path(client: &Client) -> String {
     client.current_url().await.unwrap().path().to_owned()
 }
 
@@ -199,7 +199,7 @@ async fn sign_in_with(client: &Client, app: &TestApp, email: &str, password: &st
 }
 
 /// Registers through the portal and confirms the address with the e-mailed code.
-async fn register(client: &Client, app: &TestApp, name: &str) -> String {
+pub(crate) async fn register(client: &Client, app: &TestApp, name: &str) -> String {
     let email = format!("{}.{}@example.org", name.to_lowercase(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
     client.goto(&format!("{}/register", app.address)).await.unwrap();
     fill(client, "f-full_name", name).await;
@@ -219,7 +219,7 @@ async fn register(client: &Client, app: &TestApp, name: &str) -> String {
 }
 
 /// Uploads a file through the documents page.
-async fn upload(client: &Client, kind: &str, file: &std::path::Path) {
+pub(crate) async fn upload(client: &Client, kind: &str, file: &std::path::Path) {
     let input = client.find(Locator::Id(&format!("file-{kind}"))).await.unwrap();
     input.send_keys(&file.display().to_string()).await.unwrap();
     press(client, &format!("form[action$='/documents/{kind}'] button")).await;
