@@ -35,6 +35,8 @@ pub struct ServiceInput {
     pub fee: Option<Fee>,
     /// Whether the fee is paid before submission.
     pub prepaid: Option<bool>,
+    /// Whether the document is issued only once the fee is paid.
+    pub paid_before_issue: Option<bool>,
     /// Days to a decision.
     pub processing_days: Option<i32>,
     /// Whether approvals need a second person.
@@ -171,6 +173,7 @@ fn insert_new(
             fee_minor: fee.amount_minor,
             currency: &fee.currency,
             prepaid: input.prepaid.unwrap_or(false),
+            paid_before_issue: input.paid_before_issue.unwrap_or(false),
             processing_days: days,
             four_eyes: input.four_eyes.unwrap_or(false),
             output: output.as_str(),
@@ -247,6 +250,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Vec<String>> {
             documents: Some(seed.documents),
             fee: Some(seed.fee),
             prepaid: Some(seed.prepaid),
+            paid_before_issue: None,
             processing_days: Some(seed.processing_days),
             four_eyes: Some(seed.four_eyes),
             output: Some(seed.output),
@@ -294,6 +298,7 @@ pub async fn update_service(
             fee_minor: input.fee.as_ref().map(|f| f.amount_minor),
             currency: input.fee.map(|f| f.currency),
             prepaid: input.prepaid,
+            paid_before_issue: input.paid_before_issue,
             processing_days: input.processing_days,
             four_eyes: input.four_eyes,
             active: input.active,

@@ -2,10 +2,18 @@
 //! job), through the issuer of the case's output kind.
 
 use crate::app::engine::output_of;
-use crate::db::cases;
+use crate::db::cases::{self, CaseRow};
+use crate::db::{AnyConnection, catalog, fees};
 use crate::domain::service::OutputKind;
+use crate::domain::status::CaseStatus;
 use crate::outputs::{certificate, e_visa};
 use crate::startup::AppState;
+
+/// Whether the case's service issues only once paid, and its fee is not.
+fn awaits_payment(conn: &mut AnyConnection, case: &CaseRow) -> anyhow::Result<bool> {
+    let paid_first = catalog::find_service(conn, &case.service_code)?.is_some_and(|s| s.paid_before_issue);
+    Ok(paid_first && fees::for_case(conn, &case.id)?.is_some_and(|f| f.outstanding_minor() > 0))
+}
 
 /// Issues the output of the approved case `case_id`. Safe to repeat: each issuer finishes what
 /// an earlier attempt left and never issues twice.
@@ -13,6 +21,11 @@ pub async fn issue(state: &AppState, case_id: &str) -> anyhow::Result<()> {
     let mut conn = state.db.conn()?;
     let case = cases::find(&mut conn, case_id)?.ok_or_else(|| anyhow::anyhow!("case {case_id} vanished"))?;
     let output = output_of(&mut conn, &case)?;
+    if case.status == CaseStatus::Approved && awaits_payment(&mut conn, &case)? {
+        // Recording the payment puts the issuance back in line.
+        tracing::info!(case = %case.reference, "approved; the document is issued once the fee is paid");
+        return Ok(());
+    }
     drop(conn);
     match output {
         OutputKind::EVisa => e_visa::issue::issue(state, case_id).await,

@@ -16,6 +16,7 @@ use crate::db::fees::{self, CaseFeeRow, PaymentRow};
 use crate::db::{self, AnyConnection, Db, cases};
 use crate::domain::FieldError;
 use crate::domain::service::Fee;
+use crate::domain::status::CaseStatus;
 use crate::notify;
 use std::sync::Arc;
 
@@ -207,6 +208,10 @@ pub(crate) fn record_in(
     }
     let audit = audit.with_details(details);
     engine::record(conn, &case.id, "payment", Some(case.status), case.status, &source.actor, &audit, now)?;
+    if succeeded && case.status == CaseStatus::Approved && after.outstanding_minor() == 0 {
+        // A document issued only once paid goes now (issuers never issue twice).
+        db::jobs::enqueue(conn, db::jobs::JobKind::IssueOutput, &case.id, now)?;
+    }
     if succeeded {
         let amount = Fee { amount_minor: report.amount_minor, currency: report.currency.clone() };
         let context = serde_json::json!({

@@ -68,6 +68,8 @@ pub struct ServiceRow {
     pub created_at: NaiveDateTime,
     /// Last change.
     pub updated_at: NaiveDateTime,
+    /// Whether the document is issued only once the fee is paid.
+    pub paid_before_issue: bool,
 }
 
 impl ServiceRow {
@@ -91,6 +93,7 @@ impl ServiceRow {
             documents: serde_json::from_str(&self.documents)?,
             fee: Fee { amount_minor: self.fee_minor, currency: self.currency.clone() },
             prepaid: self.prepaid,
+            paid_before_issue: self.paid_before_issue,
             processing_days: self.processing_days,
             four_eyes: self.four_eyes,
             output: self.output()?,
@@ -223,6 +226,8 @@ pub struct NewService<'a> {
     pub currency: &'a str,
     /// Paid before submission.
     pub prepaid: bool,
+    /// Issued only once paid.
+    pub paid_before_issue: bool,
     /// Days to a decision.
     pub processing_days: i32,
     /// Four-eyes on approvals.
@@ -283,6 +288,8 @@ pub struct ServiceChanges {
     pub currency: Option<String>,
     /// Paid before submission.
     pub prepaid: Option<bool>,
+    /// Issued only once paid.
+    pub paid_before_issue: Option<bool>,
     /// New processing days.
     pub processing_days: Option<i32>,
     /// Four-eyes on approvals.

@@ -49,6 +49,7 @@ diesel::table! {
         sort_order -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        paid_before_issue -> Bool,
     }
 }
 

@@ -166,6 +166,8 @@ pub struct Service {
     pub fee: Fee,
     /// Whether the fee must be paid before submission.
     pub prepaid: bool,
+    /// Whether the document is issued only once the fee is paid (approval comes first).
+    pub paid_before_issue: bool,
     /// Calendar days within which a decision is due.
     pub processing_days: i32,
     /// Whether approvals need a second person.
@@ -209,6 +211,7 @@ mod tests {
             documents,
             fee: Fee { amount_minor: 8000, currency: "EUR".into() },
             prepaid: false,
+            paid_before_issue: false,
             processing_days: 10,
             four_eyes: false,
             output: OutputKind::Decision,

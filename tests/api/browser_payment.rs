@@ -1,9 +1,9 @@
 //! The applicant's journey to a paid, submitted request, in Chromium at 390 px in Russian:
 //! register, fill the service's form, pay on the test provider, see the receipt, submit.
 
+use crate::backend_tests;
 use crate::browser::{Driver, PHONE, accessible, axe_source, fill, path, press, register, set, shoot, text, upload};
 use crate::helpers::*;
-use crate::backend_tests;
 
 backend_tests! {
     async fn a_prepaid_request_is_paid_and_submitted_in_the_portal_in_russian_on_a_phone(app: TestApp) {

@@ -302,3 +302,24 @@ async fn stripe_takes_the_fee_once_whatever_the_order_of_webhooks_and_returns() 
     assert!(result.contains("Payment received") && result.contains("pi_webhook_first"), "{result}");
     assert_eq!(count(&app, &format!("FROM payments WHERE case_id = '{other}'")), 1, "charged once");
 }
+
+backend_tests! {
+    async fn a_visa_is_issued_once_its_fee_is_paid_where_the_service_says_so(app: TestApp) {
+        let admin = app.admin().await;
+        let changed = app.patch("/api/v1/admin/services/TOURIST", &admin.token, &json!({"paid_before_issue": true})).await;
+        assert_eq!(changed.status(), StatusCode::OK, "{}", changed.text().await.unwrap());
+        let applicant = app.applicant("traveller").await;
+        let id = app.submitted(&applicant).await;
+        let officer = app.staff("officer", "UTO-HQ").await;
+        assert_eq!(app.act(&id, "claim", &officer.token, None).await.status(), StatusCode::OK);
+        assert_eq!(app.act(&id, "decision", &officer.token, Some(json!({"decision": "approve"}))).await.status(), StatusCode::OK);
+        // The issuing job runs, and leaves the approved visa waiting for its fee.
+        app.eventual_scalar(&format!("SELECT status AS value FROM jobs WHERE subject = '{id}' AND kind = 'issue_output' AND status = 'done'")).await;
+        assert_eq!(app.case(&id, &applicant.token).await["status"], "approved");
+        assert_eq!(count(&app, &format!("FROM visas WHERE case_id = '{id}'")), 0);
+        // Paid at the counter: issued.
+        let paid = app.post(&format!("/api/v1/cases/{id}/counter-payments"), &officer.token, &json!({"method": "card", "receipt_number": "T-1"})).await;
+        assert_eq!(paid.status(), StatusCode::OK);
+        crate::issuance::wait_issued(&app, &id, &applicant.token).await;
+    }
+}

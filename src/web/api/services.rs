@@ -35,6 +35,8 @@ pub struct ServiceBody {
     #[serde(default)]
     prepaid: Option<bool>,
     #[serde(default)]
+    paid_before_issue: Option<bool>,
+    #[serde(default)]
     processing_days: Option<i32>,
     #[serde(default)]
     four_eyes: Option<bool>,
@@ -54,6 +56,7 @@ impl ServiceBody {
             documents: self.documents,
             fee: self.fee,
             prepaid: self.prepaid,
+            paid_before_issue: self.paid_before_issue,
             processing_days: self.processing_days,
             four_eyes: self.four_eyes,
             output: self.output,

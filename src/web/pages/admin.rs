@@ -176,6 +176,7 @@ async fn add_service(ctx: Ctx, form: Form) -> HttpResponse {
                 currency: field(&form, "currency"),
             }),
             prepaid: Some(flag(&form, "prepaid")),
+            paid_before_issue: Some(flag(&form, "paid_before_issue")),
             processing_days: field(&form, "processing_days").parse().ok(),
             four_eyes: Some(flag(&form, "four_eyes")),
             output: Some(app::decode(Value::String(field(&form, "output")))?),
