@@ -102,16 +102,16 @@ mod tests {
     #[tokio::test]
     async fn hashing_waits_for_a_permit_and_is_shed_beyond_the_queue() {
         let held = HASHING.acquire_many(CONCURRENT_HASHES as u32).await.unwrap();
-        let waiting: Vec<_> =
-            (0..QUEUED_HASHES).map(|_| tokio::spawn(bounded(|| hash("queued password phrase")))).collect();
+        // The queued work is trivial, so nothing here depends on how fast this machine hashes.
+        let waiting: Vec<_> = (0..QUEUED_HASHES).map(|_| tokio::spawn(bounded(|| 7))).collect();
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         assert!(waiting.iter().all(|w| !w.is_finished()), "no hash starts while every permit is held");
         let shed = tokio::time::timeout(std::time::Duration::from_millis(100), bounded(|| ())).await.unwrap();
         assert!(matches!(shed, Err(HashingError::Busy)), "one more than the queue holds is shed at once");
         drop(held);
         for waiter in waiting {
-            let hashed = tokio::time::timeout(std::time::Duration::from_secs(30), waiter).await.unwrap().unwrap();
-            assert!(hashed.unwrap().unwrap().starts_with("$argon2id$"));
+            let done = tokio::time::timeout(std::time::Duration::from_secs(30), waiter).await.unwrap().unwrap();
+            assert_eq!(done.unwrap(), 7, "a waiter runs once a permit is free");
         }
         // A waiter that does not get its turn in time is shed too.
         let held = HASHING.acquire_many(CONCURRENT_HASHES as u32).await.unwrap();

@@ -504,3 +504,19 @@ backend_tests! {
         assert!(!console.get("/console").await.text().await.unwrap().contains("notification-banner"));
     }
 }
+
+backend_tests! {
+    async fn problems_are_told_in_the_pages_language_and_the_password_rule_is_stated_once(app: TestApp) {
+        let browser = Browser::new(&app);
+        let page = browser.get("/register?lang=ru").await.text().await.unwrap();
+        let min = evisa::domain::password_policy::MIN_LENGTH;
+        assert!(page.contains(&format!("Не менее {min} символов")), "the hint states the rule");
+        let csrf = browser.csrf().await;
+        let refused = browser.post("/register", &[("csrf", &csrf), ("full_name", "Аружан"), ("email", "not-an-address"), ("password", "short")]).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = refused.text().await.unwrap();
+        assert!(page.contains(&format!("Пароль должен содержать не менее {min} символов")), "{page}");
+        assert!(page.contains("Укажите адрес электронной почты в правильном формате"), "{page}");
+        assert!(!page.contains("the password must") && !page.contains("is a required property"), "{page}");
+    }
+}

@@ -18,7 +18,7 @@ fn field(ctx: &Ctx, name: &str, label: &str, kind: &str, value: &str, hint: Opti
         name: name.to_owned(),
         id: format!("f-{name}"),
         label: ctx.t(label),
-        hint: hint.map(|h| ctx.t(h)),
+        hint: hint.map(|h| ctx.t(h).replace("{min}", &crate::domain::password_policy::MIN_LENGTH.to_string())),
         input: if kind == "password" { Input::Password } else { Input::Text },
         required: true,
         value: if kind == "password" { String::new() } else { value.to_owned() },
@@ -38,14 +38,13 @@ fn form_page(
     problems: &[crate::domain::FieldError],
     links: Value,
 ) -> HttpResponse {
-    let ids: HashMap<String, String> = fields.iter().map(|f| (f.name.clone(), f.id.clone())).collect();
     for f in &mut fields {
-        f.error = problems.iter().find(|p| super::schema_form::dotted(&p.field) == f.name).map(|p| p.detail.clone());
+        f.error = problems
+            .iter()
+            .find(|p| super::schema_form::dotted(&p.field) == f.name)
+            .map(|p| i18n::problem(ctx.lang, p, Some(&f.label)));
     }
-    let mut errors = summary(problems, &ids);
-    if errors.is_empty() && !problems.is_empty() {
-        errors = problems.iter().map(|p| json!({"text": p.detail, "id": ""})).collect();
-    }
+    let errors = summary(ctx.lang, problems, &fields);
     let status = super::status_for(problems.is_empty());
     ctx.render_status(
         status,

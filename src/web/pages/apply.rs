@@ -8,7 +8,6 @@ use actix_web::{HttpResponse, web};
 use bytes::BytesMut;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 use super::schema_form::{self, Step};
 use super::{Ctx, attempt, check_csrf, signed_in, summary};
@@ -179,7 +178,7 @@ pub async fn load(ctx: &Ctx, user: User, id: String) -> app::Result<Draft> {
             let form: Value = serde_json::from_str(&case.form).unwrap_or(Value::Null);
             let mut steps = schema_form::steps(&schema);
             localise(&mut steps, lang);
-            schema_form::fill(&mut steps, &form, &[]);
+            schema_form::fill(&mut steps, &form, &[], lang);
             let documents = documents::for_case(conn, &case.id)?;
             Ok(Draft { case, service, steps, form, documents })
         })
@@ -190,9 +189,8 @@ fn step_page(ctx: &Ctx, draft: &Draft, number: usize, problems: &[FieldError]) -
     let Some(step) = draft.steps.get(number - 1) else { return ctx.fail(app::Error::NotFound) };
     let mut step = step.clone();
     let mut steps = vec![step.clone()];
-    schema_form::fill(&mut steps, &draft.form, problems);
+    schema_form::fill(&mut steps, &draft.form, problems, ctx.lang);
     step.fields = steps.remove(0).fields;
-    let ids: HashMap<String, String> = step.fields.iter().map(|f| (f.name.clone(), f.id.clone())).collect();
     let back =
         if number == 1 { "/account/cases".to_owned() } else { format!("/cases/{}/step/{}", draft.case.id, number - 1) };
     let status = super::status_for(problems.is_empty());
@@ -200,7 +198,7 @@ fn step_page(ctx: &Ctx, draft: &Draft, number: usize, problems: &[FieldError]) -
         status,
         "step.html",
         json!({"title": step.title, "step": step, "number": number, "total": draft.total(), "service_name": draft.service.name,
-               "action": format!("/cases/{}/step/{number}", draft.case.id), "back": back, "errors": summary(problems, &ids)}),
+               "action": format!("/cases/{}/step/{number}", draft.case.id), "back": back, "errors": summary(ctx.lang, problems, &step.fields)}),
     )
 }
 
@@ -382,7 +380,7 @@ fn problem_link(draft: &Draft, problem: &FieldError) -> String {
 
 fn check_page(ctx: &Ctx, draft: &Draft, problems: &[FieldError], fee: Option<Value>) -> HttpResponse {
     let mut steps = draft.steps.clone();
-    schema_form::fill(&mut steps, &draft.form, problems);
+    schema_form::fill(&mut steps, &draft.form, problems, ctx.lang);
     let steps: Vec<Value> = steps
         .iter()
         .enumerate()
@@ -403,7 +401,7 @@ fn check_page(ctx: &Ctx, draft: &Draft, problems: &[FieldError], fee: Option<Val
     let errors: Vec<Value> = problems
         .iter()
         .map(|p| {
-            let text = label(p).map_or_else(|| p.detail.clone(), |l| format!("{l}: {}", p.detail));
+            let text = super::i18n::problem(ctx.lang, p, label(p).as_deref());
             json!({"text": text, "link": problem_link(draft, p)})
         })
         .collect();

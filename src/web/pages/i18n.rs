@@ -9,6 +9,8 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use crate::domain::{FieldError, password_policy};
+
 /// The language cookie.
 pub const LANG_COOKIE: &str = "evisa_lang";
 
@@ -50,6 +52,27 @@ pub fn messages(lang: &str) -> &'static Value {
     all.get(lang).unwrap_or_else(|| &all["en"])
 }
 
+/// The words for a problem with an answer, in `lang`, naming the field by its `label`: the
+/// catalogue's message for the field's section or name and the problem's code
+/// (`error_documents_required`, `error_password_too_short`), else for the code alone
+/// (`error_required`); the problem's own (English) text only where the catalogue has none.
+pub fn problem(lang: &str, problem: &FieldError, label: Option<&str>) -> String {
+    let segments: Vec<&str> = problem.field.split(['.', '/']).filter(|s| !s.is_empty()).collect();
+    let keys = [
+        segments.first().map(|s| format!("error_{s}_{}", problem.code)),
+        segments.last().map(|s| format!("error_{s}_{}", problem.code)),
+        Some(format!("error_{}", problem.code)),
+    ];
+    let found = keys.into_iter().flatten().find_map(|key| messages(lang)[key.as_str()].as_str());
+    match found {
+        Some(text) => text
+            .replace("{label}", label.map_or_else(|| message(lang, "this_answer"), str::to_owned).as_str())
+            .replace("{min}", &password_policy::MIN_LENGTH.to_string())
+            .replace("{max}", &password_policy::MAX_LENGTH.to_string()),
+        None => label.map_or_else(|| problem.detail.clone(), |l| format!("{l}: {}", problem.detail)),
+    }
+}
+
 /// One message; its key when no catalogue has it.
 pub fn message(lang: &str, key: &str) -> String {
     messages(lang)[key].as_str().map_or_else(|| key.to_owned(), str::to_owned)
@@ -74,6 +97,26 @@ pub fn choose(req: &HttpRequest, preferred: Option<&str>) -> (&'static str, bool
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn problems_are_told_in_the_catalogues_words_with_the_fields_label() {
+        let short = FieldError::new("password", "too_short", "the password must have at least 10 characters");
+        assert_eq!(
+            problem("ru", &short, Some("Пароль")),
+            format!("Пароль должен содержать не менее {} символов", password_policy::MIN_LENGTH)
+        );
+        let missing = FieldError::new("documents.passport", "required", "a passport scan must be uploaded");
+        assert_eq!(problem("kk", &missing, Some("Паспорт")), "Паспорт: файлды жүктеңіз");
+        let required = FieldError::new("/applicant/surname", "required", "\"surname\" is a required property");
+        assert_eq!(problem("ru", &required, Some("Фамилия")), "Фамилия: укажите ответ");
+        assert_eq!(problem("ru", &required, None), "Этот ответ: укажите ответ");
+        let odd = FieldError::new("x", "no_such_code", "as the use case put it");
+        assert_eq!(
+            problem("ru", &odd, Some("X")),
+            "X: as the use case put it",
+            "the detail only where the catalogue has nothing"
+        );
+    }
 
     #[test]
     fn every_language_has_every_english_message() {

@@ -125,13 +125,15 @@ impl FromRequest for Ctx {
     }
 }
 
-/// A problem to show next to its field and in the summary.
-pub fn summary(problems: &[FieldError], ids: &HashMap<String, String>) -> Vec<Value> {
+/// The error summary of a page: each problem in the page's words, linked to its field.
+pub fn summary(lang: &str, problems: &[FieldError], fields: &[schema_form::Field]) -> Vec<Value> {
     problems
         .iter()
         .map(|p| {
             let name = schema_form::dotted(&p.field);
-            json!({"text": p.detail, "id": ids.get(&name).cloned().unwrap_or_default()})
+            let field = fields.iter().find(|f| f.name == name);
+            json!({"text": i18n::problem(lang, p, field.map(|f| f.label.as_str())),
+                   "id": field.map(|f| f.id.clone()).unwrap_or_default()})
         })
         .collect()
 }
@@ -237,7 +239,7 @@ impl Ctx {
             E::Invalid(problems) => self.message(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &self.t("there_is_a_problem"),
-                &problems.into_iter().map(|p| p.detail).collect::<Vec<_>>(),
+                &problems.iter().map(|p| i18n::problem(self.lang, p, None)).collect::<Vec<_>>(),
             ),
             other => {
                 if let E::Internal(cause) = &other {

@@ -47,7 +47,7 @@ pub struct Field {
     pub required: bool,
     /// Its current value, as text.
     pub value: String,
-    /// What is wrong with it, in the API's words.
+    /// What is wrong with it, in the page's words.
     pub error: Option<String>,
 }
 
@@ -143,14 +143,17 @@ fn lookup<'a>(form: &'a Value, name: &str) -> Option<&'a Value> {
 }
 
 /// Fills the steps' fields with the form's answers and the problems found, by field.
-pub fn fill(steps: &mut [Step], form: &Value, problems: &[FieldError]) {
+pub fn fill(steps: &mut [Step], form: &Value, problems: &[FieldError], lang: &str) {
     for field in steps.iter_mut().flat_map(|s| s.fields.iter_mut()) {
         field.value = match lookup(form, &field.name) {
             Some(Value::String(text)) => text.clone(),
             Some(Value::Null) | None => String::new(),
             Some(other) => other.to_string(),
         };
-        field.error = problems.iter().find(|p| dotted(&p.field) == field.name).map(|p| p.detail.clone());
+        field.error = problems
+            .iter()
+            .find(|p| dotted(&p.field) == field.name)
+            .map(|p| super::i18n::problem(lang, p, Some(&field.label)));
     }
 }
 
@@ -224,9 +227,11 @@ mod tests {
 
         let form = json!({"applicant": {"surname": "Nurly"}, "copies": 2});
         let problems = [FieldError::new("/applicant/date_of_birth", "format", "not a date")];
-        fill(&mut steps, &form, &problems);
+        fill(&mut steps, &form, &problems, "ru");
         assert_eq!(steps[0].fields[0].value, "Nurly");
-        assert_eq!(steps[0].fields[1].error.as_deref(), Some("not a date"));
+        let label = &steps[0].fields[1].label;
+        let error = steps[0].fields[1].error.clone().unwrap();
+        assert_eq!(error, format!("{label}: укажите существующую дату"));
         assert_eq!(steps[1].fields[1].value, "2");
     }
 }
