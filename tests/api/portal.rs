@@ -220,7 +220,7 @@ backend_tests! {
         let bad = admin.post("/console/admin/posts", &[("csrf", &csrf), ("code", "lon"), ("name", "x"), ("country", "GBR"), ("time_zone", "Mars/Base")]).await;
         assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = bad.text().await.unwrap();
-        assert!(body.contains("IANA time zone") && body.contains("dash-separated"), "the API's wording");
+        assert!(body.contains("enter an IANA time zone") && body.contains("joined by dashes"), "each field's own guidance, from the catalogue");
         admin.post("/console/admin/posts/UTO-LON", &[("csrf", &csrf), ("four_eyes", "true")]).await;
         let four_eyes = app.scalar("SELECT CASE WHEN four_eyes THEN 'yes' ELSE 'no' END AS value FROM posts WHERE code = 'UTO-LON'");
         assert_eq!(four_eyes, "yes");
