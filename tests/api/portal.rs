@@ -286,9 +286,19 @@ backend_tests! {
 
         // Withdrawing.
         let other = app.submitted(&applicant).await;
-        let withdrawn = browser.post(&format!("/cases/{other}/withdraw"), &[("csrf", &csrf)]).await;
+        // Withdrawing asks first, and takes an optional reason.
+        let unconfirmed = browser.post(&format!("/cases/{other}/withdraw"), &[("csrf", &csrf)]).await;
+        assert_eq!(location(&unconfirmed), format!("/cases/{other}/withdraw"));
+        assert_ne!(app.case(&other, &applicant.token).await["status"], "withdrawn");
+        let question = browser.get(&format!("/cases/{other}/withdraw")).await.text().await.unwrap();
+        assert!(question.contains("Are you sure you want to withdraw this application?") && question.contains("No, keep the application"), "{question}");
+        let reason = "Я поеду в другой раз";
+        let withdrawn = browser.post(&format!("/cases/{other}/withdraw"), &[("csrf", &csrf), ("confirm", "yes"), ("reason", reason)]).await;
         assert_eq!(withdrawn.status(), StatusCode::SEE_OTHER);
         assert_eq!(app.case(&other, &applicant.token).await["status"], "withdrawn");
+        let history: serde_json::Value = app.get(&format!("/api/v1/applications/{other}/events"), &applicant.token).await.json().await.unwrap();
+        let withdrawal = history["items"].as_array().unwrap().iter().find(|e| e["action"] == "withdraw").unwrap().clone();
+        assert!(withdrawal.to_string().contains(reason), "{withdrawal}");
         let dashboard = browser.get("/account/cases").await.text().await.unwrap();
         assert!(dashboard.contains("Withdrawn") && dashboard.contains("In review"), "statuses in words: {dashboard}");
 

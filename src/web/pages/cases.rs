@@ -13,7 +13,8 @@ use crate::app::applicant::{respond, withdraw};
 use crate::app::engine::Audit;
 use crate::app::{self, Applicant, appointments};
 use crate::db::{cases, catalog, events, fees, users};
-use crate::domain::status::CaseStatus;
+use crate::domain::role::Role;
+use crate::domain::status::{Action, CaseStatus, transition};
 use crate::web::api::certificates::certificate_pdf;
 use crate::web::api::views::EventView;
 use crate::web::api::visas::{issued_pdf, visa_pdf};
@@ -145,7 +146,7 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
         "deadline": date(draft.case.decision_deadline), "fee": fee, "document_number": file.issued_number,
         "appointment": appointment, "download": download,
         "editable": status == CaseStatus::Draft, "info_requested": status == CaseStatus::InfoRequested,
-        "withdrawable": matches!(status, CaseStatus::Draft | CaseStatus::Submitted | CaseStatus::InReview | CaseStatus::InfoRequested),
+        "withdrawable": withdrawable(status),
     });
     ctx.render(
         "case.html",
@@ -154,15 +155,38 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
     )
 }
 
-/// `POST /cases/{id}/withdraw`.
+/// `GET /cases/{id}/withdraw`: are you sure, and why (if you like)?
+async fn withdraw_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
+    let user = signed_in!(ctx);
+    let draft = attempt!(ctx, load(&ctx, user, path.into_inner()).await);
+    if !withdrawable(draft.case.status) {
+        return ctx.redirect(&format!("/cases/{}", draft.case.id));
+    }
+    ctx.render(
+        "withdraw.html",
+        json!({"title": ctx.t("withdraw_confirm_title"), "id": draft.case.id, "reference": draft.case.reference,
+               "service": draft.service.name}),
+    )
+}
+
+/// Whether the applicant may withdraw a case that is `status`, as the state machine says.
+fn withdrawable(status: CaseStatus) -> bool {
+    transition(status, Action::Withdraw, Role::Applicant).is_ok()
+}
+
+/// `POST /cases/{id}/withdraw`: withdraws once confirmed, with the reason given.
 async fn withdraw_case(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
     check_csrf!(ctx, form);
     let user = signed_in!(ctx);
     let applicant = attempt!(ctx, Applicant::new(user));
     let id = path.into_inner();
+    if form.get("confirm").map(String::as_str) != Some("yes") {
+        return ctx.redirect(&format!("/cases/{id}/withdraw"));
+    }
+    let reason = form.get("reason").map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
     attempt!(
         ctx,
-        withdraw::withdraw(&ctx.state.db, ctx.state.config.clone(), &applicant, id.clone(), None, Audit::default())
+        withdraw::withdraw(&ctx.state.db, ctx.state.config.clone(), &applicant, id.clone(), reason, Audit::default())
             .await
     );
     ctx.redirect(&format!("/cases/{id}?notice=withdrawn_notice"))
@@ -235,6 +259,7 @@ async fn issued(ctx: Ctx, path: web::Path<(String, String)>) -> HttpResponse {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/account/cases", web::get().to(dashboard))
         .route("/cases/{id}", web::get().to(case_page))
+        .route("/cases/{id}/withdraw", web::get().to(withdraw_page))
         .route("/cases/{id}/withdraw", web::post().to(withdraw_case))
         .route("/cases/{id}/respond", web::post().to(respond_case))
         .route("/cases/{id}/appointment", web::post().to(book))

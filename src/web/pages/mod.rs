@@ -60,6 +60,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     page_template!("console_case.html"),
     page_template!("admin.html"),
     page_template!("pay_test.html"),
+    page_template!("withdraw.html"),
     page_template!("pay_stripe.html"),
     page_template!("payment_result.html"),
 ];
