@@ -22,6 +22,7 @@ fn field(ctx: &Ctx, name: &str, label: &str, kind: &str, value: &str, hint: Opti
         input: if kind == "password" { Input::Password } else { Input::Text },
         required: true,
         value: if kind == "password" { String::new() } else { value.to_owned() },
+        shown: None,
         error: None,
     }
 }

@@ -21,8 +21,8 @@ use crate::web::api::visas::{issued_pdf, visa_pdf};
 
 use super::Form;
 
-fn date(at: Option<chrono::NaiveDateTime>) -> Option<String> {
-    at.map(|a| a.format("%d.%m.%Y").to_string())
+fn date(lang: &str, at: Option<chrono::NaiveDateTime>) -> Option<String> {
+    at.map(|a| super::i18n::date(lang, a.date()))
 }
 
 /// `GET /account/cases`: the applicant's cases, newest first.
@@ -32,6 +32,7 @@ async fn dashboard(ctx: Ctx) -> HttpResponse {
         return ctx.redirect("/console");
     }
     let id = user.id.clone();
+    let lang = ctx.lang;
     let (rows, verified) = attempt!(
         ctx,
         ctx.state
@@ -45,7 +46,7 @@ async fn dashboard(ctx: Ctx) -> HttpResponse {
                     let service =
                         catalog::find_service(conn, &case.service_code)?.map_or(case.service_code.clone(), |s| s.name);
                     shown.push(json!({"id": case.id, "reference": case.reference, "service": service,
-                                      "status": case.status.as_str(), "deadline": date(case.decision_deadline)}));
+                                      "status": case.status.as_str(), "deadline": date(lang, case.decision_deadline)}));
                 }
                 let verified = users::find(conn, &id)?.is_some_and(|u| u.email_verified_at.is_some());
                 Ok((shown, verified))
@@ -143,7 +144,7 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
         .collect();
     let view = json!({
         "id": id, "reference": draft.case.reference, "service": draft.service.name, "status": status.as_str(),
-        "deadline": date(draft.case.decision_deadline), "fee": fee, "document_number": file.issued_number,
+        "deadline": date(ctx.lang, draft.case.decision_deadline), "fee": fee, "document_number": file.issued_number,
         "appointment": appointment, "download": download,
         "editable": status == CaseStatus::Draft, "info_requested": status == CaseStatus::InfoRequested,
         "withdrawable": withdrawable(status),

@@ -73,6 +73,15 @@ pub fn problem(lang: &str, problem: &FieldError, label: Option<&str>) -> String 
     }
 }
 
+/// A date as the language writes it: `12 April 1985` in English, `12.04.1985` in Russian and
+/// Kazakh.
+pub fn date(lang: &str, day: chrono::NaiveDate) -> String {
+    match lang {
+        "en" => day.format("%-d %B %Y").to_string(),
+        _ => day.format("%d.%m.%Y").to_string(),
+    }
+}
+
 /// One message; its key when no catalogue has it.
 pub fn message(lang: &str, key: &str) -> String {
     messages(lang)[key].as_str().map_or_else(|| key.to_owned(), str::to_owned)
@@ -116,6 +125,14 @@ mod tests {
             "X: as the use case put it",
             "the detail only where the catalogue has nothing"
         );
+    }
+
+    #[test]
+    fn dates_are_written_as_each_language_writes_them() {
+        let day = chrono::NaiveDate::from_ymd_opt(1985, 4, 12).unwrap();
+        assert_eq!(date("en", day), "12 April 1985");
+        assert_eq!(date("ru", day), "12.04.1985");
+        assert_eq!(date("kk", day), "12.04.1985");
     }
 
     #[test]

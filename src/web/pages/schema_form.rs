@@ -47,6 +47,8 @@ pub struct Field {
     pub required: bool,
     /// Its current value, as text.
     pub value: String,
+    /// Its value as the page's language writes it, where that differs (dates).
+    pub shown: Option<String>,
     /// What is wrong with it, in the page's words.
     pub error: Option<String>,
 }
@@ -103,6 +105,7 @@ fn fields(schema: &Value, prefix: &str, out: &mut Vec<Field>) {
             input: input(property),
             required: needed.contains(&key.as_str()),
             value: String::new(),
+            shown: None,
             error: None,
             name,
         });
@@ -149,6 +152,10 @@ pub fn fill(steps: &mut [Step], form: &Value, problems: &[FieldError], lang: &st
             Some(Value::String(text)) => text.clone(),
             Some(Value::Null) | None => String::new(),
             Some(other) => other.to_string(),
+        };
+        field.shown = match field.input {
+            Input::Date => field.value.parse().ok().map(|day| super::i18n::date(lang, day)),
+            _ => None,
         };
         field.error = problems
             .iter()
