@@ -74,14 +74,10 @@ pub async fn start(db: &Db, provider: &Provider, user: &Applicant, case_id: Stri
         let pay_path = provider.pay_path(&checkout.id);
         return Ok(Checkout { row: checkout, pay_path });
     }
-    let reference = db.run({
-        let case_id = checkout.case_id.clone();
-        move |conn| Ok(crate::db::cases::find(conn, &case_id)?.map(|c| c.reference).unwrap_or_default())
-    });
     let started = provider.start(&NewPayment {
         checkout_id: checkout.id.clone(),
         case_id: checkout.case_id.clone(),
-        reference: reference.await?,
+        reference: reference(db, &checkout.case_id).await?,
         amount_minor: checkout.amount_minor,
         currency: checkout.currency.clone(),
     });
@@ -105,6 +101,12 @@ pub async fn start(db: &Db, provider: &Provider, user: &Applicant, case_id: Stri
     };
     let pay_path = provider.pay_path(&row.id);
     Ok(Checkout { row, pay_path })
+}
+
+/// The reference of case `case_id` (shown to the payer and the provider).
+pub async fn reference(db: &Db, case_id: &str) -> Result<String> {
+    let case_id = case_id.to_owned();
+    db.run(move |conn| Ok(crate::db::cases::find(conn, &case_id)?.ok_or(Error::NotFound)?.reference)).await
 }
 
 /// The checkout `id` of the case `case_id`, for whoever may see the case.
@@ -262,16 +264,10 @@ pub async fn pay_by_card(
     if checkout.status != "open" {
         return Ok(checkout);
     }
-    let reference = db
-        .run({
-            let case_id = checkout.case_id.clone();
-            move |conn| Ok(crate::db::cases::find(conn, &case_id)?.map(|c| c.reference).unwrap_or_default())
-        })
-        .await?;
     let payment = NewPayment {
         checkout_id: checkout.id.clone(),
         case_id: checkout.case_id.clone(),
-        reference,
+        reference: reference(db, &checkout.case_id).await?,
         amount_minor: checkout.amount_minor,
         currency: checkout.currency.clone(),
     };

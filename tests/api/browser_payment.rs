@@ -1,5 +1,6 @@
 //! The applicant's journey to a paid, submitted request, in Chromium at 390 px in Russian:
-//! register, fill the service's form, pay on the test provider, see the receipt, submit.
+//! register, fill the service's form, pay on the test provider, see the receipt, submit, and
+//! read the confirmation.
 
 use crate::backend_tests;
 use crate::browser::{Driver, PHONE, accessible, axe_source, fill, path, press, register, set, shoot, text, upload};
@@ -56,6 +57,7 @@ backend_tests! {
         press(&phone, "main form button[type=submit]").await;
         let case = text(&phone).await;
         assert!(case.contains("Платежи") && case.contains("25.00 EUR"), "{case}");
+        assert!(case.contains("Заявление подано") && case.contains("Что будет дальше") && case.contains("UTO-2026-"), "{case}");
         shoot(&phone, "pay-submitted", PHONE).await;
         accessible(&phone, &axe, "submitted and paid").await;
         assert_eq!(app.scalar(&format!("SELECT status AS value FROM cases WHERE id = '{case_id}'")), "submitted");

@@ -123,11 +123,21 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
             format!("/cases/{id}/document.pdf")
         }
     });
-    let notice = web::Query::<HashMap<String, String>>::from_query(ctx.req.query_string())
+    let notice_key = web::Query::<HashMap<String, String>>::from_query(ctx.req.query_string())
         .ok()
         .and_then(|q| q.get("notice").cloned())
-        .filter(|n| n.ends_with("_notice"))
-        .map(|n| ctx.t(&n));
+        .filter(|n| n.ends_with("_notice"));
+    // Just submitted: a confirmation with the reference and what happens next, not a notice.
+    let confirmation = match notice_key.as_deref() {
+        Some("submitted_notice") if status != CaseStatus::Draft => {
+            let post_code = draft.case.post_code.clone();
+            let post = attempt!(ctx, ctx.state.db.run(move |conn| Ok(catalog::find_post(conn, &post_code)?)).await);
+            Some(json!({"post": post.map_or(draft.case.post_code.clone(), |p| p.name),
+                        "deadline": date(ctx.lang, draft.case.decision_deadline)}))
+        }
+        _ => None,
+    };
+    let notice = notice_key.filter(|_| confirmation.is_none()).map(|n| ctx.t(&n));
     let fee = file.fee.as_ref().filter(|f| f.amount_minor > 0).map(|f| {
         json!({"text": fee_text(f.amount_minor, &f.currency), "paid": fee_text(f.paid_minor, &f.currency),
                "outstanding": fee_text(f.outstanding_minor(), &f.currency),
@@ -152,7 +162,7 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
     ctx.render(
         "case.html",
         json!({"title": draft.case.reference, "case": view, "events": events, "slots": slots, "notice": notice,
-               "receipts": receipts}),
+               "receipts": receipts, "confirmation": confirmation}),
     )
 }
 

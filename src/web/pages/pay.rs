@@ -30,9 +30,7 @@ async fn own_checkout(ctx: &Ctx, id: String) -> app::Result<(CheckoutRow, String
     let user = ctx.user().ok_or_else(|| app::Error::Unauthenticated("sign in".into()))?;
     let applicant = Applicant::new(user)?;
     let checkout = checkout::open_checkout(&ctx.state.db, &applicant, id).await?;
-    let case_id = checkout.case_id.clone();
-    let reference =
-        ctx.state.db.run(move |conn| Ok(cases::find(conn, &case_id)?.map(|c| c.reference).unwrap_or_default())).await?;
+    let reference = checkout::reference(&ctx.state.db, &checkout.case_id).await?;
     Ok((checkout, reference))
 }
 
