@@ -72,22 +72,51 @@ pub fn request_reset(
     email: &str,
     address: &str,
 ) -> Result<()> {
+    send_code_later(db, config, throttle, "password_reset", email, address, |user| !user.disabled)
+}
+
+/// E-mails a new address-confirmation code to `email` if it belongs to an account not yet
+/// confirmed ("send the code again"). Throttled like [`request_reset`], and as silent about
+/// whether the address is registered.
+pub fn resend_verification(
+    db: &Db,
+    config: std::sync::Arc<crate::config::Config>,
+    throttle: &LoginThrottle,
+    email: &str,
+    address: &str,
+) -> Result<()> {
+    send_code_later(db, config, throttle, "verify_email", email, address, |user| {
+        !user.disabled && user.email_verified_at.is_none()
+    })
+}
+
+/// Sends an e-mail with a code of `purpose` to the account of `email` if `wanted`, after the
+/// answer: the answer and its timing are the same whether or not there is such an account.
+fn send_code_later(
+    db: &Db,
+    config: std::sync::Arc<crate::config::Config>,
+    throttle: &LoginThrottle,
+    purpose: &'static str,
+    email: &str,
+    address: &str,
+    wanted: fn(&UserRow) -> bool,
+) -> Result<()> {
     let email = email.trim().to_lowercase();
     throttle
-        .attempt(&attempt_key("reset", &email, address))
+        .attempt(&attempt_key(purpose, &email, address))
         .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
     let db = db.clone();
     actix_web::rt::spawn(async move {
         let sent = db
             .write(move |conn| {
-                if let Some(user) = users::find_by_email(conn, &email)?.filter(|u| !u.disabled) {
-                    notify::send_token(conn, &config, &user, "password_reset")?;
+                if let Some(user) = users::find_by_email(conn, &email)?.filter(wanted) {
+                    notify::send_token(conn, &config, &user, purpose)?;
                 }
                 Ok(())
             })
             .await;
         if let Err(err) = sent {
-            tracing::error!(error = %format!("{err:#}"), "password reset e-mail not queued");
+            tracing::error!(error = %format!("{err:#}"), purpose, "e-mail with a code not queued");
         }
     });
     Ok(())

@@ -530,3 +530,32 @@ backend_tests! {
         assert!(!page.contains("the password must") && !page.contains("is a required property"), "{page}");
     }
 }
+
+backend_tests! {
+    async fn the_email_code_can_be_sent_again_without_telling_who_is_registered(app: TestApp) {
+        let fresh = format!("again.{}@example.org", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let browser = Browser::new(&app);
+        browser.get("/register").await;
+        let csrf = browser.csrf().await;
+        browser.post("/register", &[("csrf", csrf.as_str()), ("full_name", "Sam Vale"), ("email", &fresh), ("password", PASSWORD)]).await;
+        let first = app.emailed_token(&fresh, "verify_email").await;
+        let page = browser.get("/verify-email").await.text().await.unwrap();
+        assert!(page.contains("Send the code again"), "{page}");
+        let mut answers = Vec::new();
+        for email in [fresh.as_str(), "nobody.at.all@example.org"] {
+            let answer = browser.post("/verify-email/again", &[("csrf", &csrf), ("email", email)]).await;
+            answers.push((answer.status(), answer.text().await.unwrap().contains("we have sent it a new code")));
+        }
+        assert_eq!(answers, [(StatusCode::OK, true), (StatusCode::OK, true)], "the same answer for an unknown address");
+        let count = format!("SELECT CAST(COUNT(*) AS TEXT) AS value FROM outbox WHERE recipient = '{fresh}' AND event = 'verify_email'");
+        for _ in 0..100 {
+            if app.scalar(&count) == "2" { break; }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(app.scalar(&count), "2");
+        let second = app.emailed_token(&fresh, "verify_email").await;
+        assert_ne!(first, second);
+        assert_eq!(browser.post("/verify-email", &[("csrf", &csrf), ("token", &second)]).await.status(), StatusCode::OK);
+        assert!(browser.cookie("evisa_session").is_some(), "the new code signs the account in");
+    }
+}

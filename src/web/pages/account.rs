@@ -141,18 +141,39 @@ fn linked_token(ctx: &Ctx) -> String {
         .unwrap_or_default()
 }
 
+fn verify_form(ctx: &Ctx, intro: &str, token: &str, problems: &[crate::domain::FieldError]) -> HttpResponse {
+    let fields = vec![field(ctx, "token", "code", "text", token, None)];
+    let again = json!([{"href": "/verify-email/again", "text": ctx.t("send_code_again")}]);
+    form_page(ctx, &ctx.t("verify_title"), Some(ctx.t(intro)), "/verify-email", "confirm", fields, problems, again)
+}
+
 async fn verify_page(ctx: Ctx) -> HttpResponse {
-    let fields = vec![field(&ctx, "token", "code", "text", &linked_token(&ctx), None)];
+    verify_form(&ctx, "verify_intro", &linked_token(&ctx), &[])
+}
+
+/// `GET /verify-email/again`: asks for the address to send a new code to.
+async fn again_page(ctx: Ctx) -> HttpResponse {
+    let fields = vec![field(&ctx, "email", "email", "text", "", None)];
     form_page(
         &ctx,
-        &ctx.t("verify_title"),
-        Some(ctx.t("verify_intro")),
-        "/verify-email",
-        "confirm",
+        &ctx.t("send_code_again"),
+        Some(ctx.t("send_code_again_intro")),
+        "/verify-email/again",
+        "send_code",
         fields,
         &[],
         json!([]),
     )
+}
+
+/// `POST /verify-email/again`: a new code, if the address has an account still unconfirmed
+/// (the answer is the same either way; asking again waits a while).
+async fn again_post(ctx: Ctx, form: Form) -> HttpResponse {
+    check_csrf!(ctx, form);
+    let email = form.get("email").cloned().unwrap_or_default();
+    let config = ctx.state.config.clone();
+    attempt!(ctx, sign_in::resend_verification(&ctx.state.db, config, &ctx.state.login_throttle, &email, &peer(&ctx)));
+    verify_form(&ctx, "code_sent_again", "", &[])
 }
 
 async fn verify_post(mut ctx: Ctx, form: Form) -> HttpResponse {
@@ -173,17 +194,7 @@ async fn verify_post(mut ctx: Ctx, form: Form) -> HttpResponse {
         }
         Err(err) => {
             let problems = attempt!(ctx, problems_of(err));
-            let fields = vec![field(&ctx, "token", "code", "text", &token, None)];
-            form_page(
-                &ctx,
-                &ctx.t("verify_title"),
-                Some(ctx.t("verify_intro")),
-                "/verify-email",
-                "confirm",
-                fields,
-                &problems,
-                json!([]),
-            )
+            verify_form(&ctx, "verify_intro", &token, &problems)
         }
     }
 }
@@ -331,6 +342,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/register", web::post().to(register_post))
         .route("/verify-email", web::get().to(verify_page))
         .route("/verify-email", web::post().to(verify_post))
+        .route("/verify-email/again", web::get().to(again_page))
+        .route("/verify-email/again", web::post().to(again_post))
         .route("/login", web::get().to(login_page))
         .route("/login", web::post().to(login_post))
         .route("/logout", web::post().to(logout))
