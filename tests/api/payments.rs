@@ -96,8 +96,17 @@ backend_tests! {
         assert!(check.contains("Подать заявление") && !check.contains("Оплатить 25.00 EUR"), "{check}");
         let submitted = browser.post(&format!("/cases/{id}/submit"), &[("csrf", &csrf)]).await;
         assert_eq!(submitted.status(), StatusCode::SEE_OTHER);
+        let officer = app.staff("officer", "UTO-HQ").await;
+        assert_eq!(app.post_empty(&format!("/api/v1/cases/{id}/claim"), &officer.token).await.status(), StatusCode::OK);
         let case = browser.get(&format!("/cases/{id}")).await.text().await.unwrap();
         assert!(case.contains("Платежи") && case.contains("25.00 EUR"), "{case}");
+        // The history tells the applicant what concerns them, in their words.
+        for told in ["Вы начали заполнять заявление", "Платёж отклонён: деньги не списаны", "Оплата получена", "Вы подали заявление"] {
+            assert!(case.contains(told), "{told} missing from {case}");
+        }
+        for untold in ["Взять в работу", "Ответы изменены", "Документ загружен"] {
+            assert!(!case.contains(untold), "{untold} shown to the applicant");
+        }
     }
 
     async fn a_payment_at_the_counter_is_recorded_by_the_posts_staff(app: TestApp) {

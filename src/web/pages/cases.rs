@@ -56,16 +56,47 @@ async fn dashboard(ctx: Ctx) -> HttpResponse {
     ctx.render("dashboard.html", json!({"title": ctx.t("my_cases"), "cases": rows, "verified": verified}))
 }
 
-/// The history of a case as its applicant sees it (the same filter as the API's).
+/// The steps of a case its applicant is told of, each in the applicant's words
+/// (`history_<action>`); the officers' own steps (claims, recommendations, priorities, edits
+/// and uploads already seen) are left out.
+const APPLICANT_HISTORY: [&str; 13] = [
+    "create",
+    "submit",
+    "request_info",
+    "respond",
+    "approve",
+    "refuse",
+    "issue",
+    "revoke",
+    "withdraw",
+    "payment",
+    "book_appointment",
+    "move_appointment",
+    "extend_deadline",
+];
+
+/// The history of a case: for its applicant, only what concerns them, in their words (the
+/// API's filter of details, then [`APPLICANT_HISTORY`]); for staff, every step.
 pub(super) fn history(
     ctx: &Ctx,
     rows: Vec<crate::db::events::EventRow>,
     viewer: crate::domain::role::Role,
 ) -> Vec<Value> {
+    let applicant = viewer == Role::Applicant;
     rows.into_iter()
+        .filter(|row| !applicant || APPLICANT_HISTORY.contains(&row.action.as_str()))
         .filter_map(|row| EventView::for_viewer(row, viewer))
         .filter_map(|view| serde_json::to_value(view).ok())
         .map(|e| {
+            let action = e["action"].as_str().unwrap_or_default();
+            let declined = action == "payment" && e["details"]["status"] == "failed";
+            let key = match (applicant, declined) {
+                (true, true) => "history_payment_declined".to_owned(),
+                (true, false) => format!("history_{action}"),
+                (false, _) => format!("action_{action}"),
+            };
+            let label = ctx.t(&key);
+            let label = if label == key { action.to_owned() } else { label };
             let at = e["created_at"].as_str().and_then(|t| t.parse::<DateTime<Utc>>().ok());
             let items: Vec<Value> = e["details"]["items"].as_array().cloned().unwrap_or_default();
             let grounds: Vec<Value> = e["details"]["grounds"].as_array().cloned().unwrap_or_default();
@@ -75,7 +106,7 @@ pub(super) fn history(
                 Some(role) => role.to_owned(),
                 None => String::new(),
             };
-            json!({"action": e["action"], "at": at.map(|a| a.format("%d.%m.%Y %H:%M UTC").to_string()),
+            json!({"action": e["action"], "label": label, "at": at.map(|a| a.format("%d.%m.%Y %H:%M UTC").to_string()),
                    "note": e["note"], "staff_note": e["staff_note"], "internal": e["internal"], "items": items, "who": who})
         })
         .collect()
