@@ -20,6 +20,9 @@ pub struct Config {
     pub issuing_state: String,
     /// Name of the issuing state (`EVISA_ISSUING_STATE_NAME`).
     pub issuing_state_name: String,
+    /// Its name in Russian and Kazakh (`EVISA_ISSUING_STATE_NAME_RU`, `_KK`; CLDR's name of the
+    /// state otherwise).
+    pub issuing_state_names: std::collections::BTreeMap<String, String>,
     /// Code of the headquarters post seeded on first start (`EVISA_HQ_POST`).
     pub hq_post: String,
     /// Shared secret for access tokens, at least 32 bytes (`EVISA_JWT_SECRET`); generated under
@@ -161,6 +164,11 @@ pub fn parse_trusted(list: &str) -> Result<Vec<ipnet::IpNet>, String> {
 }
 
 impl Config {
+    /// The issuing state's name in `lang`.
+    pub fn state_name(&self, lang: &str) -> &str {
+        self.issuing_state_names.get(lang).map_or(&self.issuing_state_name, String::as_str)
+    }
+
     /// The defaults for a given data directory, as used by `cargo run` and the tests.
     pub fn with_data_dir(data_dir: PathBuf) -> Config {
         let public_url = "http://127.0.0.1:8080".to_owned();
@@ -173,6 +181,10 @@ impl Config {
             public_url,
             issuing_state: "UTO".into(),
             issuing_state_name: "Republic of Utopia".into(),
+            issuing_state_names: [("ru", "Республика Утопия"), ("kk", "Утопия Республикасы")]
+                .into_iter()
+                .map(|(lang, name)| (lang.to_owned(), name.to_owned()))
+                .collect(),
             hq_post: "UTO-HQ".into(),
             jwt_secret: None,
             log_hmac_secret: None,
@@ -245,6 +257,12 @@ impl Config {
         }
         if let Some(name) = var("EVISA_ISSUING_STATE_NAME") {
             config.issuing_state_name = name;
+        }
+        for lang in ["ru", "kk"] {
+            let cldr = crate::domain::countries::name(&config.issuing_state, lang).map(str::to_owned);
+            if let Some(name) = var(&format!("EVISA_ISSUING_STATE_NAME_{}", lang.to_uppercase())).or(cldr) {
+                config.issuing_state_names.insert(lang.to_owned(), name);
+            }
         }
         if let Some(post) = var("EVISA_HQ_POST") {
             config.hq_post = post;

@@ -129,24 +129,25 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
 
 fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
     let mut conn = db.conn()?;
-    if catalog::find_post(&mut conn, &config.hq_post)?.is_none() {
-        catalog::insert_post(
-            &mut conn,
-            &PostRow {
-                code: config.hq_post.clone(),
-                name: format!("{} headquarters", config.issuing_state_name),
-                country: config.issuing_state.clone(),
-                time_zone: "UTC".into(),
-                created_at: db::now(),
-                four_eyes: false,
-            },
-        )?;
-        tracing::info!(post = %config.hq_post, "seeded the headquarters post");
+    let hq_name = format!("{} headquarters", config.issuing_state_name);
+    match catalog::find_post(&mut conn, &config.hq_post)? {
+        // Seeded before posts had names in other languages, and not renamed since.
+        Some(post) if post.name == hq_name && crate::domain::texts::Texts::parse(&post.texts).is_empty() => {
+            let changes = catalog::PostChanges { texts: Some(hq_names(config)), ..Default::default() };
+            catalog::update_post(&mut conn, &config.hq_post, &changes)?;
+        }
+        Some(_) => {}
+        None => seed_hq(&mut conn, config, hq_name)?,
     }
     let added = crate::app::catalogue::seed(&mut conn)
         .map_err(|e| anyhow::anyhow!("seeding the catalogue: {}", describe(&e)))?;
     if !added.is_empty() {
         tracing::info!(services = ?added, "seeded consular services");
+    }
+    let translated = crate::app::catalogue::seed_texts(&mut conn)
+        .map_err(|e| anyhow::anyhow!("seeding the catalogue's texts: {}", describe(&e)))?;
+    if translated > 0 {
+        tracing::info!(rows = translated, "gave built-in services and grounds their Russian and Kazakh texts");
     }
     if users::admin_exists(&mut conn)? {
         return Ok(());
@@ -178,6 +179,30 @@ fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
         tracing::info!(email = %config.admin_email, "created the administrator from EVISA_ADMIN_EMAIL/EVISA_ADMIN_PASSWORD");
     }
     Ok(())
+}
+
+/// Adds the headquarters post, named `name`.
+fn seed_hq(conn: &mut db::AnyConnection, config: &Config, name: String) -> anyhow::Result<()> {
+    let post = PostRow {
+        code: config.hq_post.clone(),
+        name,
+        country: config.issuing_state.clone(),
+        time_zone: "UTC".into(),
+        created_at: db::now(),
+        four_eyes: false,
+        texts: hq_names(config),
+    };
+    catalog::insert_post(conn, &post)?;
+    tracing::info!(post = %config.hq_post, "seeded the headquarters post");
+    Ok(())
+}
+
+/// The headquarters post's name in Russian and Kazakh.
+fn hq_names(config: &Config) -> String {
+    let mut texts = crate::domain::texts::Texts::default();
+    texts.insert("ru", "name", &format!("{}: центральное учреждение", config.state_name("ru")));
+    texts.insert("kk", "name", &format!("{}: орталық мекеме", config.state_name("kk")));
+    texts.to_json()
 }
 
 /// A one-line description of an error for the command line.

@@ -12,6 +12,7 @@ use crate::db::catalog::{self, NewService, ServiceChanges, ServiceRow};
 use crate::db::{self, AnyConnection, Db, admin_events};
 use crate::domain::FieldError;
 use crate::domain::service::{DocumentRequirement, Eligibility, Fee, OutputKind};
+use crate::domain::texts::Texts;
 
 /// Media types documents may be uploaded as.
 const MEDIA_TYPES: [&str; 3] = ["application/pdf", "image/jpeg", "image/png"];
@@ -45,6 +46,8 @@ pub struct ServiceInput {
     pub output: Option<OutputKind>,
     /// Whether new cases may be opened.
     pub active: Option<bool>,
+    /// Its words in other languages (replacing those it had).
+    pub texts: Option<Texts>,
 }
 
 fn check(input: &ServiceInput, creating: bool) -> Result<()> {
@@ -71,6 +74,9 @@ fn check(input: &ServiceInput, creating: bool) -> Result<()> {
                 problems.push(FieldError::required(field));
             }
         }
+    }
+    if let Some(texts) = &input.texts {
+        problems.extend(texts.problems());
     }
     if let Some(schema) = &input.form_schema
         && let Err(found) = forms::check_schema(schema)
@@ -161,6 +167,7 @@ fn insert_new(
     };
     let now = db::now();
     let documents = documents_json(input.documents.as_deref().unwrap_or_default())?;
+    let texts = input.texts.as_ref().map_or_else(|| "{}".to_owned(), Texts::to_json);
     catalog::insert_service(
         conn,
         &NewService {
@@ -181,6 +188,7 @@ fn insert_new(
             sort_order,
             created_at: now,
             updated_at: now,
+            texts: &texts,
         },
     )?;
     catalog::insert_form(conn, code, 1, &schema.to_string(), now)?;
@@ -255,6 +263,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Vec<String>> {
             four_eyes: Some(seed.four_eyes),
             output: Some(seed.output),
             active: Some(true),
+            texts: None,
         };
         check_code(&seed.code)?;
         check(&input, true)?;
@@ -263,6 +272,37 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Vec<String>> {
         added.push(seed.code);
     }
     Ok(added)
+}
+
+/// The Russian and Kazakh words of the built-in services and grounds.
+const SEEDED_TEXTS: &str = include_str!("../../assets/catalogue/texts.json");
+
+#[derive(Deserialize)]
+struct SeedTexts {
+    services: std::collections::BTreeMap<String, Texts>,
+    grounds: std::collections::BTreeMap<String, Texts>,
+}
+
+/// Gives the built-in services and refusal grounds their words in Russian and Kazakh where they
+/// have none (installed before texts existed, or just seeded); texts an administrator gave are
+/// left alone. Returns how many rows were given texts.
+pub fn seed_texts(conn: &mut AnyConnection) -> Result<usize> {
+    let seeds: SeedTexts = serde_json::from_str(SEEDED_TEXTS)?;
+    let mut given = 0;
+    for (code, texts) in &seeds.services {
+        let untranslated = catalog::find_service(conn, code)?.is_some_and(|s| s.texts().is_empty());
+        if untranslated {
+            let changes = ServiceChanges { texts: Some(texts.to_json()), ..ServiceChanges::default() };
+            given += catalog::update_service(conn, code, &changes)?;
+        }
+    }
+    let grounds = catalog::list_refusal_grounds(conn)?;
+    for ground in grounds.iter().filter(|g| Texts::parse(&g.texts).is_empty()) {
+        if let Some(texts) = seeds.grounds.get(&ground.code) {
+            given += catalog::set_ground_texts(conn, &ground.code, &texts.to_json())?;
+        }
+    }
+    Ok(given)
 }
 
 /// Changes a service. A new form schema becomes the next form version.
@@ -302,6 +342,7 @@ pub async fn update_service(
             processing_days: input.processing_days,
             four_eyes: input.four_eyes,
             active: input.active,
+            texts: input.texts.as_ref().map(Texts::to_json),
             updated_at: Some(now),
         };
         catalog::update_service(conn, &code, &changes)?;

@@ -6,6 +6,7 @@ use crate::db::catalog::{self, PostChanges, PostRow};
 use crate::db::{self, Db, admin_events};
 use crate::domain::FieldError;
 use crate::domain::country::CountryCode;
+use crate::domain::texts::Texts;
 
 /// A post as an administrator describes it.
 #[derive(Debug, Clone)]
@@ -20,6 +21,8 @@ pub struct NewPost {
     pub time_zone: String,
     /// Whether every approval at the post needs a second person.
     pub four_eyes: bool,
+    /// Its name in other languages.
+    pub texts: Texts,
 }
 
 fn is_post_code(code: &str) -> bool {
@@ -61,6 +64,7 @@ pub async fn create_post(db: &Db, admin: &Admin, post: NewPost, request_id: Opti
         }
     };
     check_time_zone(&post.time_zone, &mut problems);
+    problems.extend(post.texts.problems());
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));
     }
@@ -71,6 +75,7 @@ pub async fn create_post(db: &Db, admin: &Admin, post: NewPost, request_id: Opti
         time_zone: post.time_zone,
         created_at: db::now(),
         four_eyes: post.four_eyes,
+        texts: post.texts.to_json(),
     };
     let actor = admin.id.clone();
     db.write(move |conn| match catalog::insert_post(conn, &row) {
@@ -100,6 +105,9 @@ pub async fn update_post(
     }
     if let Some(time_zone) = &changes.time_zone {
         check_time_zone(time_zone, &mut problems);
+    }
+    if let Some(texts) = &changes.texts {
+        problems.extend(Texts::parse(texts).problems());
     }
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));

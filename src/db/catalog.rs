@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::AnyConnection;
 use super::schema::{posts, refusal_grounds, service_forms, services, visa_services};
 use crate::domain::service::{Fee, OutputKind, Service};
+use crate::domain::texts::Texts;
 
 /// A consular post.
 #[derive(Queryable, Insertable, Debug, Clone)]
@@ -24,6 +25,15 @@ pub struct PostRow {
     /// Whether every approval at this post needs a second person (four-eyes), whatever the
     /// visa type.
     pub four_eyes: bool,
+    /// Its name in other languages (`{"ru": {"name": ...}}`; see [`Texts`]).
+    pub texts: String,
+}
+
+impl PostRow {
+    /// The post's name in `lang`.
+    pub fn name_in(&self, lang: &str) -> String {
+        Texts::parse(&self.texts).get(lang, "name").unwrap_or(&self.name).to_owned()
+    }
 }
 
 /// Today's date at a post (in its time zone), or in UTC when the post or its zone is unknown.
@@ -70,9 +80,26 @@ pub struct ServiceRow {
     pub updated_at: NaiveDateTime,
     /// Whether the document is issued only once the fee is paid.
     pub paid_before_issue: bool,
+    /// Its words in each language ([`Texts`]).
+    pub texts: String,
 }
 
 impl ServiceRow {
+    /// Its texts in each language.
+    pub fn texts(&self) -> Texts {
+        Texts::parse(&self.texts)
+    }
+
+    /// Its name in `lang`.
+    pub fn name_in(&self, lang: &str) -> String {
+        self.texts().get(lang, "name").unwrap_or(&self.name).to_owned()
+    }
+
+    /// What it is, in `lang`.
+    pub fn description_in(&self, lang: &str) -> String {
+        self.texts().get(lang, "description").unwrap_or(&self.description).to_owned()
+    }
+
     /// What approval produces.
     pub fn output(&self) -> anyhow::Result<OutputKind> {
         self.output
@@ -141,9 +168,20 @@ pub struct RefusalGroundRow {
     pub applies_to: String,
     /// Position in listings.
     pub sort_order: i32,
+    /// Its title and description in each language ([`Texts`]).
+    pub texts: String,
 }
 
 impl RefusalGroundRow {
+    /// Its title and description in `lang`.
+    pub fn words_in(&self, lang: &str) -> (String, String) {
+        let texts = Texts::parse(&self.texts);
+        (
+            texts.get(lang, "title").unwrap_or(&self.title).to_owned(),
+            texts.get(lang, "description").unwrap_or(&self.description).to_owned(),
+        )
+    }
+
     /// Whether the ground may justify a refusal.
     pub fn for_refusal(&self) -> bool {
         self.applies_to != "revocation"
@@ -242,6 +280,8 @@ pub struct NewService<'a> {
     pub created_at: NaiveDateTime,
     /// Last change.
     pub updated_at: NaiveDateTime,
+    /// Its words in each language.
+    pub texts: &'a str,
 }
 
 /// Stores a new service; a taken code is a unique violation.
@@ -296,6 +336,8 @@ pub struct ServiceChanges {
     pub four_eyes: Option<bool>,
     /// Open to new cases.
     pub active: Option<bool>,
+    /// New texts in each language.
+    pub texts: Option<String>,
     /// Time of the change.
     pub updated_at: Option<NaiveDateTime>,
 }
@@ -320,11 +362,14 @@ pub struct PostChanges {
     pub time_zone: Option<String>,
     /// New four-eyes setting.
     pub four_eyes: Option<bool>,
+    /// New names in other languages.
+    pub texts: Option<String>,
 }
 
 /// Applies changes to a post; returns the number of rows changed.
 pub fn update_post(conn: &mut AnyConnection, code: &str, changes: &PostChanges) -> QueryResult<usize> {
-    if changes.name.is_none() && changes.time_zone.is_none() && changes.four_eyes.is_none() {
+    if changes.name.is_none() && changes.time_zone.is_none() && changes.four_eyes.is_none() && changes.texts.is_none()
+    {
         return posts::table.filter(posts::code.eq(code)).count().get_result::<i64>(conn).map(|n| n as usize);
     }
     diesel::update(posts::table.find(code)).set(changes).execute(conn)
@@ -333,4 +378,9 @@ pub fn update_post(conn: &mut AnyConnection, code: &str, changes: &PostChanges) 
 /// The grounds catalogue, in order.
 pub fn list_refusal_grounds(conn: &mut AnyConnection) -> QueryResult<Vec<RefusalGroundRow>> {
     refusal_grounds::table.order((refusal_grounds::sort_order, refusal_grounds::code)).load(conn)
+}
+
+/// Gives a refusal ground its texts in each language.
+pub fn set_ground_texts(conn: &mut AnyConnection, code: &str, texts: &str) -> QueryResult<usize> {
+    diesel::update(refusal_grounds::table.find(code)).set(refusal_grounds::texts.eq(texts)).execute(conn)
 }

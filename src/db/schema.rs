@@ -10,6 +10,7 @@ diesel::table! {
         time_zone -> Text,
         created_at -> Timestamp,
         four_eyes -> Bool,
+        texts -> Text,
     }
 }
 
@@ -50,6 +51,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         paid_before_issue -> Bool,
+        texts -> Text,
     }
 }
 
@@ -163,6 +165,7 @@ diesel::table! {
         description -> Text,
         applies_to -> Text,
         sort_order -> Integer,
+        texts -> Text,
     }
 }
 
@@ -237,6 +240,7 @@ diesel::table! {
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        attempts -> Integer,
     }
 }
 

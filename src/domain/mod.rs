@@ -1,6 +1,7 @@
 //! Pure types and rules of the consular domain. Nothing here performs I/O or knows about HTTP or
 //! the database.
 
+pub mod countries;
 pub mod country;
 pub mod dates;
 pub mod decision;
@@ -15,6 +16,7 @@ pub mod role;
 pub mod schedule;
 pub mod service;
 pub mod status;
+pub mod texts;
 pub mod verification;
 
 pub use field_error::FieldError;

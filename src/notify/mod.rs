@@ -44,7 +44,7 @@ pub fn enqueue(
     }
     if let Some(fields) = context.as_object_mut() {
         fields.entry("name").or_insert_with(|| json!(user.full_name));
-        fields.entry("state_name").or_insert_with(|| json!(config.issuing_state_name));
+        fields.entry("state_name").or_insert_with(|| json!(config.state_name(&user.preferred_language)));
     }
     let rendered = templates::render(event, &user.preferred_language, &context).map_err(Error::internal)?;
     let id = uuid::Uuid::now_v7();
@@ -83,8 +83,9 @@ pub fn case_event(
     attachment: Option<Attachment>,
 ) -> Result<()> {
     let applicant = users::find(conn, &case.applicant_id)?.ok_or(Error::NotFound)?;
+    let lang = applicant.preferred_language.as_str();
     let service =
-        catalog::find_service(conn, &case.service_code)?.map_or_else(|| case.service_code.clone(), |s| s.name);
+        catalog::find_service(conn, &case.service_code)?.map_or_else(|| case.service_code.clone(), |s| s.name_in(lang));
     let mut context = json!({
         "reference": case.reference,
         "visa_type": service,
@@ -94,7 +95,23 @@ pub fn case_event(
     if let (Some(fields), Value::Object(extra)) = (context.as_object_mut(), extra) {
         fields.extend(extra);
     }
+    in_language(conn, lang, &mut context)?;
     enqueue(conn, config, &applicant, event, Some(&case.id), context, attachment)
+}
+
+/// Puts the refusal or revocation grounds an e-mail names (`grounds`, each with its `code`) in
+/// the applicant's language.
+fn in_language(conn: &mut AnyConnection, lang: &str, context: &mut Value) -> Result<()> {
+    let Some(grounds) = context.get_mut("grounds").and_then(Value::as_array_mut) else { return Ok(()) };
+    let catalogue = catalog::list_refusal_grounds(conn)?;
+    for ground in grounds {
+        if let Some(row) = catalogue.iter().find(|g| ground["code"].as_str() == Some(g.code.as_str())) {
+            let (title, description) = row.words_in(lang);
+            ground["title"] = json!(title);
+            ground["description"] = json!(description);
+        }
+    }
+    Ok(())
 }
 
 /// Account e-mails (codes, "your address already has an account") one address receives in an

@@ -20,6 +20,7 @@ mod hardening;
 mod health;
 mod issuance;
 mod jobs;
+mod languages;
 mod nodes;
 mod notifications;
 mod openapi;

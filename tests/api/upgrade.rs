@@ -287,6 +287,15 @@ async fn release_upgrades_in_place(db: Db) {
     let consular = "SELECT CAST(COUNT(*) AS TEXT) AS value FROM services WHERE output <> 'e_visa'";
     assert_eq!(app.scalar(consular), "6");
     app.assert_counts_agree();
+
+    // The built-in services and grounds are given their Russian and Kazakh words; the post the
+    // operator named keeps its name and gains no words it was not given.
+    let tourist = app.scalar("SELECT texts AS value FROM services WHERE code = 'TOURIST'");
+    assert!(tourist.contains("Туристическая виза") && tourist.contains("Туристік виза"), "{tourist}");
+    let ground = app.scalar("SELECT texts AS value FROM refusal_grounds WHERE code = 'INSUFFICIENT_MEANS'");
+    assert!(ground.contains("Недостаточно средств"), "{ground}");
+    assert_eq!(app.scalar("SELECT texts AS value FROM posts WHERE code = 'UTO-HQ'"), "{}");
+    assert_eq!(app.scalar("SELECT name AS value FROM posts WHERE code = 'UTO-HQ'"), "Headquarters");
 }
 
 mod a_release_database_upgrades_in_place {

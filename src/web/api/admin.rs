@@ -15,6 +15,7 @@ use crate::db::jobs::JobKind;
 use crate::db::{self, admin_events, users};
 use crate::domain::country::CountryCode;
 use crate::domain::role::Role;
+use crate::domain::texts::Texts;
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{JsonBody, Page, PageQuery};
@@ -30,6 +31,8 @@ pub struct CreatePost {
     time_zone: String,
     #[serde(default)]
     four_eyes: bool,
+    #[serde(default)]
+    texts: Texts,
 }
 
 /// `POST /api/v1/admin/posts`: adds a consular post.
@@ -39,8 +42,8 @@ pub async fn create_post(
     request_id: RequestId,
     body: JsonBody<CreatePost>,
 ) -> AppResult<HttpResponse> {
-    let CreatePost { code, name, country, time_zone, four_eyes } = body.0;
-    let post = NewPost { code, name, country: country.to_string(), time_zone, four_eyes };
+    let CreatePost { code, name, country, time_zone, four_eyes, texts } = body.0;
+    let post = NewPost { code, name, country: country.to_string(), time_zone, four_eyes, texts };
     let row = posts::create_post(&state.db, &admin, post, Some(request_id.to_string())).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/posts#{}", row.code)))
@@ -57,6 +60,8 @@ pub struct UpdatePost {
     time_zone: Option<String>,
     #[serde(default)]
     four_eyes: Option<bool>,
+    #[serde(default)]
+    texts: Option<Texts>,
 }
 
 /// `PATCH /api/v1/admin/posts/{code}`: renames a post, moves its time zone, or sets its
@@ -68,8 +73,8 @@ pub async fn update_post(
     path: web::Path<String>,
     body: JsonBody<UpdatePost>,
 ) -> AppResult<HttpResponse> {
-    let UpdatePost { name, time_zone, four_eyes } = body.0;
-    let changes = catalog::PostChanges { name, time_zone, four_eyes };
+    let UpdatePost { name, time_zone, four_eyes, texts } = body.0;
+    let changes = catalog::PostChanges { name, time_zone, four_eyes, texts: texts.map(|t| t.to_json()) };
     let row = posts::update_post(&state.db, &admin, path.into_inner(), changes, Some(request_id.to_string())).await?;
     tracing::info!(admin = %admin.id, post = %row.code, four_eyes = row.four_eyes, "post updated");
     Ok(HttpResponse::Ok().json(PostView::from(row)))

@@ -13,6 +13,7 @@ use crate::domain::service::{DocumentRequirement, Eligibility, Fee, OutputKind};
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
+use crate::domain::texts::Texts;
 
 /// Body of `POST /api/v1/admin/services` and `PATCH /api/v1/admin/services/{code}`.
 #[derive(Deserialize)]
@@ -44,6 +45,8 @@ pub struct ServiceBody {
     output: Option<OutputKind>,
     #[serde(default)]
     active: Option<bool>,
+    #[serde(default)]
+    texts: Option<Texts>,
 }
 
 impl ServiceBody {
@@ -61,6 +64,7 @@ impl ServiceBody {
             four_eyes: self.four_eyes,
             output: self.output,
             active: self.active,
+            texts: self.texts,
         };
         (self.code, input)
     }

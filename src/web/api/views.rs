@@ -15,6 +15,7 @@ use crate::db::users::UserRow;
 use crate::domain::decision::Decision;
 use crate::domain::role::Role;
 use crate::domain::service::Fee;
+use crate::domain::texts::Texts;
 use crate::outputs::e_visa::form::VisaApplicationForm;
 
 fn utc(at: NaiveDateTime) -> DateTime<Utc> {
@@ -57,11 +58,13 @@ pub struct PostView {
     country: String,
     time_zone: String,
     four_eyes: bool,
+    texts: Texts,
 }
 
 impl From<PostRow> for PostView {
     fn from(row: PostRow) -> Self {
         PostView {
+            texts: Texts::parse(&row.texts),
             code: row.code,
             name: row.name,
             country: row.country,
@@ -352,6 +355,7 @@ pub struct ServiceView {
     processing_days: i32,
     four_eyes: bool,
     output: String,
+    texts: Texts,
 }
 
 impl ServiceView {
@@ -361,6 +365,7 @@ impl ServiceView {
             form_schema: serde_json::from_str(schema).unwrap_or(serde_json::Value::Null),
             documents: serde_json::from_str(&row.documents).unwrap_or(serde_json::Value::Null),
             fee: serde_json::json!({"amount_minor": row.fee_minor, "currency": row.currency}),
+            texts: row.texts(),
             code: row.code,
             name: row.name,
             description: row.description,
@@ -431,10 +436,17 @@ pub struct GroundView {
     title: String,
     description: String,
     applies_to: String,
+    texts: Texts,
 }
 
 impl From<RefusalGroundRow> for GroundView {
     fn from(row: RefusalGroundRow) -> Self {
-        GroundView { code: row.code, title: row.title, description: row.description, applies_to: row.applies_to }
+        GroundView {
+            texts: Texts::parse(&row.texts),
+            code: row.code,
+            title: row.title,
+            description: row.description,
+            applies_to: row.applies_to,
+        }
     }
 }

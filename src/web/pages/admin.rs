@@ -18,6 +18,7 @@ use crate::db::catalog::{self, PostChanges};
 use crate::db::users;
 use crate::domain::role::Role;
 use crate::domain::service::Fee;
+use crate::domain::texts::Texts;
 
 use super::Form;
 
@@ -97,11 +98,24 @@ async fn add_post(ctx: Ctx, form: Form) -> HttpResponse {
         country: field(&form, "country"),
         time_zone: field(&form, "time_zone"),
         four_eyes: flag(&form, "four_eyes"),
+        texts: post_names(&form),
     };
     match posts::create_post(&ctx.state.db, &admin, post, None).await {
         Ok(_) => saved(&ctx, "posts"),
         Err(err) => refused(&ctx, err),
     }
+}
+
+/// The post's name in Russian and Kazakh, from the fields `name_ru` and `name_kk`.
+fn post_names(form: &HashMap<String, String>) -> Texts {
+    let mut texts = Texts::default();
+    for lang in ["ru", "kk"] {
+        let name = field(form, &format!("name_{lang}"));
+        if !name.is_empty() {
+            texts.insert(lang, "name", &name);
+        }
+    }
+    texts
 }
 
 /// `POST /console/admin/posts/{code}`: the four-eyes policy.
@@ -181,6 +195,10 @@ async fn add_service(ctx: Ctx, form: Form) -> HttpResponse {
             four_eyes: Some(flag(&form, "four_eyes")),
             output: Some(app::decode(Value::String(field(&form, "output")))?),
             active: Some(true),
+            texts: match field(&form, "texts").as_str() {
+                "" => None,
+                _ => Some(app::decode(json_field(&form, "texts")?)?),
+            },
         })
     })();
     let input = match parsed {

@@ -9,7 +9,7 @@ use bytes::BytesMut;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-use super::schema_form::{self, Step};
+use super::schema_form::{self, Step, Words};
 use super::{Ctx, attempt, check_csrf, signed_in, summary};
 use crate::app::applicant::{create, edit, submit, upload};
 use crate::app::engine::{Audit, visible_case};
@@ -20,6 +20,7 @@ use crate::db::documents::{self, DocumentRow};
 use crate::db::fees;
 use crate::domain::FieldError;
 use crate::domain::service::{DocumentRequirement, Fee, OutputKind};
+use crate::domain::texts::Texts;
 
 use super::Form;
 
@@ -32,9 +33,16 @@ fn media_names(types: &[String]) -> String {
     types.iter().map(|t| t.rsplit('/').next().unwrap_or(t).to_uppercase()).collect::<Vec<_>>().join(", ")
 }
 
-fn document_view(requirement: &DocumentRequirement, uploaded: Option<&DocumentRow>, case_id: &str) -> Value {
+/// The words of a service with `texts` in the page's language.
+pub fn words<'a>(ctx: &'a Ctx, texts: &'a Texts) -> Words<'a> {
+    let config = &ctx.state.config;
+    Words::new(ctx.lang, texts, (&config.issuing_state, config.state_name(ctx.lang)))
+}
+
+fn document_view(requirement: &DocumentRequirement, uploaded: Option<&DocumentRow>, case_id: &str, name: String) -> Value {
     json!({
         "kind": requirement.kind,
+        "name": name,
         "required": requirement.required,
         "formats": media_names(&requirement.media_types),
         "accept": requirement.media_types.join(","),
@@ -47,14 +55,17 @@ fn document_view(requirement: &DocumentRequirement, uploaded: Option<&DocumentRo
     })
 }
 
-fn service_view(row: &ServiceRow) -> Value {
+fn service_view(ctx: &Ctx, row: &ServiceRow) -> Value {
     let documents: Vec<DocumentRequirement> = serde_json::from_str(&row.documents).unwrap_or_default();
+    let texts = row.texts();
+    let words = words(ctx, &texts);
     json!({
-        "code": row.code, "name": row.name, "description": row.description, "eligibility": row.eligibility,
+        "code": row.code, "name": row.name_in(ctx.lang), "description": row.description_in(ctx.lang),
+        "eligibility": row.eligibility,
         "fee": if row.fee_minor == 0 { "–".to_owned() } else { fee_text(row.fee_minor, &row.currency) },
         "prepaid": row.prepaid, "processing_days": row.processing_days, "output": row.output,
         "documents": documents.iter().map(|d| json!({
-            "kind": d.kind, "required": d.required, "formats": media_names(&d.media_types),
+            "kind": d.kind, "name": words.document(&d.kind), "required": d.required, "formats": media_names(&d.media_types),
             "megabytes": d.max_bytes.div_ceil(1024 * 1024),
         })).collect::<Vec<_>>(),
     })
@@ -66,11 +77,11 @@ async fn home(ctx: Ctx) -> HttpResponse {
         attempt!(ctx, ctx.state.db.run(|conn| Ok((catalog::list_services(conn)?, catalog::list_posts(conn)?))).await);
     let (visas, consular): (Vec<_>, Vec<_>) =
         services.iter().map(|(row, _)| row).partition(|row| row.output == "e_visa");
-    let posts: Vec<Value> = posts.iter().map(|p| json!({"code": p.code, "name": p.name})).collect();
+    let posts: Vec<Value> = posts.iter().map(|p| json!({"code": p.code, "name": p.name_in(ctx.lang)})).collect();
     ctx.render(
         "home.html",
-        json!({"visas": visas.into_iter().map(service_view).collect::<Vec<_>>(),
-               "consular": consular.into_iter().map(service_view).collect::<Vec<_>>(), "posts": posts}),
+        json!({"visas": visas.into_iter().map(|s| service_view(&ctx, s)).collect::<Vec<_>>(),
+               "consular": consular.into_iter().map(|s| service_view(&ctx, s)).collect::<Vec<_>>(), "posts": posts}),
     )
 }
 
@@ -86,10 +97,10 @@ async fn start_page(ctx: Ctx, path: web::Path<String>, post_error: Option<String
             })
             .await
     );
-    let posts: Vec<Value> = posts.iter().map(|p| json!({"code": p.code, "name": p.name})).collect();
+    let posts: Vec<Value> = posts.iter().map(|p| json!({"code": p.code, "name": p.name_in(ctx.lang)})).collect();
     ctx.render(
         "apply_start.html",
-        json!({"title": service.name, "service": service_view(&service), "posts": posts, "post_error": post_error}),
+        json!({"title": service.name_in(ctx.lang), "service": service_view(&ctx, &service), "posts": posts, "post_error": post_error}),
     )
 }
 
@@ -149,25 +160,10 @@ impl Draft {
     }
 }
 
-/// Labels in the page's language where the catalogue of messages has them (`section_<key>`,
-/// `field_<name>`); the schema's own titles otherwise.
-fn localise(steps: &mut [Step], lang: &str) {
-    let messages = super::i18n::messages(lang);
-    for step in steps {
-        if let Some(title) = messages[format!("section_{}", step.key).as_str()].as_str() {
-            step.title = title.to_owned();
-        }
-        for field in &mut step.fields {
-            if let Some(label) = messages[format!("field_{}", field.name).as_str()].as_str() {
-                field.label = label.to_owned();
-            }
-        }
-    }
-}
-
 /// Loads the case `id` that `user` may see, with its service, form steps and documents.
 pub async fn load(ctx: &Ctx, user: User, id: String) -> app::Result<Draft> {
     let lang = ctx.lang;
+    let config = ctx.state.config.clone();
     ctx.state
         .db
         .run(move |conn| {
@@ -176,8 +172,9 @@ pub async fn load(ctx: &Ctx, user: User, id: String) -> app::Result<Draft> {
             let schema = catalog::form_schema(conn, &case.service_code, case.form_version)?.unwrap_or_default();
             let schema: Value = serde_json::from_str(&schema).unwrap_or(Value::Null);
             let form: Value = serde_json::from_str(&case.form).unwrap_or(Value::Null);
-            let mut steps = schema_form::steps(&schema);
-            localise(&mut steps, lang);
+            let texts = service.texts();
+            let words = Words::new(lang, &texts, (&config.issuing_state, config.state_name(lang)));
+            let mut steps = schema_form::steps(&schema, &words);
             schema_form::fill(&mut steps, &form, &[], lang);
             let documents = documents::for_case(conn, &case.id)?;
             Ok(Draft { case, service, steps, form, documents })
@@ -197,7 +194,7 @@ fn step_page(ctx: &Ctx, draft: &Draft, number: usize, problems: &[FieldError]) -
     ctx.render_status(
         status,
         "step.html",
-        json!({"title": step.title, "step": step, "number": number, "total": draft.total(), "service_name": draft.service.name,
+        json!({"title": step.title, "step": step, "number": number, "total": draft.total(), "service_name": draft.service.name_in(ctx.lang),
                "action": format!("/cases/{}/step/{number}", draft.case.id), "back": back, "errors": summary(ctx.lang, problems, &step.fields)}),
     )
 }
@@ -267,11 +264,14 @@ fn merge(target: &mut serde_json::Map<String, Value>, patch: serde_json::Map<Str
 
 fn documents_page(ctx: &Ctx, draft: &Draft, problem: Option<(&str, String)>) -> HttpResponse {
     let Some(number) = draft.document_page() else { return ctx.redirect(&format!("/cases/{}/check", draft.case.id)) };
+    let texts = draft.service.texts();
+    let words = words(ctx, &texts);
     let documents: Vec<Value> = draft
         .requirements()
         .iter()
         .map(|r| {
-            let mut view = document_view(r, draft.documents.iter().find(|d| d.kind == r.kind), &draft.case.id);
+            let uploaded = draft.documents.iter().find(|d| d.kind == r.kind);
+            let mut view = document_view(r, uploaded, &draft.case.id, words.document(&r.kind));
             if let Some((kind, detail)) = &problem
                 && *kind == r.kind
             {
@@ -287,7 +287,7 @@ fn documents_page(ctx: &Ctx, draft: &Draft, problem: Option<(&str, String)>) -> 
         status,
         "documents.html",
         json!({"title": ctx.t("upload_documents"), "documents": documents, "number": number, "total": draft.total(),
-               "service_name": draft.service.name, "errors": errors,
+               "service_name": draft.service.name_in(ctx.lang), "errors": errors,
                "back": format!("/cases/{}/step/{}", draft.case.id, draft.steps.len().max(1)),
                "next": format!("/cases/{}/check", draft.case.id)}),
     )
@@ -379,6 +379,8 @@ fn problem_link(draft: &Draft, problem: &FieldError) -> String {
 }
 
 fn check_page(ctx: &Ctx, draft: &Draft, problems: &[FieldError], fee: Option<Value>) -> HttpResponse {
+    let texts = draft.service.texts();
+    let words = words(ctx, &texts);
     let mut steps = draft.steps.clone();
     schema_form::fill(&mut steps, &draft.form, problems, ctx.lang);
     let steps: Vec<Value> = steps
@@ -389,13 +391,16 @@ fn check_page(ctx: &Ctx, draft: &Draft, problems: &[FieldError], fee: Option<Val
     let documents: Vec<Value> = draft
         .requirements()
         .iter()
-        .map(|r| json!({"kind": r.kind, "uploaded": draft.documents.iter().any(|d| d.kind == r.kind)}))
+        .map(|r| {
+            json!({"kind": r.kind, "name": words.document(&r.kind),
+                   "uploaded": draft.documents.iter().any(|d| d.kind == r.kind)})
+        })
         .collect();
     // The summary names each field and links to the page that puts the problem right.
     let label = |p: &FieldError| {
         let name = schema_form::dotted(&p.field);
         let field = draft.steps.iter().flat_map(|s| &s.fields).find(|f| f.name == name);
-        let document = name.strip_prefix("documents.").map(|kind| ctx.t(&format!("document_{kind}")));
+        let document = name.strip_prefix("documents.").map(|kind| words.document(kind));
         field.map(|f| f.label.clone()).or(document)
     };
     let errors: Vec<Value> = problems
@@ -414,7 +419,7 @@ fn check_page(ctx: &Ctx, draft: &Draft, problems: &[FieldError], fee: Option<Val
         status,
         "check.html",
         json!({"title": ctx.t("check_your_answers"), "steps": steps, "documents": documents, "total": draft.total(),
-               "service_name": draft.service.name, "errors": errors, "fee": fee, "back": back,
+               "service_name": draft.service.name_in(ctx.lang), "errors": errors, "fee": fee, "back": back,
                "documents_href": format!("/cases/{}/documents", draft.case.id),
                "action": format!("/cases/{}/submit", draft.case.id), "case_id": draft.case.id}),
     )

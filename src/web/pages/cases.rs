@@ -12,6 +12,7 @@ use super::{Ctx, attempt, check_csrf, signed_in};
 use crate::app::applicant::{respond, withdraw};
 use crate::app::engine::Audit;
 use crate::app::{self, Applicant, appointments};
+use crate::db::catalog::RefusalGroundRow;
 use crate::db::{cases, catalog, events, fees, users};
 use crate::domain::role::Role;
 use crate::domain::status::{Action, CaseStatus, transition};
@@ -44,7 +45,7 @@ async fn dashboard(ctx: Ctx) -> HttpResponse {
                 let mut shown = Vec::new();
                 for case in rows {
                     let service =
-                        catalog::find_service(conn, &case.service_code)?.map_or(case.service_code.clone(), |s| s.name);
+                        catalog::find_service(conn, &case.service_code)?.map_or(case.service_code.clone(), |s| s.name_in(lang));
                     shown.push(json!({"id": case.id, "reference": case.reference, "service": service,
                                       "status": case.status.as_str(), "deadline": date(lang, case.decision_deadline)}));
                 }
@@ -81,7 +82,13 @@ pub(super) fn history(
     ctx: &Ctx,
     rows: Vec<crate::db::events::EventRow>,
     viewer: crate::domain::role::Role,
+    grounds: &[RefusalGroundRow],
 ) -> Vec<Value> {
+    // Grounds are recorded by code and told by their title in the page's language.
+    let ground = |code: Value| match grounds.iter().find(|g| code.as_str() == Some(g.code.as_str())) {
+        Some(found) => json!(found.words_in(ctx.lang).0),
+        None => code,
+    };
     let applicant = viewer == Role::Applicant;
     rows.into_iter()
         .filter(|row| !applicant || APPLICANT_HISTORY.contains(&row.action.as_str()))
@@ -100,7 +107,7 @@ pub(super) fn history(
             let at = e["created_at"].as_str().and_then(|t| t.parse::<DateTime<Utc>>().ok());
             let items: Vec<Value> = e["details"]["items"].as_array().cloned().unwrap_or_default();
             let grounds: Vec<Value> = e["details"]["grounds"].as_array().cloned().unwrap_or_default();
-            let items: Vec<Value> = items.into_iter().chain(grounds).collect();
+            let items: Vec<Value> = items.into_iter().chain(grounds.into_iter().map(ground)).collect();
             let who = match e["actor_role"].as_str() {
                 Some("applicant") => ctx.t("applicant"),
                 Some(role) => role.to_owned(),
@@ -121,14 +128,20 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
     }
     let draft = attempt!(ctx, load(&ctx, user.clone(), id.clone()).await);
     let case_id = id.clone();
-    let (rows, file) = attempt!(
+    let (rows, file, grounds) = attempt!(
         ctx,
         ctx.state
             .db
-            .run(move |conn| Ok((events::list_for_case(conn, &case_id)?, app::CaseFile::load(conn, &case_id)?)))
+            .run(move |conn| {
+                Ok((
+                    events::list_for_case(conn, &case_id)?,
+                    app::CaseFile::load(conn, &case_id)?,
+                    catalog::list_refusal_grounds(conn)?,
+                ))
+            })
             .await
     );
-    let events = history(&ctx, rows, user.role);
+    let events = history(&ctx, rows, user.role, &grounds);
     let applicant = attempt!(ctx, Applicant::new(user));
     let status = draft.case.status;
     let slots = if status == CaseStatus::Approved && draft.service.output == "appointment" {
@@ -163,7 +176,7 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
         Some("submitted_notice") if status != CaseStatus::Draft => {
             let post_code = draft.case.post_code.clone();
             let post = attempt!(ctx, ctx.state.db.run(move |conn| Ok(catalog::find_post(conn, &post_code)?)).await);
-            Some(json!({"post": post.map_or(draft.case.post_code.clone(), |p| p.name),
+            Some(json!({"post": post.map_or(draft.case.post_code.clone(), |p| p.name_in(ctx.lang)),
                         "deadline": date(ctx.lang, draft.case.decision_deadline)}))
         }
         _ => None,
@@ -184,7 +197,7 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
         })
         .collect();
     let view = json!({
-        "id": id, "reference": draft.case.reference, "service": draft.service.name, "status": status.as_str(),
+        "id": id, "reference": draft.case.reference, "service": draft.service.name_in(ctx.lang), "status": status.as_str(),
         "deadline": date(ctx.lang, draft.case.decision_deadline), "fee": fee, "document_number": file.issued_number,
         "appointment": appointment, "download": download,
         "editable": status == CaseStatus::Draft, "info_requested": status == CaseStatus::InfoRequested,
@@ -207,7 +220,7 @@ async fn withdraw_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
     ctx.render(
         "withdraw.html",
         json!({"title": ctx.t("withdraw_confirm_title"), "id": draft.case.id, "reference": draft.case.reference,
-               "service": draft.service.name}),
+               "service": draft.service.name_in(ctx.lang)}),
     )
 }
 

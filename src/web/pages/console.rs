@@ -68,6 +68,7 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
         text: None,
     };
     let now = db::now();
+    let lang = ctx.lang;
     let (rows, counts, overdue_count, services, failed_issuance) = attempt!(
         ctx,
         ctx.state
@@ -88,11 +89,11 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
                     let name = services
                         .iter()
                         .find(|(s, _)| s.code == case.service_code)
-                        .map_or(case.service_code.clone(), |(s, _)| s.name.clone());
+                        .map_or(case.service_code.clone(), |(s, _)| s.name_in(lang));
                     shown.push((case, name));
                 }
                 let services: Vec<Value> =
-                    services.iter().map(|(s, _)| json!({"code": s.code, "name": s.name})).collect();
+                    services.iter().map(|(s, _)| json!({"code": s.code, "name": s.name_in(lang)})).collect();
                 let stuck = jobs::count_failed(conn)?
                     .into_iter()
                     .find(|(kind, _)| kind == JobKind::IssueOutput.as_str())
@@ -191,26 +192,28 @@ async fn case_view(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
             })
             .await
     );
-    let events = history(&ctx, rows, user.role);
+    let events = history(&ctx, rows, user.role, &grounds);
     let refusal: Vec<Value> =
-        grounds.iter().filter(|g| g.for_refusal()).map(|g| json!({"code": g.code, "title": g.title})).collect();
+        grounds.iter().filter(|g| g.for_refusal()).map(|g| json!({"code": g.code, "title": g.words_in(ctx.lang).0})).collect();
     let revocation: Vec<Value> = grounds
         .iter()
         .filter(|g| g.applies_to != "refusal")
-        .map(|g| json!({"code": g.code, "title": g.title}))
+        .map(|g| json!({"code": g.code, "title": g.words_in(ctx.lang).0}))
         .collect();
+    let texts = draft.service.texts();
+    let words = super::apply::words(&ctx, &texts);
     let documents: Vec<Value> = draft
         .documents
         .iter()
         .map(|d| {
-            json!({"kind": d.kind, "url": format!("/cases/{}/files/{}", id, d.kind),
+            json!({"kind": d.kind, "name": words.document(&d.kind), "url": format!("/cases/{}/files/{}", id, d.kind),
                         "image": d.content_type.starts_with("image/"), "size_kb": (d.size_bytes / 1024).max(1)})
         })
         .collect();
     let case = &draft.case;
     let now = db::now();
     let view = json!({
-        "id": case.id, "reference": case.reference, "service": draft.service.name, "status": case.status.as_str(),
+        "id": case.id, "reference": case.reference, "service": draft.service.name_in(ctx.lang), "status": case.status.as_str(),
         "name": format!("{} {}", case.given_names.clone().unwrap_or_default(), case.surname.clone().unwrap_or_default()).trim(),
         "deadline": case.decision_deadline.map(|d| d.format("%d.%m.%Y").to_string()),
         "overdue": case.decision_deadline.is_some_and(|d| d < now), "urgent": case.priority == "urgent",

@@ -181,7 +181,7 @@ impl Ctx {
             "visitor": visitor,
             "csrf": self.csrf,
             "path": self.req.path(),
-            "state_name": self.state.config.issuing_state_name,
+            "state_name": self.state.config.state_name(self.lang),
             "home": self.visitor.as_ref().map_or("/", |v| if v.role() == crate::domain::role::Role::Applicant { "/" } else { home_of(v).0 }),
         });
         if let (Some(fields), Value::Object(extra)) = (context.as_object_mut(), extra) {

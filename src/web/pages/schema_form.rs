@@ -9,6 +9,17 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 use crate::domain::FieldError;
+use crate::domain::countries;
+use crate::domain::texts::Texts;
+
+/// One option of a choice: the value stored and the words shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    /// The value stored (`pages_full`, `KAZ`).
+    pub value: String,
+    /// The words shown, in the page's language.
+    pub label: String,
+}
 
 /// How a field is entered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -25,9 +36,23 @@ pub enum Input {
     /// Yes or no.
     Checkbox,
     /// One of these values.
-    Choice(Vec<String>),
+    Choice(Vec<Choice>),
+    /// A country, stored as its ICAO code (fields whose pattern is `^[A-Z<]{3}$`).
+    Country(Vec<Choice>),
     /// A secret (account forms only; schemas have no such type).
     Password,
+}
+
+impl Input {
+    /// The words shown for `value` where the input offers options.
+    fn label_of(&self, value: &str) -> Option<String> {
+        match self {
+            Input::Choice(options) | Input::Country(options) => {
+                options.iter().find(|o| o.value == value).map(|o| o.label.clone())
+            }
+            _ => None,
+        }
+    }
 }
 
 /// One field of a step.
@@ -37,9 +62,9 @@ pub struct Field {
     pub name: String,
     /// The field's id in the page (`f-applicant-surname`).
     pub id: String,
-    /// Label: the schema's `title`, or the name in words.
+    /// Label, in the page's language.
     pub label: String,
-    /// The schema's `description`, if any.
+    /// Hint, in the page's language, if any.
     pub hint: Option<String>,
     /// How it is entered.
     pub input: Input,
@@ -47,7 +72,7 @@ pub struct Field {
     pub required: bool,
     /// Its current value, as text.
     pub value: String,
-    /// Its value as the page's language writes it, where that differs (dates).
+    /// Its value as the page's language writes it, where that differs (dates, choices).
     pub shown: Option<String>,
     /// What is wrong with it, in the page's words.
     pub error: Option<String>,
@@ -58,7 +83,7 @@ pub struct Field {
 pub struct Step {
     /// The section's key (`applicant`), or `details` for the top-level answers.
     pub key: String,
-    /// Title: the section's `title`, or its key in words.
+    /// Title, in the page's language.
     pub title: String,
     /// Its fields.
     pub fields: Vec<Field>,
@@ -67,19 +92,102 @@ pub struct Step {
 /// The key of the step that holds the top-level answers that are not sections.
 pub const DETAILS: &str = "details";
 
-fn words(name: &str) -> String {
+/// The pattern that makes a field a country.
+const COUNTRY_PATTERN: &str = "^[A-Z<]{3}$";
+
+/// A name in words: `pages_full` is "Pages full".
+pub fn words(name: &str) -> String {
     let text = name.replace('_', " ");
     let mut chars = text.chars();
     chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
 }
 
-fn input(schema: &Value) -> Input {
+/// The words of a service's form in a page's language: the service's own texts in that
+/// language, then the message catalogue's words for fields every form shares (`field_<path>`,
+/// `section_<key>`, `option_<value>`, `document_<kind>`), then the service's English texts, then
+/// the schema's own titles.
+pub struct Words<'a> {
+    lang: &'static str,
+    texts: &'a Texts,
+    /// The issuing state, which CLDR does not name when it is a specimen (UTO).
+    state: (&'a str, &'a str),
+}
+
+impl<'a> Words<'a> {
+    /// The words of a service with `texts`, in `lang`; `state` is the issuing state's code and
+    /// name in `lang`.
+    pub fn new(lang: &'static str, texts: &'a Texts, state: (&'a str, &'a str)) -> Words<'a> {
+        Words { lang, texts, state }
+    }
+
+    fn pick(&self, key: &str, generic: &str, fallback: impl FnOnce() -> String) -> String {
+        let catalogue = || super::i18n::messages(self.lang)[generic].as_str();
+        self.texts
+            .exact(self.lang, key)
+            .or_else(catalogue)
+            .or_else(|| self.texts.exact("en", key))
+            .map_or_else(fallback, str::to_owned)
+    }
+
+    /// The title of section `key`.
+    pub fn section(&self, key: &str, title: Option<&str>) -> String {
+        self.pick(&format!("section.{key}"), &format!("section_{key}"), || title.map_or_else(|| words(key), str::to_owned))
+    }
+
+    /// The title of the form's step of top-level answers.
+    pub fn form_title(&self, title: Option<&str>) -> String {
+        self.pick("title", "section_details", || title.unwrap_or("Details").to_owned())
+    }
+
+    /// The label of the field at `name`.
+    pub fn field(&self, name: &str, title: Option<&str>) -> String {
+        let last = name.rsplit('.').next().unwrap_or(name);
+        self.pick(&format!("field.{name}"), &format!("field_{name}"), || title.map_or_else(|| words(last), str::to_owned))
+    }
+
+    /// The hint of the field at `name`.
+    pub fn hint(&self, name: &str, description: Option<&str>) -> Option<String> {
+        let key = format!("hint.{name}");
+        self.texts.get(self.lang, &key).or(description).map(str::to_owned)
+    }
+
+    /// The words for `value` of the choice at `name`.
+    pub fn choice(&self, name: &str, value: &str) -> String {
+        self.pick(&format!("choice.{name}.{value}"), &format!("option_{value}"), || words(value))
+    }
+
+    /// The name of documents of `kind`.
+    pub fn document(&self, kind: &str) -> String {
+        self.pick(&format!("document.{kind}"), &format!("document_{kind}"), || words(kind))
+    }
+
+    /// Every country, the issuing state among them, in the language's order.
+    pub fn countries(&self) -> Vec<Choice> {
+        let (code, name) = self.state;
+        let mut list: Vec<Choice> = countries::list(self.lang)
+            .into_iter()
+            .map(|(value, label)| Choice { value: value.to_owned(), label: label.to_owned() })
+            .collect();
+        if countries::name(code, self.lang).is_none() {
+            list.insert(0, Choice { value: code.to_owned(), label: name.to_owned() });
+        }
+        list
+    }
+}
+
+fn input(schema: &Value, name: &str, words: &Words<'_>) -> Input {
     if let Some(options) = schema["enum"].as_array() {
-        return Input::Choice(options.iter().filter_map(|o| o.as_str().map(str::to_owned)).collect());
+        let options = options
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|value| Choice { value: value.to_owned(), label: words.choice(name, value) })
+            .collect();
+        return Input::Choice(options);
     }
     match schema["type"].as_str() {
         Some("integer") | Some("number") => Input::Number,
         Some("boolean") => Input::Checkbox,
+        _ if schema["pattern"] == COUNTRY_PATTERN => Input::Country(words.countries()),
         _ if schema["format"] == "date" => Input::Date,
         _ if schema["maxLength"].as_u64().is_some_and(|m| m > 200) => Input::TextArea,
         _ => Input::Text,
@@ -90,19 +198,19 @@ fn required(schema: &Value) -> Vec<&str> {
     schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
 }
 
-fn fields(schema: &Value, prefix: &str, out: &mut Vec<Field>) {
+fn fields(schema: &Value, prefix: &str, words: &Words<'_>, out: &mut Vec<Field>) {
     let needed = required(schema);
     for (key, property) in schema["properties"].as_object().into_iter().flatten() {
         let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
         if property["type"] == "object" {
-            fields(property, &name, out);
+            fields(property, &name, words, out);
             continue;
         }
         out.push(Field {
             id: format!("f-{}", name.replace('.', "-")),
-            label: property["title"].as_str().map_or_else(|| words(key), str::to_owned),
-            hint: property["description"].as_str().map(str::to_owned),
-            input: input(property),
+            label: words.field(&name, property["title"].as_str()),
+            hint: words.hint(&name, property["description"].as_str()),
+            input: input(property, &name, words),
             required: needed.contains(&key.as_str()),
             value: String::new(),
             shown: None,
@@ -112,24 +220,24 @@ fn fields(schema: &Value, prefix: &str, out: &mut Vec<Field>) {
     }
 }
 
-/// The steps of a form schema, in the schema's order, without values.
-pub fn steps(schema: &Value) -> Vec<Step> {
+/// The steps of a form schema, in the schema's order, without values, in `words`' language.
+pub fn steps(schema: &Value, words: &Words<'_>) -> Vec<Step> {
     let mut steps = Vec::new();
     let mut details = Vec::new();
     for (key, property) in schema["properties"].as_object().into_iter().flatten() {
         if property["type"] == "object" {
             let mut found = Vec::new();
-            fields(property, key, &mut found);
-            let title = property["title"].as_str().map_or_else(|| words(key), str::to_owned);
+            fields(property, key, words, &mut found);
+            let title = words.section(key, property["title"].as_str());
             steps.push(Step { key: key.clone(), title, fields: found });
         } else {
             let single =
                 serde_json::json!({"properties": {key.clone(): property.clone()}, "required": required(schema)});
-            fields(&single, "", &mut details);
+            fields(&single, "", words, &mut details);
         }
     }
     if !details.is_empty() {
-        let title = schema["title"].as_str().map_or_else(|| "Details".to_owned(), str::to_owned);
+        let title = words.form_title(schema["title"].as_str());
         steps.push(Step { key: DETAILS.into(), title, fields: details });
     }
     steps
@@ -155,7 +263,7 @@ pub fn fill(steps: &mut [Step], form: &Value, problems: &[FieldError], lang: &st
         };
         field.shown = match field.input {
             Input::Date => field.value.parse().ok().map(|day| super::i18n::date(lang, day)),
-            _ => None,
+            _ => field.input.label_of(&field.value),
         };
         field.error = problems
             .iter()
@@ -205,9 +313,14 @@ mod tests {
             "notes": {"type": "string", "maxLength": 2000}}})
     }
 
+    fn english(texts: &Texts) -> Words<'_> {
+        Words::new("en", texts, ("UTO", "Republic of Utopia"))
+    }
+
     #[test]
     fn sections_are_steps_and_the_rest_is_one_more() {
-        let steps = steps(&schema());
+        let texts = Texts::default();
+        let steps = steps(&schema(), &english(&texts));
         let keys: Vec<&str> = steps.iter().map(|s| s.key.as_str()).collect();
         assert_eq!(keys, ["applicant", "details"]);
         let applicant = &steps[0];
@@ -217,13 +330,18 @@ mod tests {
         assert_eq!(applicant.fields[1].label, "Date of birth");
         let details = &steps[1];
         let inputs: Vec<&Input> = details.fields.iter().map(|f| &f.input).collect();
-        assert_eq!(inputs, [&Input::Choice(vec!["study".into(), "work".into()]), &Input::Number, &Input::TextArea]);
+        let choice = |value: &str, label: &str| Choice { value: value.into(), label: label.into() };
+        assert_eq!(
+            inputs,
+            [&Input::Choice(vec![choice("study", "Study"), choice("work", "Work")]), &Input::Number, &Input::TextArea]
+        );
         assert!(details.fields[0].required && !details.fields[1].required);
     }
 
     #[test]
     fn posted_values_become_a_typed_merge_patch_and_answers_come_back_with_their_errors() {
-        let mut steps = steps(&schema());
+        let texts = Texts::default();
+        let mut steps = steps(&schema(), &english(&texts));
         let posted: HashMap<String, String> = [("purpose", "work"), ("copies", "2"), ("notes", " ")]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -240,5 +358,30 @@ mod tests {
         let error = steps[0].fields[1].error.clone().unwrap();
         assert_eq!(error, format!("{label}: укажите существующую дату"));
         assert_eq!(steps[1].fields[1].value, "2");
+    }
+
+    #[test]
+    fn a_service_speaks_the_pages_language_and_english_fills_a_gap() {
+        let texts = Texts::parse(
+            r#"{"kk": {"section.applicant": "Сіз туралы", "choice.purpose.work": "Жұмыс", "title": "Мұрағат"},
+                "en": {"field.copies": "Number of copies"}}"#,
+        );
+        let mut schema = schema();
+        schema["properties"]["applicant"]["properties"]["nationality"] = json!({"type": "string", "pattern": "^[A-Z<]{3}$"});
+        let steps = steps(&schema, &Words::new("kk", &texts, ("UTO", "Утопия Республикасы")));
+        assert_eq!(steps[0].title, "Сіз туралы");
+        assert_eq!(steps[0].fields[0].label, "Тегі", "the catalogue's words for fields every form shares");
+        let Input::Country(countries) = &steps[0].fields[2].input else { panic!("{:?}", steps[0].fields[2].input) };
+        assert_eq!(countries[0], Choice { value: "UTO".into(), label: "Утопия Республикасы".into() });
+        assert!(countries.contains(&Choice { value: "KAZ".into(), label: "Қазақстан".into() }));
+        assert_eq!(steps[1].title, "Мұрағат");
+        let Input::Choice(options) = &steps[1].fields[0].input else { panic!() };
+        assert_eq!(options[1].label, "Жұмыс");
+        assert_eq!(options[0].label, "Study", "no Kazakh words: the value in words");
+        assert_eq!(steps[1].fields[1].label, "Number of copies", "English fills a gap");
+        let mut filled = steps.clone();
+        fill(&mut filled, &json!({"purpose": "work", "applicant": {"nationality": "KAZ"}}), &[], "kk");
+        assert_eq!(filled[1].fields[0].shown.as_deref(), Some("Жұмыс"));
+        assert_eq!(filled[0].fields[2].shown.as_deref(), Some("Қазақстан"));
     }
 }
