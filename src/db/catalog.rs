@@ -368,8 +368,7 @@ pub struct PostChanges {
 
 /// Applies changes to a post; returns the number of rows changed.
 pub fn update_post(conn: &mut AnyConnection, code: &str, changes: &PostChanges) -> QueryResult<usize> {
-    if changes.name.is_none() && changes.time_zone.is_none() && changes.four_eyes.is_none() && changes.texts.is_none()
-    {
+    if changes.name.is_none() && changes.time_zone.is_none() && changes.four_eyes.is_none() && changes.texts.is_none() {
         return posts::table.filter(posts::code.eq(code)).count().get_result::<i64>(conn).map(|n| n as usize);
     }
     diesel::update(posts::table.find(code)).set(changes).execute(conn)

@@ -15,10 +15,8 @@ struct Data {
 fn data() -> &'static Data {
     static DATA: OnceLock<Data> = OnceLock::new();
     DATA.get_or_init(|| {
-        serde_json::from_str(include_str!("../../assets/countries.json")).unwrap_or_else(|_| Data {
-            names: HashMap::new(),
-            order: HashMap::new(),
-        })
+        serde_json::from_str(include_str!("../../assets/countries.json"))
+            .unwrap_or_else(|_| Data { names: HashMap::new(), order: HashMap::new() })
     })
 }
 
@@ -33,11 +31,7 @@ pub fn name(code: &str, lang: &str) -> Option<&'static str> {
 pub fn list(lang: &str) -> Vec<(&'static str, &'static str)> {
     let data = data();
     let order = data.order.get(lang).or_else(|| data.order.get("en"));
-    order
-        .into_iter()
-        .flatten()
-        .filter_map(|code| name(code, lang).map(|name| (code.as_str(), name)))
-        .collect()
+    order.into_iter().flatten().filter_map(|code| name(code, lang).map(|name| (code.as_str(), name))).collect()
 }
 
 #[cfg(test)]

@@ -76,7 +76,11 @@ impl Texts {
                     && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
                 let length = text.trim().chars().count();
                 if !key_ok {
-                    problems.push(FieldError::new(format!("texts.{lang}"), "invalid_key", "keys of a-z, 0-9, _, . and -"));
+                    problems.push(FieldError::new(
+                        format!("texts.{lang}"),
+                        "invalid_key",
+                        "keys of a-z, 0-9, _, . and -",
+                    ));
                 } else if length == 0 || length > MAX_TEXT || text.chars().any(char::is_control) {
                     problems.push(FieldError::new(
                         format!("texts.{lang}.{key}"),
@@ -108,7 +112,8 @@ mod tests {
 
     #[test]
     fn administrators_texts_are_checked_by_language_key_and_length() {
-        let good = Texts::parse(r#"{"kk": {"field.applicant.surname": "Тегі", "choice.reason.pages_full": "Беттер толды"}}"#);
+        let good =
+            Texts::parse(r#"{"kk": {"field.applicant.surname": "Тегі", "choice.reason.pages_full": "Беттер толды"}}"#);
         assert!(good.problems().is_empty());
         let bad = Texts::parse(r#"{"de": {"name": "Pass"}, "ru": {"name": " ", "a b": "x", "hint.x": "a\u0000b"}}"#);
         let found: Vec<(String, String)> = bad.problems().into_iter().map(|p| (p.field, p.code)).collect();

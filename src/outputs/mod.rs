@@ -78,6 +78,15 @@ pub fn submission_problems(
     }
 }
 
+/// The answers an output's own rules require at submission beyond its form schema's `required`
+/// (the typed rules of e-visas), by dotted path.
+pub fn required_answers(output: OutputKind) -> &'static [&'static str] {
+    match output {
+        OutputKind::EVisa => &e_visa::form::REQUIRED,
+        OutputKind::Certificate | OutputKind::Appointment | OutputKind::Decision => &[],
+    }
+}
+
 /// The terms an approval of `case` grants (for an e-visa, its grant: the officer's choices,
 /// defaulted and bounded); `None` for outputs without terms.
 pub fn approval_terms(

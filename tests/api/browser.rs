@@ -146,7 +146,8 @@ pub(crate) async fn set(client: &Client, id: &str, value: &str) {
         .unwrap();
 }
 
-async fn choose(client: &Client, id: &str, value: &str) {
+/// Chooses the option of value `value` in the select `id`.
+pub(crate) async fn choose(client: &Client, id: &str, value: &str) {
     let select = client.find(Locator::Id(id)).await.unwrap();
     select.select_by_value(value).await.unwrap();
 }
@@ -304,25 +305,27 @@ backend_tests! {
 
         phone.goto(&format!("{}/apply/TOURIST", app.address)).await.unwrap();
         press(&phone, "main form button[type=submit]").await;
-        // Step 1 of the visa form: about you. A mistake is shown in the API's words.
+        // Step 1 of the visa form: about you. The nationality is a country chosen by name.
         assert!(text(&phone).await.contains("Шаг 1 из 6"), "{}", text(&phone).await);
         fill(&phone, "f-applicant-surname", "Müller").await;
         fill(&phone, "f-applicant-given_names", "Zoe").await;
         choose(&phone, "f-applicant-sex", "F").await;
         set(&phone, "f-applicant-date_of_birth", "1990-02-15").await;
-        fill(&phone, "f-applicant-place_of_birth", "London").await;
-        fill(&phone, "f-applicant-nationality", "gb").await;
+        choose(&phone, "f-applicant-nationality", "GBR").await;
         shoot(&phone, "form-step", PHONE).await;
         accessible(&phone, &axe, "form step").await;
+        // Continuing checks the step as submission will: the place of birth is missing, and
+        // the step says so beside the field, in Russian, before going on.
         press(&phone, "main form button[type=submit]").await;
-        assert!(phone.find(Locator::Css(".error-summary a[href='#f-applicant-nationality']")).await.is_ok(), "{}", text(&phone).await);
+        assert!(phone.find(Locator::Css(".error-summary a[href='#f-applicant-place_of_birth']")).await.is_ok(), "{}", text(&phone).await);
+        assert!(text(&phone).await.contains("Место рождения: укажите ответ"), "{}", text(&phone).await);
         assert_eq!(phone.find(Locator::Id("f-applicant-surname")).await.unwrap().prop("value").await.unwrap().as_deref(), Some("Müller"));
-        fill(&phone, "f-applicant-nationality", "GBR").await;
+        fill(&phone, "f-applicant-place_of_birth", "London").await;
         press(&phone, "main form button[type=submit]").await;
         // Step 2: the passport.
         let today = chrono::Utc::now().date_naive();
         fill(&phone, "f-passport-number", "123456789").await;
-        fill(&phone, "f-passport-issuing_state", "GBR").await;
+        choose(&phone, "f-passport-issuing_state", "GBR").await;
         set(&phone, "f-passport-issue_date", "2020-01-10").await;
         set(&phone, "f-passport-expiry_date", &(today + chrono::Duration::days(3000)).to_string()).await;
         press(&phone, "main form button[type=submit]").await;
@@ -400,7 +403,7 @@ backend_tests! {
         fill(&desktop, "f-applicant-surname", "Nurly").await;
         fill(&desktop, "f-applicant-given_names", "Aigerim").await;
         set(&desktop, "f-applicant-date_of_birth", "1991-05-04").await;
-        fill(&desktop, "f-applicant-nationality", "UTO").await;
+        choose(&desktop, "f-applicant-nationality", "UTO").await;
         press(&desktop, "main form button[type=submit]").await;
         press(&desktop, "main form button[type=submit]").await;
         let case_id = path(&desktop).await.split('/').nth(2).unwrap().to_owned();

@@ -3,7 +3,9 @@
 //! read the confirmation.
 
 use crate::backend_tests;
-use crate::browser::{Driver, PHONE, accessible, axe_source, fill, path, press, register, set, shoot, text, upload};
+use crate::browser::{
+    Driver, PHONE, accessible, axe_source, choose, fill, path, press, register, set, shoot, text, upload,
+};
 use crate::helpers::*;
 
 backend_tests! {
@@ -18,7 +20,7 @@ backend_tests! {
         fill(&phone, "f-applicant-surname", "Нурлы").await;
         fill(&phone, "f-applicant-given_names", "Айгерим").await;
         set(&phone, "f-applicant-date_of_birth", "1991-05-04").await;
-        fill(&phone, "f-applicant-nationality", "UTO").await;
+        choose(&phone, "f-applicant-nationality", "UTO").await;
         press(&phone, "main form button[type=submit]").await;
         let case_id = path(&phone).await.split('/').nth(2).unwrap().to_owned();
         fill(&phone, "f-document-kind", "Свидетельство о рождении").await;

@@ -12,6 +12,7 @@ fn post(code: &str) -> PostRow {
         time_zone: "UTC".into(),
         created_at: db::now(),
         four_eyes: false,
+        texts: "{}".into(),
     }
 }
 

@@ -82,4 +82,41 @@ backend_tests! {
         let check = browser.get(&format!("/cases/{case}/check")).await.text().await.unwrap();
         assert!(check.contains("Утопия Республикасы") && !check.contains(">UTO<"), "answers shown by name");
     }
+
+    async fn a_step_is_checked_as_submission_will_check_it_when_the_applicant_continues(app: TestApp) {
+        let applicant = app.applicant("Zoe").await;
+        let browser = Browser::new(&app);
+        browser.get("/?lang=ru").await;
+        browser.sign_in(&applicant.email).await;
+        let csrf = browser.csrf().await;
+        let opened = browser.post("/apply/TOURIST", &[("csrf", &csrf), ("post", "UTO-HQ")]).await;
+        let step_one = location(&opened);
+        let case = step_one.trim_start_matches("/cases/").split('/').next().unwrap().to_owned();
+        // Every answer a visa needs is marked as needed: "optional" is on no field of the step.
+        let page = browser.get(&step_one).await.text().await.unwrap();
+        assert!(!page.contains("необязательно"), "a visa's answers are all required");
+        let answers = [("csrf", csrf.as_str()), ("applicant.surname", "Müller"), ("applicant.given_names", "Zoe"),
+                       ("applicant.sex", "F"), ("applicant.date_of_birth", "1990-02-15"), ("applicant.nationality", "GBR")];
+        let stayed = browser.post(&step_one, &answers).await;
+        assert_eq!(stayed.status(), StatusCode::UNPROCESSABLE_ENTITY, "the step stays until it passes");
+        let page = stayed.text().await.unwrap();
+        assert!(page.contains("href=\"#f-applicant-place_of_birth\""), "the summary links to the field");
+        assert!(page.contains("Место рождения: укажите ответ"), "the message in Russian, with the label");
+        assert!(page.contains("value=\"Müller\""), "what was typed stays");
+        assert!(!page.contains("f-passport-number"), "the next step's answers are not asked about yet");
+        // What was typed was saved with the draft; only the missing answer is left to give.
+        assert_eq!(app.case(&case, &applicant.token).await["applicant"]["surname"], "Müller");
+        let mut complete = answers.to_vec();
+        complete.push(("applicant.place_of_birth", "London"));
+        let went_on = browser.post(&step_one, &complete).await;
+        assert_eq!(location(&went_on), format!("/cases/{case}/step/2"));
+
+        // A service's optional answers are marked optional, and only those.
+        let opened = browser.post("/apply/PASSPORT_RENEWAL", &[("csrf", &csrf), ("post", "UTO-HQ")]).await;
+        let renewal = location(&opened).trim_start_matches("/cases/").split('/').next().unwrap().to_owned();
+        let contact = browser.get(&format!("/cases/{renewal}/step/3")).await.text().await.unwrap();
+        assert_eq!(contact.matches("(необязательно)").count(), 2, "telephone and address abroad");
+        let about = browser.get(&format!("/cases/{renewal}/step/1")).await.text().await.unwrap();
+        assert_eq!(about.matches("(необязательно)").count(), 1, "the place of birth only");
+    }
 }

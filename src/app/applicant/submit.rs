@@ -69,6 +69,26 @@ pub(crate) fn submission_problems(
     Ok(problems)
 }
 
+/// The problems of the answers named `fields` (dotted paths such as `applicant.surname`) that
+/// would stand in the way of submitting the case `id`: the same rules as submission, asked when
+/// the applicant finishes a step, so each mistake is shown on the page that holds it.
+pub async fn step_problems(
+    db: &Db,
+    config: Arc<Config>,
+    user: &Applicant,
+    id: String,
+    fields: Vec<String>,
+) -> Result<Vec<FieldError>> {
+    let user = user.clone();
+    db.run(move |conn| {
+        let case = own_case(conn, &id, &user)?;
+        let problems = submission_problems(conn, &config, &case)?;
+        let dotted = |field: &str| field.trim_start_matches('/').replace('/', ".");
+        Ok(problems.into_iter().filter(|p| fields.contains(&dotted(&p.field))).collect())
+    })
+    .await
+}
+
 /// Submits the draft `id`: the decision deadline is set from the service's processing days.
 pub async fn submit(db: &Db, config: Arc<Config>, user: &Applicant, id: String, audit: Audit) -> Result<CaseFile> {
     let user = user.clone();

@@ -79,6 +79,26 @@ pub struct ContactDetails {
     pub phone: Option<String>,
 }
 
+/// Every answer a visa application must have before it is submitted, by dotted path.
+pub const REQUIRED: [&str; 16] = [
+    "applicant.surname",
+    "applicant.given_names",
+    "applicant.sex",
+    "applicant.date_of_birth",
+    "applicant.place_of_birth",
+    "applicant.nationality",
+    "passport.number",
+    "passport.issuing_state",
+    "passport.issue_date",
+    "passport.expiry_date",
+    "travel.purpose",
+    "travel.arrival_date",
+    "travel.departure_date",
+    "travel.address",
+    "contact.email",
+    "contact.phone",
+];
+
 /// The whole visa application form, as stored with the case.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -230,24 +250,29 @@ impl VisaApplicationForm {
         let t = &self.travel;
         let c = &self.contact;
         let presence = [
-            ("applicant.surname", a.surname.is_some()),
-            ("applicant.given_names", a.given_names.is_some()),
-            ("applicant.sex", a.sex.is_some()),
-            ("applicant.date_of_birth", a.date_of_birth.is_some()),
-            ("applicant.place_of_birth", a.place_of_birth.is_some()),
-            ("applicant.nationality", a.nationality.is_some()),
-            ("passport.number", p.number.is_some()),
-            ("passport.issuing_state", p.issuing_state.is_some()),
-            ("passport.issue_date", p.issue_date.is_some()),
-            ("passport.expiry_date", p.expiry_date.is_some()),
-            ("travel.purpose", t.purpose.is_some()),
-            ("travel.arrival_date", t.arrival_date.is_some()),
-            ("travel.departure_date", t.departure_date.is_some()),
-            ("travel.address", t.address.is_some()),
-            ("contact.email", c.email.is_some()),
-            ("contact.phone", c.phone.is_some()),
+            a.surname.is_some(),
+            a.given_names.is_some(),
+            a.sex.is_some(),
+            a.date_of_birth.is_some(),
+            a.place_of_birth.is_some(),
+            a.nationality.is_some(),
+            p.number.is_some(),
+            p.issuing_state.is_some(),
+            p.issue_date.is_some(),
+            p.expiry_date.is_some(),
+            t.purpose.is_some(),
+            t.arrival_date.is_some(),
+            t.departure_date.is_some(),
+            t.address.is_some(),
+            c.email.is_some(),
+            c.phone.is_some(),
         ];
-        presence.into_iter().filter(|(_, present)| !present).map(|(field, _)| FieldError::required(field)).collect()
+        REQUIRED
+            .into_iter()
+            .zip(presence)
+            .filter(|(_, present)| !present)
+            .map(|(field, _)| FieldError::required(field))
+            .collect()
     }
 
     fn date_problems(&self, ctx: &SubmissionContext) -> Vec<FieldError> {

@@ -10,10 +10,10 @@ use crate::app::Admin;
 use crate::app::catalogue::{self, ServiceInput};
 use crate::db::catalog::{self, ServiceRow};
 use crate::domain::service::{DocumentRequirement, Eligibility, Fee, OutputKind};
+use crate::domain::texts::Texts;
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
-use crate::domain::texts::Texts;
 
 /// Body of `POST /api/v1/admin/services` and `PATCH /api/v1/admin/services/{code}`.
 #[derive(Deserialize)]

@@ -39,7 +39,12 @@ pub fn words<'a>(ctx: &'a Ctx, texts: &'a Texts) -> Words<'a> {
     Words::new(ctx.lang, texts, (&config.issuing_state, config.state_name(ctx.lang)))
 }
 
-fn document_view(requirement: &DocumentRequirement, uploaded: Option<&DocumentRow>, case_id: &str, name: String) -> Value {
+fn document_view(
+    requirement: &DocumentRequirement,
+    uploaded: Option<&DocumentRow>,
+    case_id: &str,
+    name: String,
+) -> Value {
     json!({
         "kind": requirement.kind,
         "name": name,
@@ -175,6 +180,11 @@ pub async fn load(ctx: &Ctx, user: User, id: String) -> app::Result<Draft> {
             let texts = service.texts();
             let words = Words::new(lang, &texts, (&config.issuing_state, config.state_name(lang)));
             let mut steps = schema_form::steps(&schema, &words);
+            // Required as the submission's rules say, which may ask more than the schema.
+            let required = service.output().map_or(&[][..], crate::outputs::required_answers);
+            for field in steps.iter_mut().flat_map(|s| s.fields.iter_mut()) {
+                field.required |= required.contains(&field.name.as_str());
+            }
             schema_form::fill(&mut steps, &form, &[], lang);
             let documents = documents::for_case(conn, &case.id)?;
             Ok(Draft { case, service, steps, form, documents })
@@ -238,7 +248,19 @@ async fn save_step(ctx: Ctx, path: web::Path<(String, usize)>, form: Form) -> Ht
     let fields = patch.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
     let changes = edit::Changes { service: None, post: None, form_patch: patch, fields };
     match edit::edit(&ctx.state.db, ctx.state.config.clone(), &applicant, id.clone(), changes, Audit::default()).await {
-        Ok(_) => ctx.redirect(&after_step(&draft, number)),
+        Ok(_) => {
+            // Saved; the step is checked as submission will check it, and stays until it passes.
+            let names = step.fields.iter().map(|f| f.name.clone()).collect();
+            let problems = attempt!(
+                ctx,
+                submit::step_problems(&ctx.state.db, ctx.state.config.clone(), &applicant, id.clone(), names).await
+            );
+            if problems.is_empty() {
+                return ctx.redirect(&after_step(&draft, number));
+            }
+            let saved = attempt!(ctx, load(&ctx, (*applicant).clone(), id).await);
+            step_page(&ctx, &saved, number, &problems)
+        }
         Err(app::Error::Invalid(problems)) => {
             // The answers stay as typed, with the problems beside them.
             let mut shown = draft;

@@ -44,8 +44,8 @@ async fn dashboard(ctx: Ctx) -> HttpResponse {
                 rows.sort_by_key(|c| std::cmp::Reverse(c.created_at));
                 let mut shown = Vec::new();
                 for case in rows {
-                    let service =
-                        catalog::find_service(conn, &case.service_code)?.map_or(case.service_code.clone(), |s| s.name_in(lang));
+                    let service = catalog::find_service(conn, &case.service_code)?
+                        .map_or(case.service_code.clone(), |s| s.name_in(lang));
                     shown.push(json!({"id": case.id, "reference": case.reference, "service": service,
                                       "status": case.status.as_str(), "deadline": date(lang, case.decision_deadline)}));
                 }

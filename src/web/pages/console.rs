@@ -193,8 +193,11 @@ async fn case_view(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
             .await
     );
     let events = history(&ctx, rows, user.role, &grounds);
-    let refusal: Vec<Value> =
-        grounds.iter().filter(|g| g.for_refusal()).map(|g| json!({"code": g.code, "title": g.words_in(ctx.lang).0})).collect();
+    let refusal: Vec<Value> = grounds
+        .iter()
+        .filter(|g| g.for_refusal())
+        .map(|g| json!({"code": g.code, "title": g.words_in(ctx.lang).0}))
+        .collect();
     let revocation: Vec<Value> = grounds
         .iter()
         .filter(|g| g.applies_to != "refusal")

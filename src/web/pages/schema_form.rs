@@ -131,7 +131,9 @@ impl<'a> Words<'a> {
 
     /// The title of section `key`.
     pub fn section(&self, key: &str, title: Option<&str>) -> String {
-        self.pick(&format!("section.{key}"), &format!("section_{key}"), || title.map_or_else(|| words(key), str::to_owned))
+        self.pick(&format!("section.{key}"), &format!("section_{key}"), || {
+            title.map_or_else(|| words(key), str::to_owned)
+        })
     }
 
     /// The title of the form's step of top-level answers.
@@ -142,7 +144,9 @@ impl<'a> Words<'a> {
     /// The label of the field at `name`.
     pub fn field(&self, name: &str, title: Option<&str>) -> String {
         let last = name.rsplit('.').next().unwrap_or(name);
-        self.pick(&format!("field.{name}"), &format!("field_{name}"), || title.map_or_else(|| words(last), str::to_owned))
+        self.pick(&format!("field.{name}"), &format!("field_{name}"), || {
+            title.map_or_else(|| words(last), str::to_owned)
+        })
     }
 
     /// The hint of the field at `name`.
@@ -367,7 +371,8 @@ mod tests {
                 "en": {"field.copies": "Number of copies"}}"#,
         );
         let mut schema = schema();
-        schema["properties"]["applicant"]["properties"]["nationality"] = json!({"type": "string", "pattern": "^[A-Z<]{3}$"});
+        schema["properties"]["applicant"]["properties"]["nationality"] =
+            json!({"type": "string", "pattern": "^[A-Z<]{3}$"});
         let steps = steps(&schema, &Words::new("kk", &texts, ("UTO", "Утопия Республикасы")));
         assert_eq!(steps[0].title, "Сіз туралы");
         assert_eq!(steps[0].fields[0].label, "Тегі", "the catalogue's words for fields every form shares");
