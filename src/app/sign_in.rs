@@ -49,9 +49,36 @@ pub async fn sign_in(db: &Db, throttle: &SignInThrottle, email: &str, given: Str
     }
 }
 
-/// Confirms an address with the single-use token e-mailed at registration; the account it
-/// belongs to (whoever reads the mailbox owns the address).
-pub async fn verify_email(db: &Db, token: &str) -> Result<UserRow> {
+/// Confirms the address `email` with the six-digit code e-mailed to it; the account it belongs
+/// to (whoever reads the mailbox owns the address). A wrong code counts against the account's
+/// live code, which is void after [`notify::CODE_ATTEMPTS`] wrong guesses; an unknown address
+/// is answered as a wrong code.
+pub async fn verify_email(db: &Db, email: &str, code: &str) -> Result<UserRow> {
+    let email = email.trim().to_lowercase();
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let invalid = || Error::invalid_field("code", "invalid", "the code is wrong, expired or already used");
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid_field("code", "format", "the six digits of the code in the e-mail"));
+    }
+    let verified = db
+        .write(move |conn| {
+            let Some(user) = users::find_by_email(conn, &email)? else { return Ok(None) };
+            let hash = notify::code_hash(&user.id, &code);
+            if !outbox::consume_code(conn, &user.id, &hash, "verify_email", db::now(), notify::CODE_ATTEMPTS)? {
+                // Kept: the transaction commits, so the wrong guess counts.
+                outbox::count_wrong_code(conn, &user.id, "verify_email")?;
+                return Ok(None);
+            }
+            users::mark_verified(conn, &user.id, db::now())?;
+            Ok(users::find(conn, &user.id)?)
+        })
+        .await?;
+    verified.ok_or_else(invalid)
+}
+
+/// Confirms an address with a long single-use token e-mailed before codes had six digits (such
+/// messages may still be in mailboxes); the account it belongs to.
+pub async fn verify_email_token(db: &Db, token: &str) -> Result<UserRow> {
     let hash = notify::token_hash(token.trim());
     db.write(move |conn| {
         let user = outbox::consume_token(conn, &hash, "verify_email", db::now())?

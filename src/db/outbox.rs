@@ -127,6 +127,50 @@ pub fn insert_token(
         .map(|_| ())
 }
 
+/// Removes every code of `purpose` the account `user_id` was sent: a new one replaces them.
+pub fn delete_tokens(conn: &mut AnyConnection, user_id: &str, purpose: &str) -> QueryResult<usize> {
+    diesel::delete(
+        email_tokens::table.filter(email_tokens::user_id.eq(user_id)).filter(email_tokens::purpose.eq(purpose)),
+    )
+    .execute(conn)
+}
+
+/// Uses the code of the account `user_id` whose hash is `hash`, if it is unused, unexpired and
+/// was guessed at fewer than `max_attempts` times; whether it was used.
+pub fn consume_code(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    hash: &str,
+    purpose: &str,
+    now: NaiveDateTime,
+    max_attempts: i32,
+) -> QueryResult<bool> {
+    let used = diesel::update(
+        email_tokens::table
+            .filter(email_tokens::token_hash.eq(hash))
+            .filter(email_tokens::user_id.eq(user_id))
+            .filter(email_tokens::purpose.eq(purpose))
+            .filter(email_tokens::used_at.is_null())
+            .filter(email_tokens::expires_at.gt(now))
+            .filter(email_tokens::attempts.lt(max_attempts)),
+    )
+    .set(email_tokens::used_at.eq(now))
+    .execute(conn)?;
+    Ok(used == 1)
+}
+
+/// Counts a wrong guess against every live code of `purpose` of the account `user_id`.
+pub fn count_wrong_code(conn: &mut AnyConnection, user_id: &str, purpose: &str) -> QueryResult<usize> {
+    diesel::update(
+        email_tokens::table
+            .filter(email_tokens::user_id.eq(user_id))
+            .filter(email_tokens::purpose.eq(purpose))
+            .filter(email_tokens::used_at.is_null()),
+    )
+    .set(email_tokens::attempts.eq(email_tokens::attempts + 1))
+    .execute(conn)
+}
+
 /// The account of a token that exists for `purpose`, unused and unexpired, without using it.
 pub fn find_valid_token(
     conn: &mut AnyConnection,

@@ -12,7 +12,7 @@ use crate::app;
 use crate::config::Config;
 use crate::db::jobs::{self, JobKind, JobRow};
 use crate::db::{self, outbox};
-use crate::notify::{code_lifetime_hours, mailer};
+use crate::notify::{code_lifetime_minutes, mailer};
 use crate::startup::AppState;
 
 /// Backoff before the attempt after `attempts`: exponential from `base_secs`, at most an hour,
@@ -108,7 +108,7 @@ fn record(state: &AppState, kind: JobKind, job: &JobRow, outcome: anyhow::Result
                 if kind == JobKind::SendEmail {
                     outbox::mark_failed(conn, &job.subject, &message, final_attempt)?;
                     if final_attempt
-                        && outbox::find(conn, &job.subject)?.is_some_and(|e| code_lifetime_hours(&e.event).is_some())
+                        && outbox::find(conn, &job.subject)?.is_some_and(|e| code_lifetime_minutes(&e.event).is_some())
                     {
                         outbox::scrub(conn, &job.subject, mailer::SCRUBBED)?;
                     }

@@ -11,7 +11,7 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use crate::config::Config;
 use crate::db::outbox::{self, EmailRow};
 use crate::db::{self};
-use crate::notify::code_lifetime_hours;
+use crate::notify::code_lifetime_minutes;
 use crate::startup::AppState;
 
 /// Where e-mails go.
@@ -96,8 +96,8 @@ pub async fn deliver(state: &AppState, id: &str) -> anyhow::Result<()> {
     if email.status == "sent" {
         return Ok(());
     }
-    if let Some(hours) = code_lifetime_hours(&email.event)
-        && db::now() > email.created_at + chrono::Duration::hours(hours)
+    if let Some(minutes) = code_lifetime_minutes(&email.event)
+        && db::now() > email.created_at + chrono::Duration::minutes(minutes)
     {
         // Its code no longer works: sending it would only mislead.
         let mut conn = state.db.conn()?;
@@ -116,7 +116,7 @@ pub async fn deliver(state: &AppState, id: &str) -> anyhow::Result<()> {
     let mut conn = state.db.conn()?;
     db::write_transaction(&mut conn, |conn| {
         outbox::mark_sent(conn, &email.id, db::now())?;
-        if code_lifetime_hours(&email.event).is_some() {
+        if code_lifetime_minutes(&email.event).is_some() {
             outbox::scrub(conn, &email.id, SCRUBBED)?;
         }
         Ok::<_, diesel::result::Error>(())

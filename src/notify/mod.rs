@@ -129,17 +129,19 @@ fn account_emails_capped(conn: &mut AnyConnection, recipient: &str) -> Result<bo
     Ok(capped)
 }
 
-/// Hours an e-mail verification code stays valid.
-pub const VERIFY_EMAIL_HOURS: i64 = 48;
-/// Hours a password reset code stays valid.
-pub const PASSWORD_RESET_HOURS: i64 = 1;
+/// Minutes an e-mailed address-confirmation code stays valid.
+pub const VERIFY_EMAIL_MINUTES: i64 = 60;
+/// Minutes a password reset code stays valid.
+pub const PASSWORD_RESET_MINUTES: i64 = 60;
+/// Wrong guesses after which an address-confirmation code is void.
+pub const CODE_ATTEMPTS: i32 = 5;
 
-/// How long the single-use code an e-mail of `event` carries stays valid, in hours; `None` for
-/// e-mails that carry no code.
-pub fn code_lifetime_hours(event: &str) -> Option<i64> {
+/// How long the single-use code an e-mail of `event` carries stays valid, in minutes; `None`
+/// for e-mails that carry no code.
+pub fn code_lifetime_minutes(event: &str) -> Option<i64> {
     match event {
-        "verify_email" => Some(VERIFY_EMAIL_HOURS),
-        "password_reset" => Some(PASSWORD_RESET_HOURS),
+        "verify_email" => Some(VERIFY_EMAIL_MINUTES),
+        "password_reset" => Some(PASSWORD_RESET_MINUTES),
         _ => None,
     }
 }
@@ -149,23 +151,39 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Creates a single-use token for `purpose` (`verify_email` or `password_reset`), valid for its
-/// lifetime, and e-mails it to the account.
+/// Hashes a six-digit code of the account `user_id` for storage: a code means something only
+/// with its account, so the same digits sent to two people are two different codes.
+pub fn code_hash(user_id: &str, code: &str) -> String {
+    token_hash(&format!("code:{user_id}:{code}"))
+}
+
+/// Creates a single-use code for `purpose` and e-mails it to the account: for `verify_email`
+/// six digits, typed on the page (earlier codes of the account are void; a few wrong guesses
+/// void this one too), for `password_reset` a long code carried by a link.
 pub fn send_token(conn: &mut AnyConnection, config: &Config, user: &UserRow, purpose: &str) -> Result<()> {
     if account_emails_capped(conn, &user.email)? {
         return Ok(());
     }
-    let hours = code_lifetime_hours(purpose)
+    let minutes = code_lifetime_minutes(purpose)
         .ok_or_else(|| Error::internal(anyhow::anyhow!("{purpose} is not an e-mail that carries a code")))?;
-    let token: String = {
-        use rand::Rng;
-        let bytes: [u8; 24] = rand::rng().random();
-        hex::encode(bytes)
-    };
+    use rand::Rng;
     let now = db::now();
-    outbox::insert_token(conn, &token_hash(&token), &user.id, purpose, now + chrono::Duration::hours(hours), now)?;
-    let page = if purpose == "verify_email" { "verify-email" } else { "password-reset/confirm" };
-    let context =
-        json!({"token": token, "valid_hours": hours, "link": format!("{}/{page}?token={token}", config.portal_url)});
+    let expires = now + chrono::Duration::minutes(minutes);
+    let (token, link) = if purpose == "verify_email" {
+        let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
+        outbox::delete_tokens(conn, &user.id, purpose)?;
+        outbox::insert_token(conn, &code_hash(&user.id, &code), &user.id, purpose, expires, now)?;
+        let query = serde_urlencoded::to_string([("email", user.email.as_str()), ("code", code.as_str())])
+            .map_err(|e| Error::internal(anyhow::anyhow!(e)))?;
+        let link = format!("{}/verify-email?{query}", config.portal_url);
+        (code, link)
+    } else {
+        let bytes: [u8; 24] = rand::rng().random();
+        let token = hex::encode(bytes);
+        outbox::insert_token(conn, &token_hash(&token), &user.id, purpose, expires, now)?;
+        let link = format!("{}/password-reset/confirm?token={token}", config.portal_url);
+        (token, link)
+    };
+    let context = json!({"token": token, "valid_minutes": minutes, "link": link});
     enqueue(conn, config, user, purpose, None, context, None)
 }

@@ -270,7 +270,7 @@ mod tests {
                 let context = serde_json::json!({"name": "A", "reference": "R", "visa_type": "V", "deadline": "D",
                     "link": "http://x", "state_name": "S", "message": "M", "items": ["i"], "visa_number": "N",
                     "valid_from": "F", "valid_until": "U", "entries": "single", "duration": 14, "token": "T",
-                    "valid_hours": 1, "grounds": [{"title": "G", "description": "GD"}], "appeal_information": "AP"});
+                    "valid_minutes": 60, "grounds": [{"title": "G", "description": "GD"}], "appeal_information": "AP"});
                 let rendered = render(event, language, &context).unwrap();
                 assert!(
                     !rendered.subject.is_empty() && rendered.text.starts_with(['D', 'У', 'Қ']),

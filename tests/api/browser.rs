@@ -214,7 +214,8 @@ pub(crate) async fn register(client: &Client, app: &TestApp, name: &str) -> Stri
     press(client, "main form button[type=submit]").await;
     assert_eq!(path(client).await, "/verify-email");
     let code = app.emailed_token(&email, "verify_email").await;
-    fill(client, "f-token", &code).await;
+    // The address is filled in from the registration; the six digits are typed.
+    fill(client, "f-code", &code).await;
     press(client, "main form button[type=submit]").await;
     email
 }

@@ -259,8 +259,9 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::CREATED, "registration of {email}");
         let body: Value = response.json().await.unwrap();
         let code = self.emailed_token(&email, "verify_email").await;
-        let verified =
-            self.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"token": code}))).await;
+        let verified = self
+            .request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"email": email, "code": code})))
+            .await;
         assert_eq!(verified.status(), StatusCode::OK, "verification of {email}");
         let token = self.login(&email, PASSWORD).await;
         Account { id: body["id"].as_str().unwrap().to_owned(), email, token }

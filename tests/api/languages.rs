@@ -51,7 +51,7 @@ backend_tests! {
         assert!(fields.contains(&"texts.de".to_owned()) && fields.contains(&"texts.kk.name".to_owned()), "{fields:?}");
 
         // A citizen abroad renews a passport in Kazakh.
-        let applicant = app.applicant("Aigerim").await;
+        let applicant = app.applicant("aigerim").await;
         let browser = Browser::new(&app);
         browser.get("/?lang=kk").await;
         assert_eq!(browser.sign_in(&applicant.email).await.status(), StatusCode::SEE_OTHER);
@@ -84,7 +84,7 @@ backend_tests! {
     }
 
     async fn a_step_is_checked_as_submission_will_check_it_when_the_applicant_continues(app: TestApp) {
-        let applicant = app.applicant("Zoe").await;
+        let applicant = app.applicant("zoe").await;
         let browser = Browser::new(&app);
         browser.get("/?lang=ru").await;
         browser.sign_in(&applicant.email).await;

@@ -121,7 +121,7 @@ backend_tests! {
         let body = json!({"email": email, "password": PASSWORD, "full_name": "Айгерим", "preferred_language": "kk"});
         assert_eq!(app.request(Method::POST, "/api/v1/auth/register", None, Some(&body)).await.status(), StatusCode::CREATED);
         let code = app.emailed_token(email, "verify_email").await;
-        assert_eq!(app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"token": code}))).await.status(), StatusCode::OK);
+        assert_eq!(app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"email": email, "code": code}))).await.status(), StatusCode::OK);
         let account = Account { id: String::new(), email: email.into(), token: app.login(email, PASSWORD).await };
         app.submitted(&account).await;
         let subject = app.scalar(&format!("SELECT subject AS value FROM outbox WHERE recipient = '{email}' AND event = 'submitted'"));
@@ -227,9 +227,13 @@ backend_tests! {
         let wrong = app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"token": "0123456789abcdef"}))).await;
         assert_eq!(error_fields(&problem(wrong, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["token"]);
         let code = app.emailed_token(email, "verify_email").await;
-        let ok = app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"token": code}))).await;
+        assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "six digits: {code}");
+        let alone = app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"code": code}))).await;
+        assert_eq!(error_fields(&problem(alone, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["email"], "a code means nothing without its address");
+        let body = json!({"email": email, "code": code});
+        let ok = app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&body)).await;
         assert_eq!(ok.status(), StatusCode::OK);
-        let again = app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"token": code}))).await;
+        let again = app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&body)).await;
         problem(again, StatusCode::UNPROCESSABLE_ENTITY).await;
         app.attach_documents(&account, &id).await;
         assert_eq!(app.act(&id, "submit", &account.token, None).await.status(), StatusCode::OK);
@@ -308,4 +312,29 @@ async fn two_processes_on_postgres_never_send_an_email_twice() {
     assert_eq!(messages.len(), emails.len(), "{recipients:?}");
     let ids: std::collections::HashSet<&str> = messages.iter().map(|m| m["message_id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), emails.len());
+}
+
+backend_tests! {
+    async fn an_email_code_expires_and_is_void_after_five_wrong_guesses(app: TestApp) {
+        let email = "guessed@example.org";
+        let body = json!({"email": email, "password": PASSWORD, "full_name": "Guessed"});
+        assert_eq!(app.request(Method::POST, "/api/v1/auth/register", None, Some(&body)).await.status(), StatusCode::CREATED);
+        let code = app.emailed_token(email, "verify_email").await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        for _ in 0..5 {
+            let guess = app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"email": email, "code": wrong}))).await;
+            assert_eq!(error_fields(&problem(guess, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["code"]);
+        }
+        let right = app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"email": email, "code": code}))).await;
+        problem(right, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(app.scalar(&format!("SELECT CASE WHEN email_verified_at IS NULL THEN 'no' ELSE 'yes' END AS value FROM users WHERE email = '{email}'")), "no",
+                   "five wrong guesses void the right code");
+        // A new code works, until it expires.
+        let token = app.login(email, PASSWORD).await;
+        assert_eq!(app.post_empty("/api/v1/auth/resend-verification", &token).await.status(), StatusCode::ACCEPTED);
+        let fresh = app.emailed_token(email, "verify_email").await;
+        app.execute_sql("UPDATE email_tokens SET expires_at = created_at WHERE purpose = 'verify_email'");
+        let late = app.request(Method::POST, "/api/v1/auth/verify-email", None, Some(&json!({"email": email, "code": fresh}))).await;
+        problem(late, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
 }

@@ -334,8 +334,8 @@ backend_tests! {
         browser.sign_in(&applicant.email).await;
         let path = link.split_once("://").unwrap().1.split_once('/').unwrap().1;
         assert_eq!(browser.get(&format!("/{path}")).await.status(), StatusCode::OK);
-        let page = Browser::new(&app).get("/verify-email?token=abc123").await.text().await.unwrap();
-        assert!(page.contains(r#"value="abc123""#), "the code is filled in from the link");
+        let page = Browser::new(&app).get("/verify-email?email=a%40example.org&code=123456").await.text().await.unwrap();
+        assert!(page.contains(r#"value="123456""#) && page.contains(r#"value="a@example.org""#), "the code is filled in from the link");
         let page = Browser::new(&app).get("/password-reset/confirm?token=def456").await.text().await.unwrap();
         assert!(page.contains(r#"value="def456""#));
     }
@@ -376,14 +376,16 @@ backend_tests! {
             let response = browser.post("/register", &form).await;
             answers.push((response.status(), location(&response), browser.cookie("evisa_session").is_some()));
         }
-        assert_eq!(answers[0], answers[1], "a taken address is told apart from a new one");
-        assert_eq!(answers[0], (StatusCode::SEE_OTHER, "/verify-email".to_owned(), false));
+        assert_eq!((answers[0].0, answers[0].2), (answers[1].0, answers[1].2), "a taken address is told apart from a new one");
+        assert_eq!(answers[0].1, format!("/verify-email?email={}", taken.email.replace('@', "%40")), "each is asked for its code alike");
+        assert_eq!(answers[0].2, false);
+        assert_eq!(answers[1], (StatusCode::SEE_OTHER, format!("/verify-email?email={}", fresh.replace('@', "%40")), false));
         // The e-mailed code signs the new account in.
         let code = app.emailed_token(&fresh, "verify_email").await;
         let browser = Browser::new(&app);
         browser.get("/verify-email").await;
         let csrf = browser.csrf().await;
-        assert_eq!(browser.post("/verify-email", &[("csrf", &csrf), ("token", &code)]).await.status(), StatusCode::OK);
+        assert_eq!(browser.post("/verify-email", &[("csrf", &csrf), ("email", &fresh), ("code", &code)]).await.status(), StatusCode::OK);
         assert!(browser.cookie("evisa_session").is_some());
         assert_eq!(browser.get("/account/cases").await.status(), StatusCode::OK);
     }
@@ -555,7 +557,9 @@ backend_tests! {
         assert_eq!(app.scalar(&count), "2");
         let second = app.emailed_token(&fresh, "verify_email").await;
         assert_ne!(first, second);
-        assert_eq!(browser.post("/verify-email", &[("csrf", &csrf), ("token", &second)]).await.status(), StatusCode::OK);
+        let old = browser.post("/verify-email", &[("csrf", &csrf), ("email", &fresh), ("code", &first)]).await;
+        assert_eq!(old.status(), StatusCode::UNPROCESSABLE_ENTITY, "a new code replaces the one before");
+        assert_eq!(browser.post("/verify-email", &[("csrf", &csrf), ("email", &fresh), ("code", &second)]).await.status(), StatusCode::OK);
         assert!(browser.cookie("evisa_session").is_some(), "the new code signs the account in");
     }
 }

@@ -59,14 +59,38 @@ pub struct TokenRequest {
     password: Option<String>,
 }
 
-/// `POST /api/v1/auth/verify-email`: confirms the address with the single-use token e-mailed at
-/// registration.
-pub async fn verify_email(state: web::Data<AppState>, body: JsonBody<TokenRequest>) -> AppResult<HttpResponse> {
-    let TokenRequest { token, password } = body.0;
-    if password.is_some() {
-        return Err(AppError::invalid_field("password", "not_allowed", "not part of e-mail verification"));
+/// Body of `POST /api/v1/auth/verify-email`: the address and the six-digit code e-mailed to it,
+/// or the long token of a message sent before codes had six digits.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+/// `POST /api/v1/auth/verify-email`: confirms the address with the code e-mailed to it.
+pub async fn verify_email(state: web::Data<AppState>, body: JsonBody<VerifyRequest>) -> AppResult<HttpResponse> {
+    match body.0 {
+        VerifyRequest { email: Some(email), code: Some(code), token: None } => {
+            sign_in::verify_email(&state.db, &email, &code).await?;
+        }
+        VerifyRequest { email: None, code: None, token: Some(token) } => {
+            sign_in::verify_email_token(&state.db, &token).await?;
+        }
+        VerifyRequest { email: None, .. } => {
+            return Err(AppError::invalid_field("email", "required", "the address the code was sent to"));
+        }
+        VerifyRequest { code: None, .. } => {
+            return Err(AppError::invalid_field("code", "required", "the six digits of the code in the e-mail"));
+        }
+        VerifyRequest { .. } => {
+            return Err(AppError::invalid_field("token", "not_allowed", "either email and code, or token"));
+        }
     }
-    sign_in::verify_email(&state.db, &token).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "verified"})))
 }
 

@@ -115,7 +115,11 @@ async fn register_post(ctx: Ctx, form: Form) -> HttpResponse {
     match register::register(&ctx.state.db, ctx.state.config.clone(), input, None).await {
         // A taken address gets the same answer as a new one, and no session either way: the
         // e-mailed code signs the new account in; the owner of a taken one is told by e-mail.
-        Ok(_) => ctx.redirect("/verify-email"),
+        Ok(_) => {
+            let email = form.get("email").map(|e| e.trim().to_lowercase()).unwrap_or_default();
+            let query = serde_urlencoded::to_string([("email", email)]).unwrap_or_default();
+            ctx.redirect(&format!("/verify-email?{query}"))
+        }
         Err(err) => {
             let problems = attempt!(ctx, problems_of(err));
             let links = json!([{"href": "/login", "text": ctx.t("have_account")}]);
@@ -133,22 +137,30 @@ async fn register_post(ctx: Ctx, form: Form) -> HttpResponse {
     }
 }
 
-/// The code an e-mailed link carries in its query, if any.
-fn linked_token(ctx: &Ctx) -> String {
+/// What an e-mailed link (or the registration) carries in its query under `name`, if anything.
+fn linked(ctx: &Ctx, name: &str) -> String {
     web::Query::<HashMap<String, String>>::from_query(ctx.req.query_string())
         .ok()
-        .and_then(|q| q.get("token").cloned())
+        .and_then(|q| q.get(name).cloned())
         .unwrap_or_default()
 }
 
-fn verify_form(ctx: &Ctx, intro: &str, token: &str, problems: &[crate::domain::FieldError]) -> HttpResponse {
-    let fields = vec![field(ctx, "token", "code", "text", token, None)];
+fn verify_form(
+    ctx: &Ctx,
+    intro: &str,
+    email: &str,
+    code: &str,
+    problems: &[crate::domain::FieldError],
+) -> HttpResponse {
+    let mut code_field = field(ctx, "code", "code", "text", code, Some("code_hint"));
+    code_field.input = Input::Code;
+    let fields = vec![field(ctx, "email", "email", "text", email, None), code_field];
     let again = json!([{"href": "/verify-email/again", "text": ctx.t("send_code_again")}]);
     form_page(ctx, &ctx.t("verify_title"), Some(ctx.t(intro)), "/verify-email", "confirm", fields, problems, again)
 }
 
 async fn verify_page(ctx: Ctx) -> HttpResponse {
-    verify_form(&ctx, "verify_intro", &linked_token(&ctx), &[])
+    verify_form(&ctx, "verify_intro", &linked(&ctx, "email"), &linked(&ctx, "code"), &[])
 }
 
 /// `GET /verify-email/again`: asks for the address to send a new code to.
@@ -173,14 +185,15 @@ async fn again_post(ctx: Ctx, form: Form) -> HttpResponse {
     let email = form.get("email").cloned().unwrap_or_default();
     let config = ctx.state.config.clone();
     attempt!(ctx, sign_in::resend_verification(&ctx.state.db, config, &ctx.state.login_throttle, &email, &peer(&ctx)));
-    verify_form(&ctx, "code_sent_again", "", &[])
+    verify_form(&ctx, "code_sent_again", &email, "", &[])
 }
 
 async fn verify_post(mut ctx: Ctx, form: Form) -> HttpResponse {
     let form = form.into_inner();
     check_csrf!(ctx, form);
-    let token = form.get("token").cloned().unwrap_or_default();
-    match sign_in::verify_email(&ctx.state.db, &token).await {
+    let email = form.get("email").cloned().unwrap_or_default();
+    let code = form.get("code").cloned().unwrap_or_default();
+    match sign_in::verify_email(&ctx.state.db, &email, &code).await {
         Ok(account) => {
             // The code proves the mailbox: it signs its account in, as a reset code would.
             if ctx.visitor.is_none() && !account.disabled {
@@ -194,7 +207,7 @@ async fn verify_post(mut ctx: Ctx, form: Form) -> HttpResponse {
         }
         Err(err) => {
             let problems = attempt!(ctx, problems_of(err));
-            verify_form(&ctx, "verify_intro", &token, &problems)
+            verify_form(&ctx, "verify_intro", &email, &code, &problems)
         }
     }
 }
@@ -277,7 +290,7 @@ fn reset_confirm_form(
 
 /// `GET /password-reset/confirm?token=`: the e-mailed link's page.
 async fn reset_confirm_page(ctx: Ctx) -> HttpResponse {
-    reset_confirm_form(&ctx, &linked_token(&ctx), None, &[])
+    reset_confirm_form(&ctx, &linked(&ctx, "token"), None, &[])
 }
 
 async fn reset_post(ctx: Ctx, form: Form) -> HttpResponse {

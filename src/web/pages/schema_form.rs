@@ -41,6 +41,8 @@ pub enum Input {
     Country(Vec<Choice>),
     /// A secret (account forms only; schemas have no such type).
     Password,
+    /// A one-time code of digits (account forms only).
+    Code,
 }
 
 impl Input {
