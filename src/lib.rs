@@ -12,6 +12,7 @@
 pub mod app;
 pub mod auth;
 pub mod backup;
+pub mod catalogue_cache;
 pub mod check_log;
 pub mod cli;
 pub mod config;

@@ -58,6 +58,8 @@ pub struct AppState {
     pub checks: CheckLog,
     /// Issued visas kept for verification.
     pub visa_cache: Arc<crate::visa_cache::VisaCache<crate::web::api::verify::KnownVisa>>,
+    /// The catalogue the portal's busiest pages show.
+    pub catalogue: Arc<crate::catalogue_cache::CatalogueCache>,
     /// The statistics' decision times, by post, kept while the post's counts stay the same.
     pub decision_pace: crate::decision_pace::PaceMemo,
     /// Key of the passport-number digests in the verification log.
@@ -110,6 +112,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         limits: RateLimits::new(config.verify_rate_limit, config.ip_rate_limit),
         checks: CheckLog::start(db.clone())?,
         visa_cache: crate::visa_cache::VisaCache::start(db.clone())?,
+        catalogue: crate::catalogue_cache::CatalogueCache::start(db.clone())?,
         decision_pace: crate::decision_pace::PaceMemo::default(),
         log_key,
         payment_key,

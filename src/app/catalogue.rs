@@ -218,6 +218,7 @@ pub async fn create_service(
         catalog::find_service(conn, &code)?.ok_or(Error::NotFound)
     })
     .await
+    .inspect(|_| crate::catalogue_cache::invalidate())
 }
 
 /// A service of the seeded catalogue, as `assets/catalogue/services.json` describes it.
@@ -351,4 +352,5 @@ pub async fn update_service(
         catalog::find_service(conn, &code)?.ok_or(Error::NotFound)
     })
     .await
+    .inspect(|_| crate::catalogue_cache::invalidate())
 }

@@ -56,7 +56,7 @@ pub async fn sign_in(db: &Db, throttle: &SignInThrottle, email: &str, given: Str
 pub async fn verify_email(db: &Db, email: &str, code: &str) -> Result<UserRow> {
     let email = email.trim().to_lowercase();
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    let invalid = || Error::invalid_field("code", "invalid", "the code is wrong, expired or already used");
+    let invalid = || Error::invalid_field("code", "mismatch", "the code is wrong, expired or already used");
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::invalid_field("code", "format", "the six digits of the code in the e-mail"));
     }

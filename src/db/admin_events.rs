@@ -60,3 +60,15 @@ pub fn list(conn: &mut AnyConnection, limit: i64, offset: i64) -> QueryResult<(V
         .load(conn)?;
     Ok((rows, total))
 }
+
+/// The administrator events that change what the portal shows of the catalogue.
+pub const CATALOGUE_ACTIONS: [&str; 4] = ["create_service", "update_service", "create_post", "update_post"];
+
+/// How many catalogue changes were recorded, and when the latest was: it moves whenever any
+/// process changes a service or a post.
+pub fn catalogue_stamp(conn: &mut AnyConnection) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    admin_events::table
+        .filter(admin_events::action.eq_any(CATALOGUE_ACTIONS))
+        .select((diesel::dsl::count_star(), diesel::dsl::max(admin_events::created_at)))
+        .first(conn)
+}

@@ -119,4 +119,34 @@ backend_tests! {
         let about = browser.get(&format!("/cases/{renewal}/step/1")).await.text().await.unwrap();
         assert_eq!(about.matches("(необязательно)").count(), 1, "the place of birth only");
     }
+
+    async fn a_change_to_the_catalogue_by_any_node_reaches_the_cached_pages(app: TestApp) {
+        let browser = Browser::new(&app);
+        let home = browser.get("/?lang=kk").await.text().await.unwrap();
+        assert!(home.contains("Құжатты заңдастыру"));
+        // Another node renames the service: its transaction writes the row and the event that
+        // audits it; this node hears of it only through the database.
+        app.execute_sql(
+            "UPDATE services SET texts = '{\"kk\": {\"name\": \"Заңдастыру, жаңа атауы\"}}' WHERE code = 'LEGALISATION';
+             INSERT INTO admin_events (id, action, target, actor_role, created_at)
+             VALUES ('0190a0a0-0000-7000-8000-00000000c0de', 'update_service', 'LEGALISATION', 'admin', CURRENT_TIMESTAMP)",
+        );
+        let mut seen = false;
+        for _ in 0..40 {
+            if browser.get("/?lang=kk").await.text().await.unwrap().contains("Заңдастыру, жаңа атауы") {
+                seen = true;
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(seen, "another node's change reaches this node's pages within two seconds");
+        // A change made through this node shows on the very next page.
+        let admin = app.admin().await;
+        let texts = json!({"kk": {"name": "Заңдастыру, үшінші атауы"}});
+        assert_eq!(app.patch("/api/v1/admin/services/LEGALISATION", &admin.token, &json!({"texts": texts})).await.status(), StatusCode::OK);
+        let start = browser.get("/apply/LEGALISATION?lang=kk").await.text().await.unwrap();
+        assert!(start.contains("Заңдастыру, үшінші атауы"));
+        assert_eq!(app.patch("/api/v1/admin/services/LEGALISATION", &admin.token, &json!({"active": false})).await.status(), StatusCode::OK);
+        assert_eq!(browser.get("/apply/LEGALISATION").await.status(), StatusCode::NOT_FOUND, "a closed service is gone at once");
+    }
 }

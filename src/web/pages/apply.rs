@@ -78,11 +78,11 @@ fn service_view(ctx: &Ctx, row: &ServiceRow) -> Value {
 
 /// `GET /`: what can be applied for, and where.
 async fn home(ctx: Ctx) -> HttpResponse {
-    let (services, posts) =
-        attempt!(ctx, ctx.state.db.run(|conn| Ok((catalog::list_services(conn)?, catalog::list_posts(conn)?))).await);
+    let catalogue = attempt!(ctx, ctx.state.catalogue.get(&ctx.state.db).await);
     let (visas, consular): (Vec<_>, Vec<_>) =
-        services.iter().map(|(row, _)| row).partition(|row| row.output == "e_visa");
-    let posts: Vec<Value> = posts.iter().map(|p| json!({"code": p.code, "name": p.name_in(ctx.lang)})).collect();
+        catalogue.services.iter().map(|(row, _)| row).partition(|row| row.output == "e_visa");
+    let posts: Vec<Value> =
+        catalogue.posts.iter().map(|p| json!({"code": p.code, "name": p.name_in(ctx.lang)})).collect();
     ctx.render(
         "home.html",
         json!({"visas": visas.into_iter().map(|s| service_view(&ctx, s)).collect::<Vec<_>>(),
@@ -92,20 +92,13 @@ async fn home(ctx: Ctx) -> HttpResponse {
 
 async fn start_page(ctx: Ctx, path: web::Path<String>, post_error: Option<String>) -> HttpResponse {
     let code = path.into_inner();
-    let (service, posts) = attempt!(
-        ctx,
-        ctx.state
-            .db
-            .run(move |conn| {
-                let service = catalog::find_service(conn, &code)?.filter(|s| s.active).ok_or(app::Error::NotFound)?;
-                Ok((service, catalog::list_posts(conn)?))
-            })
-            .await
-    );
-    let posts: Vec<Value> = posts.iter().map(|p| json!({"code": p.code, "name": p.name_in(ctx.lang)})).collect();
+    let catalogue = attempt!(ctx, ctx.state.catalogue.get(&ctx.state.db).await);
+    let Some((service, _)) = catalogue.service(&code) else { return ctx.fail(app::Error::NotFound) };
+    let posts: Vec<Value> =
+        catalogue.posts.iter().map(|p| json!({"code": p.code, "name": p.name_in(ctx.lang)})).collect();
     ctx.render(
         "apply_start.html",
-        json!({"title": service.name_in(ctx.lang), "service": service_view(&ctx, &service), "posts": posts, "post_error": post_error}),
+        json!({"title": service.name_in(ctx.lang), "service": service_view(&ctx, service), "posts": posts, "post_error": post_error}),
     )
 }
 

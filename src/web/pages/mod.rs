@@ -84,6 +84,26 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
+/// What every page of language `lang` shows alike: its messages (`t`) and the language switch.
+fn shared(lang: &'static str) -> minijinja::Value {
+    static SHARED: OnceLock<HashMap<&'static str, minijinja::Value>> = OnceLock::new();
+    let all = SHARED.get_or_init(|| {
+        let languages: Vec<Value> =
+            i18n::LANGUAGES.iter().map(|(code, name)| json!({"code": code, "name": name})).collect();
+        i18n::LANGUAGES
+            .iter()
+            .map(|(code, _)| {
+                let value = minijinja::context! {
+                    t => minijinja::Value::from_serialize(i18n::messages(code)),
+                    languages => minijinja::Value::from_serialize(&languages),
+                };
+                (*code, value)
+            })
+            .collect()
+    });
+    all.get(lang).cloned().unwrap_or_default()
+}
+
 /// What every page handler starts from: the request, the service, who is signed in, the
 /// language, and the CSRF token of its forms.
 pub struct Ctx {
@@ -176,8 +196,6 @@ impl Ctx {
         });
         let mut context = json!({
             "lang": self.lang,
-            "t": i18n::messages(self.lang),
-            "languages": i18n::LANGUAGES.iter().map(|(code, name)| json!({"code": code, "name": name})).collect::<Vec<_>>(),
             "visitor": visitor,
             "csrf": self.csrf,
             "path": self.req.path(),
@@ -187,7 +205,10 @@ impl Ctx {
         if let (Some(fields), Value::Object(extra)) = (context.as_object_mut(), extra) {
             fields.extend(extra);
         }
-        let body = environment().get_template(template).and_then(|t| t.render(&context));
+        // The messages and languages are the same for every page of a language: made template
+        // values once, and shared, rather than copied into each page's context.
+        let context = minijinja::value::merge_maps([minijinja::Value::from_serialize(&context), shared(self.lang)]);
+        let body = environment().get_template(template).and_then(|t| t.render(context));
         match body {
             Ok(html) => self.finish(HttpResponse::build(status)).content_type("text/html; charset=utf-8").body(html),
             Err(err) => {

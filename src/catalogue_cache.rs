@@ -1,0 +1,89 @@
+//! The catalogue the portal's busiest pages show (active services with the schemas of their
+//! current forms, and the posts), kept in memory and never answered stale for long. Every change
+//! to services or posts goes through the catalogue's use cases, which write an administrator
+//! event in the same transaction: a change committed by this process drops the copy at once, and
+//! a watcher that reads the count and time of those events every quarter of a second drops it
+//! when another node commits one.
+
+use chrono::NaiveDateTime;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, Weak};
+use std::time::Duration;
+
+use crate::db::catalog::{self, PostRow, ServiceRow};
+use crate::db::{Db, admin_events};
+
+/// How often changes by other processes are looked for.
+const WATCH_EVERY: Duration = Duration::from_millis(250);
+
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Drops every copy read before now; called once a change to the catalogue has committed.
+pub fn invalidate() {
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+}
+
+/// The catalogue as the portal shows it.
+#[derive(Debug)]
+pub struct Catalogue {
+    /// The active services, in catalogue order, with the schema of their current form.
+    pub services: Vec<(ServiceRow, String)>,
+    /// Every post, by code.
+    pub posts: Vec<PostRow>,
+}
+
+impl Catalogue {
+    /// The active service `code`, with its current form's schema.
+    pub fn service(&self, code: &str) -> Option<&(ServiceRow, String)> {
+        self.services.iter().find(|(s, _)| s.code == code)
+    }
+}
+
+/// The copy of the catalogue, with the generation it was read in.
+#[derive(Default)]
+pub struct CatalogueCache {
+    current: RwLock<Option<(u64, Arc<Catalogue>)>>,
+}
+
+impl CatalogueCache {
+    /// Starts the cache and its watcher of changes made by other processes; the watcher stops
+    /// when the cache is dropped.
+    pub fn start(db: Db) -> std::io::Result<Arc<CatalogueCache>> {
+        let cache = Arc::new(CatalogueCache::default());
+        let weak: Weak<CatalogueCache> = Arc::downgrade(&cache);
+        std::thread::Builder::new().name("catalogue-cache".into()).spawn(move || {
+            let mut seen: Option<(i64, Option<NaiveDateTime>)> = None;
+            while weak.strong_count() > 0 {
+                let stamp = db.conn().ok().and_then(|mut conn| admin_events::catalogue_stamp(&mut conn).ok());
+                if let Some(stamp) = stamp {
+                    if seen.is_some_and(|before| before != stamp) {
+                        invalidate();
+                    }
+                    seen = Some(stamp);
+                }
+                std::thread::sleep(WATCH_EVERY);
+            }
+        })?;
+        Ok(cache)
+    }
+
+    /// The catalogue: the copy if it is of the current generation, else read afresh. The
+    /// generation is taken before the read, so a change that commits during it leaves the new
+    /// copy stale rather than wrong.
+    pub async fn get(&self, db: &Db) -> crate::app::Result<Arc<Catalogue>> {
+        let generation = GENERATION.load(Ordering::Acquire);
+        if let Some((read_in, catalogue)) = self.current.read().ok().and_then(|c| c.clone())
+            && read_in == generation
+        {
+            return Ok(catalogue);
+        }
+        let catalogue = db
+            .run(|conn| Ok(Catalogue { services: catalog::list_services(conn)?, posts: catalog::list_posts(conn)? }))
+            .await?;
+        let catalogue = Arc::new(catalogue);
+        if let Ok(mut current) = self.current.write() {
+            *current = Some((generation, catalogue.clone()));
+        }
+        Ok(catalogue)
+    }
+}
