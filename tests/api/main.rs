@@ -36,3 +36,4 @@ mod smtp;
 mod upgrade;
 mod use_cases;
 mod verification;
+mod walk;

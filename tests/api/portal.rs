@@ -67,6 +67,28 @@ impl Browser {
         response
     }
 
+    /// Posts a file as a page's upload form does: the CSRF field and `file`.
+    pub(crate) async fn upload(&self, path: &str, csrf: &str, media_type: &str, bytes: &[u8]) -> reqwest::Response {
+        let boundary = "evisa-test-boundary-7d3f";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload\"\r\nContent-Type: {media_type}\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header("Cookie", self.cookie_header())
+            .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.keep(response.headers());
+        response
+    }
+
     /// The CSRF token the pages put in their forms (bound to this browser's cookies).
     pub(crate) async fn csrf(&self) -> String {
         let page = self.get("/password-reset").await.text().await.unwrap();

@@ -121,7 +121,9 @@ async fn begin(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
     match create::create(&ctx.state.db, ctx.state.config.clone(), &applicant, draft, Audit::default()).await {
         Ok(file) => ctx.redirect(&format!("/cases/{}/step/1", file.case.id)),
         Err(app::Error::Invalid(problems)) => {
-            let detail = problems.into_iter().map(|p| p.detail).collect::<Vec<_>>().join("; ");
+            let label = ctx.t("post");
+            let detail =
+                problems.iter().map(|p| super::i18n::problem(ctx.lang, p, Some(&label))).collect::<Vec<_>>().join("; ");
             start_page(ctx, web::Path::from(service), Some(detail)).await
         }
         Err(other) => ctx.fail(other),
@@ -353,12 +355,14 @@ async fn upload_document(ctx: Ctx, path: web::Path<(String, String)>, multipart:
         return ctx.fail(app::Error::NotFound);
     }
     let refused = |detail: String| documents_page(&ctx, &draft, Some((kind.as_str(), detail)));
+    let texts = draft.service.texts();
+    let name = words(&ctx, &texts).document(&kind);
     let (csrf, file) = match read_upload(multipart, limit).await {
         Ok(read) => read,
         Err(app::Error::TooLarge(limit)) => {
-            return refused(format!("{} ({} MB)", ctx.t("largest_file"), limit / (1024 * 1024)));
+            return refused(format!("{} ({} {})", ctx.t("largest_file"), limit / (1024 * 1024), ctx.t("unit_mb")));
         }
-        Err(err) => return refused(err.to_string()),
+        Err(_) => return refused(ctx.t("error_upload_failed")),
     };
     if !super::session::csrf_matches(&ctx.state, &ctx.req, csrf.as_deref()) {
         return ctx.csrf_refused();
@@ -371,10 +375,15 @@ async fn upload_document(ctx: Ctx, path: web::Path<(String, String)>, multipart:
     };
     match stored.await {
         Ok(_) => ctx.redirect(&format!("/cases/{id}/documents")),
-        Err(app::Error::Invalid(problems)) => {
-            refused(problems.into_iter().map(|p| p.detail).collect::<Vec<_>>().join("; "))
+        Err(app::Error::Invalid(problems)) => refused(
+            problems.iter().map(|p| super::i18n::problem(ctx.lang, p, Some(&name))).collect::<Vec<_>>().join("; "),
+        ),
+        Err(app::Error::UnacceptedFormat(_)) => {
+            let formats = draft.requirements().iter().find(|r| r.kind == kind).map(|r| media_names(&r.media_types));
+            refused(
+                ctx.t("error_file_format").replace("{label}", &name).replace("{formats}", &formats.unwrap_or_default()),
+            )
         }
-        Err(app::Error::UnacceptedFormat(detail)) => refused(detail),
         Err(other) => ctx.fail(other),
     }
 }
