@@ -132,9 +132,10 @@ backend_tests! {
 }
 
 /// A Stripe-compatible server on a loopback port, stopped when dropped.
-struct FakeStripe {
+pub(crate) struct FakeStripe {
     child: Child,
-    url: String,
+    /// Its address.
+    pub(crate) url: String,
 }
 
 impl Drop for FakeStripe {
@@ -144,7 +145,8 @@ impl Drop for FakeStripe {
     }
 }
 
-async fn fake_stripe() -> Option<FakeStripe> {
+/// Starts localstripe on a free loopback port; `None` outside CI when it is not installed.
+pub(crate) async fn fake_stripe() -> Option<FakeStripe> {
     let port = crate::smtp::free_port();
     let child = match Command::new("localstripe")
         .args(["--port", &port.to_string(), "--from-scratch"])
@@ -169,11 +171,11 @@ async fn fake_stripe() -> Option<FakeStripe> {
     panic!("localstripe did not start");
 }
 
-const SECRET_KEY: &str = "sk_test_evisa";
+pub(crate) const SECRET_KEY: &str = "sk_test_evisa";
 const WEBHOOK_SECRET: &str = "whsec_evisa_test";
 
 /// What Stripe.js does with a card: a PaymentMethod.
-async fn card(stripe: &FakeStripe, number: &str) -> String {
+pub(crate) async fn card(stripe: &FakeStripe, number: &str) -> String {
     let made: Value = reqwest::Client::new()
         .post(format!("{}/v1/payment_methods", stripe.url))
         .basic_auth(SECRET_KEY, Some(""))

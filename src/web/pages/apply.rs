@@ -187,8 +187,18 @@ pub async fn load(ctx: &Ctx, user: User, id: String) -> app::Result<Draft> {
         .await
 }
 
+/// `problems` in the order of the form's fields (the documents and the rest after them), as
+/// the applicant meets them.
+fn in_form_order(draft: &Draft, problems: &[FieldError]) -> Vec<FieldError> {
+    let names: Vec<&str> = draft.steps.iter().flat_map(|s| &s.fields).map(|f| f.name.as_str()).collect();
+    let mut ordered = problems.to_vec();
+    ordered.sort_by_key(|p| names.iter().position(|n| *n == schema_form::dotted(&p.field)).unwrap_or(names.len()));
+    ordered
+}
+
 fn step_page(ctx: &Ctx, draft: &Draft, number: usize, problems: &[FieldError]) -> HttpResponse {
     let Some(step) = draft.steps.get(number - 1) else { return ctx.fail(app::Error::NotFound) };
+    let problems = &in_form_order(draft, problems)[..];
     let mut step = step.clone();
     let mut steps = vec![step.clone()];
     schema_form::fill(&mut steps, &draft.form, problems, ctx.lang);
@@ -403,6 +413,7 @@ fn problem_link(draft: &Draft, problem: &FieldError) -> String {
 }
 
 fn check_page(ctx: &Ctx, draft: &Draft, problems: &[FieldError], fee: Option<Value>) -> HttpResponse {
+    let problems = &in_form_order(draft, problems)[..];
     let texts = draft.service.texts();
     let words = words(ctx, &texts);
     let mut steps = draft.steps.clone();

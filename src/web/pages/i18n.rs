@@ -64,12 +64,21 @@ pub fn problem(lang: &str, problem: &FieldError, label: Option<&str>) -> String 
         Some(format!("error_{}", problem.code)),
     ];
     let found = keys.into_iter().flatten().find_map(|key| messages(lang)[key.as_str()].as_str());
-    match found {
+    let text = match found {
         Some(text) => text
             .replace("{label}", label.map_or_else(|| message(lang, "this_answer"), str::to_owned).as_str())
             .replace("{min}", &password_policy::MIN_LENGTH.to_string())
             .replace("{max}", &password_policy::MAX_LENGTH.to_string()),
         None => label.map_or_else(|| problem.detail.clone(), |l| format!("{l}: {}", problem.detail)),
+    };
+    // A label that is a question ends its own sentence: "What is it? Enter an answer".
+    match text.split_once("?: ") {
+        Some((question, rest)) => {
+            let mut chars = rest.chars();
+            let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+            format!("{question}? {first}{}", chars.as_str())
+        }
+        None => text,
     }
 }
 
@@ -119,6 +128,7 @@ mod tests {
         let required = FieldError::new("/applicant/surname", "required", "\"surname\" is a required property");
         assert_eq!(problem("ru", &required, Some("Фамилия")), "Фамилия: укажите ответ");
         assert_eq!(problem("ru", &required, None), "Этот ответ: укажите ответ");
+        assert_eq!(problem("kk", &required, Some("Бұл қандай құжат?")), "Бұл қандай құжат? Жауапты енгізіңіз");
         let odd = FieldError::new("x", "no_such_code", "as the use case put it");
         assert_eq!(
             problem("ru", &odd, Some("X")),
