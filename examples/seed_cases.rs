@@ -124,6 +124,7 @@ fn main() -> anyhow::Result<()> {
                 time_zone: "UTC".into(),
                 created_at: db::now(),
                 four_eyes: false,
+                texts: "{}".into(),
             };
             catalog::insert_post(&mut conn, &post)?;
         }
