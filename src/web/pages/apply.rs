@@ -14,6 +14,7 @@ use super::{Ctx, attempt, check_csrf, signed_in, summary};
 use crate::app::applicant::{create, edit, submit, upload};
 use crate::app::engine::{Audit, visible_case};
 use crate::app::{self, Applicant, User};
+use crate::catalogue_cache::Catalogue;
 use crate::db::cases::CaseRow;
 use crate::db::catalog::{self, ServiceRow};
 use crate::db::documents::{self, DocumentRow};
@@ -21,6 +22,7 @@ use crate::db::fees;
 use crate::domain::FieldError;
 use crate::domain::service::{DocumentRequirement, Fee, OutputKind};
 use crate::domain::texts::Texts;
+use std::sync::Arc;
 
 use super::Form;
 
@@ -79,15 +81,35 @@ fn service_view(ctx: &Ctx, row: &ServiceRow) -> Value {
 /// `GET /`: what can be applied for, and where.
 async fn home(ctx: Ctx) -> HttpResponse {
     let catalogue = attempt!(ctx, ctx.state.catalogue.get(&ctx.state.db).await);
+    ctx.render_prepared("home.html", home_view(&ctx, &catalogue))
+}
+
+/// The landing page's view of `catalogue` in the page's language: made once per copy of the
+/// catalogue and language, since every visitor sees the same.
+fn home_view(ctx: &Ctx, catalogue: &Arc<Catalogue>) -> minijinja::Value {
+    type Views = Vec<(Arc<Catalogue>, &'static str, minijinja::Value)>;
+    static VIEWS: std::sync::RwLock<Views> = std::sync::RwLock::new(Vec::new());
+    let made = |views: &Views| {
+        views.iter().find(|(c, lang, _)| Arc::ptr_eq(c, catalogue) && *lang == ctx.lang).map(|(.., view)| view.clone())
+    };
+    if let Some(view) = VIEWS.read().ok().and_then(|views| made(&views)) {
+        return view;
+    }
     let (visas, consular): (Vec<_>, Vec<_>) =
         catalogue.services.iter().map(|(row, _)| row).partition(|row| row.output == "e_visa");
     let posts: Vec<Value> =
         catalogue.posts.iter().map(|p| json!({"code": p.code, "name": p.name_in(ctx.lang)})).collect();
-    ctx.render(
-        "home.html",
-        json!({"visas": visas.into_iter().map(|s| service_view(&ctx, s)).collect::<Vec<_>>(),
-               "consular": consular.into_iter().map(|s| service_view(&ctx, s)).collect::<Vec<_>>(), "posts": posts}),
-    )
+    let view = minijinja::Value::from_serialize(json!({
+        "visas": visas.into_iter().map(|s| service_view(ctx, s)).collect::<Vec<_>>(),
+        "consular": consular.into_iter().map(|s| service_view(ctx, s)).collect::<Vec<_>>(),
+        "posts": posts,
+    }));
+    if let Ok(mut views) = VIEWS.write() {
+        // Views of older copies go; those of other services in the process (tests) stay.
+        views.retain(|(c, ..)| Arc::strong_count(c) > 1);
+        views.push((catalogue.clone(), ctx.lang, view.clone()));
+    }
+    view
 }
 
 async fn start_page(ctx: Ctx, path: web::Path<String>, post_error: Option<String>) -> HttpResponse {

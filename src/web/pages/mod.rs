@@ -190,6 +190,16 @@ impl Ctx {
 
     /// Renders `template` with `extra` over the context every page has.
     pub fn render_status(&self, status: StatusCode, template: &str, extra: Value) -> HttpResponse {
+        self.render_page(status, template, extra, None)
+    }
+
+    fn render_page(
+        &self,
+        status: StatusCode,
+        template: &str,
+        extra: Value,
+        prepared: Option<minijinja::Value>,
+    ) -> HttpResponse {
         let visitor = self.visitor.as_ref().map(|v| {
             let (home, label) = home_of(v);
             json!({"name": v.full_name, "home": home, "home_label": self.t(label)})
@@ -207,7 +217,11 @@ impl Ctx {
         }
         // The messages and languages are the same for every page of a language: made template
         // values once, and shared, rather than copied into each page's context.
-        let context = minijinja::value::merge_maps([minijinja::Value::from_serialize(&context), shared(self.lang)]);
+        let context = minijinja::value::merge_maps([
+            minijinja::Value::from_serialize(&context),
+            prepared.unwrap_or_default(),
+            shared(self.lang),
+        ]);
         let body = environment().get_template(template).and_then(|t| t.render(context));
         match body {
             Ok(html) => self.finish(HttpResponse::build(status)).content_type("text/html; charset=utf-8").body(html),
@@ -221,6 +235,12 @@ impl Ctx {
     /// Renders `template` (200).
     pub fn render(&self, template: &str, extra: Value) -> HttpResponse {
         self.render_status(StatusCode::OK, template, extra)
+    }
+
+    /// Renders `template` (200) with `prepared`, template values made once and shared by
+    /// many pages (a language's view of the catalogue), beside the page's own.
+    pub fn render_prepared(&self, template: &str, prepared: minijinja::Value) -> HttpResponse {
+        self.render_page(StatusCode::OK, template, Value::Null, Some(prepared))
     }
 
     /// A redirect after a POST (303) or to sign in.
