@@ -15,6 +15,7 @@ mod concurrency;
 mod consular;
 mod database;
 mod documents;
+mod four_eyes;
 mod fuzz;
 mod hardening;
 mod health;

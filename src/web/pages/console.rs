@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use super::apply::{fee_text, load};
 use super::cases::history;
+use super::schema_form;
 use super::{Ctx, attempt, check_csrf, signed_in};
 use crate::app::checkout;
 use crate::app::engine::Audit;
@@ -18,8 +19,11 @@ use crate::app::review::{
 };
 use crate::app::{self, Staff, Supervisor, User};
 use crate::db::cases::{self, CaseRow, QueueFilter};
+use crate::db::events::EventRow;
 use crate::db::jobs::{self, JobKind};
-use crate::db::{self, catalog, events};
+use crate::db::{self, catalog, events, users};
+use crate::domain::FieldError;
+use crate::domain::decision::Decision;
 use crate::domain::role::Role;
 use crate::domain::status::{self, Action, CaseStatus};
 use crate::outputs::e_visa::grant::GrantRequest;
@@ -170,28 +174,90 @@ pub fn actions(case: &CaseRow, user: &User) -> Vec<&'static str> {
     found
 }
 
+/// A form of the case page that was refused: what it said and what was wrong, to show the page
+/// again with the answers kept and the problems summed up.
+#[derive(Default)]
+struct Refused {
+    /// The form's name (`decision`, `return`, ...).
+    form: String,
+    /// What was posted.
+    posted: HashMap<String, String>,
+    /// What was wrong.
+    problems: Vec<FieldError>,
+}
+
 /// `GET /console/cases/{id}`.
 async fn case_view(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
+    case_page(ctx, path.into_inner(), Refused::default()).await
+}
+
+/// The recommendation awaiting a second person, in full: the terms, who made it and when, and
+/// their note.
+fn recommendation(ctx: &Ctx, case: &CaseRow, rows: &[EventRow], recommender: Option<String>) -> Option<Value> {
+    if case.status != CaseStatus::PendingApproval {
+        return None;
+    }
+    let Ok(Decision::Recommended { grant }) = serde_json::from_str(case.decision.as_deref()?) else { return None };
+    let made = rows.iter().rev().find(|e| e.action == Action::Recommend.as_str())?;
+    let day = |key: &str| {
+        grant
+            .as_ref()
+            .and_then(|g| g[key].as_str())
+            .and_then(|d| d.parse().ok())
+            .map(|d| super::i18n::date(ctx.lang, d))
+    };
+    Some(json!({
+        "by": recommender.unwrap_or_default(),
+        "at": made.created_at.format("%d.%m.%Y %H:%M UTC").to_string(),
+        "note": made.note.clone().or_else(|| made.staff_note.clone()),
+        "valid_from": day("valid_from"), "valid_until": day("valid_until"),
+        "entries": grant.as_ref().and_then(|g| g["entries"].as_str()).map(|e| ctx.t(&format!("entries_{e}"))),
+        "stay": grant.as_ref().and_then(|g| g["duration_of_stay_days"].as_i64()),
+    }))
+}
+
+/// The catalogue's key for the label of a field of the case page's forms.
+fn label_key(field: &str) -> &'static str {
+    match field {
+        "valid_from" => "valid_from",
+        "valid_until" => "valid_until",
+        "duration_of_stay_days" => "duration_of_stay",
+        "message" => "message_to_applicant",
+        "receipt_number" => "receipt_number",
+        "grounds" => "grounds_title",
+        "text" => "internal_note",
+        _ => "note",
+    }
+}
+
+/// The case page, with a refused form's answers and problems if there was one.
+async fn case_page(ctx: Ctx, id: String, refused: Refused) -> HttpResponse {
     let user = signed_in!(ctx);
     if !user.role.handles_cases() {
         return ctx.fail(app::Error::NotFound);
     }
-    let id = path.into_inner();
     let draft = attempt!(ctx, load(&ctx, user.clone(), id.clone()).await);
     let case_id = id.clone();
-    let (rows, grounds, fee) = attempt!(
+    let recommended_by = draft.case.recommended_by.clone();
+    let (rows, grounds, fee, recommender) = attempt!(
         ctx,
         ctx.state
             .db
             .run(move |conn| {
+                let recommender = match recommended_by {
+                    Some(officer) => users::find(conn, &officer)?.map(|u| u.full_name),
+                    None => None,
+                };
                 Ok((
                     events::list_for_case(conn, &case_id)?,
                     catalog::list_refusal_grounds(conn)?,
                     crate::db::fees::for_case(conn, &case_id)?,
+                    recommender,
                 ))
             })
             .await
     );
+    let recommended = recommendation(&ctx, &draft.case, &rows, recommender);
     let events = history(&ctx, rows, user.role, &grounds);
     let refusal: Vec<Value> = grounds
         .iter()
@@ -225,10 +291,21 @@ async fn case_view(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
             "outstanding": fee_text(f.outstanding_minor(), &f.currency),
             "payable": f.outstanding_minor() > 0 && case.status.takes_payment()})),
     });
-    ctx.render(
+    let errors: Vec<Value> = refused
+        .problems
+        .iter()
+        .map(|p| {
+            let field = schema_form::dotted(&p.field);
+            let anchor = format!("#f-{}-{}", refused.form, field.split(['.', '[']).next().unwrap_or_default());
+            json!({"text": super::i18n::problem(ctx.lang, p, Some(&ctx.t(label_key(&field)))), "link": anchor})
+        })
+        .collect();
+    ctx.render_status(
+        super::status_for(errors.is_empty()),
         "console_case.html",
         json!({"title": case.reference, "case": view, "steps": draft.steps, "documents": documents, "events": events,
-               "actions": actions(case, &user), "grounds": refusal, "revocation_grounds": revocation}),
+               "actions": actions(case, &user), "grounds": refusal, "revocation_grounds": revocation,
+               "recommendation": recommended, "errors": errors, "refused": refused.form, "posted": refused.posted}),
     )
 }
 
@@ -270,21 +347,12 @@ async fn act(ctx: Ctx, path: web::Path<(String, String)>, form: Form) -> HttpRes
             let message = optional(&form, "message");
             request_info::request_info(db, config, &staff, id.clone(), message, items, audit).await.map(drop)
         }
-        "decision" => {
-            let verdict = if form.get("decision").map(String::as_str) == Some("refuse") {
-                Verdict::Refuse { grounds: grounds_of(&form) }
-            } else {
-                let date = |key: &str| optional(&form, key).and_then(|v| v.parse().ok());
-                let grant = GrantRequest {
-                    entries: None,
-                    valid_from: date("valid_from"),
-                    valid_until: date("valid_until"),
-                    duration_of_stay_days: optional(&form, "duration_of_stay_days").and_then(|v| v.parse().ok()),
-                };
-                Verdict::Approve { grant }
-            };
-            decide::decide(db, config, &staff, id.clone(), verdict, optional(&form, "note"), audit).await.map(drop)
-        }
+        "decision" => match verdict(&form) {
+            Ok(verdict) => {
+                decide::decide(db, config, &staff, id.clone(), verdict, optional(&form, "note"), audit).await.map(drop)
+            }
+            Err(err) => Err(err),
+        },
         "payment" => {
             let method = form.get("method").cloned().unwrap_or_default();
             let receipt = form.get("receipt_number").cloned().unwrap_or_default();
@@ -299,8 +367,43 @@ async fn act(ctx: Ctx, path: web::Path<(String, String)>, form: Form) -> HttpRes
     };
     match done {
         Ok(()) => ctx.redirect(&format!("/console/cases/{id}")),
+        // The case page again, with what was typed and what is wrong with it.
+        Err(app::Error::Invalid(problems)) => {
+            let name = if action == "decision" { form.get("decision").cloned().unwrap_or_default() } else { action };
+            case_page(ctx, id, Refused { form: name, posted: form, problems }).await
+        }
         Err(err) => ctx.fail(err),
     }
+}
+
+/// The decision a decision form asks for; a date or number that does not read is a problem of
+/// its field, not a silent blank.
+fn verdict(form: &HashMap<String, String>) -> app::Result<Verdict> {
+    if form.get("decision").map(String::as_str) == Some("refuse") {
+        return Ok(Verdict::Refuse { grounds: grounds_of(form) });
+    }
+    let mut problems = Vec::new();
+    let mut date = |key: &str| match optional(form, key).map(|v| v.parse()) {
+        Some(Ok(day)) => Some(day),
+        Some(Err(_)) => {
+            problems.push(FieldError::new(key, "format", "a date such as 2027-04-12"));
+            None
+        }
+        None => None,
+    };
+    let (valid_from, valid_until) = (date("valid_from"), date("valid_until"));
+    let duration_of_stay_days = match optional(form, "duration_of_stay_days").map(|v| v.parse()) {
+        Some(Ok(days)) => Some(days),
+        Some(Err(_)) => {
+            problems.push(FieldError::new("duration_of_stay_days", "invalid", "a whole number of days"));
+            None
+        }
+        None => None,
+    };
+    if !problems.is_empty() {
+        return Err(app::Error::Invalid(problems));
+    }
+    Ok(Verdict::Approve { grant: GrantRequest { entries: None, valid_from, valid_until, duration_of_stay_days } })
 }
 
 /// The console's pages.
