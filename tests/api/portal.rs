@@ -243,6 +243,15 @@ backend_tests! {
         assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = bad.text().await.unwrap();
         assert!(body.contains("enter an IANA time zone") && body.contains("joined by dashes"), "each field's own guidance, from the catalogue");
+        assert!(body.contains("href=\"#p-tz\"") && body.contains("href=\"#p-code\""), "the summary links to each field");
+        assert!(body.contains("value=\"Mars&#x2f;Base\"") && body.contains("value=\"lon\""), "the administration page again, with what was typed");
+        let staff = admin.post("/console/admin/staff", &[("csrf", &csrf), ("full_name", "Ann Officer"), ("email", "not-an-address"),
+                                                         ("password", "a-Secret-typed-once-77"), ("role", "supervisor"), ("post", "UTO-LON")]).await;
+        assert_eq!(staff.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = staff.text().await.unwrap();
+        assert!(body.contains("href=\"#s-email\"") && body.contains("value=\"Ann Officer\""), "kept: the name");
+        assert!(body.contains("<option value=\"supervisor\" selected>") && body.contains("<option value=\"UTO-LON\" selected>"), "kept: the choices");
+        assert!(!body.contains("a-Secret-typed-once-77"), "never the password");
         admin.post("/console/admin/posts/UTO-LON", &[("csrf", &csrf), ("four_eyes", "true")]).await;
         let four_eyes = app.scalar("SELECT CASE WHEN four_eyes THEN 'yes' ELSE 'no' END AS value FROM posts WHERE code = 'UTO-LON'");
         assert_eq!(four_eyes, "yes");

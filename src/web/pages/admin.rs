@@ -16,6 +16,7 @@ use crate::app::staff_accounts::{self, AccountUpdate};
 use crate::app::{self, Admin};
 use crate::db::catalog::{self, PostChanges};
 use crate::db::users;
+use crate::domain::FieldError;
 use crate::domain::role::Role;
 use crate::domain::service::Fee;
 use crate::domain::texts::Texts;
@@ -38,6 +39,37 @@ macro_rules! as_admin {
 
 /// `GET /console/admin`.
 async fn overview(ctx: Ctx) -> HttpResponse {
+    overview_page(ctx, None).await
+}
+
+/// A form of the administration page that was refused: which (`post`, `staff`, `service`),
+/// what it said, and what was wrong.
+struct Refused {
+    form: &'static str,
+    posted: HashMap<String, String>,
+    problems: Vec<FieldError>,
+}
+
+/// The id of the field of form `form` a problem with `field` is put right in.
+fn field_id(form: &str, field: &str) -> String {
+    let field = field.split(['.', '[']).next().unwrap_or(field);
+    let id = match (form, field) {
+        ("post", "time_zone") => "tz",
+        ("staff", "full_name") => "name",
+        ("service", "processing_days") => "days",
+        ("service", "form_schema") => "schema",
+        (_, other) => other,
+    };
+    let prefix = match form {
+        "post" => "p",
+        "staff" => "s",
+        _ => "v",
+    };
+    format!("{prefix}-{id}")
+}
+
+/// The administration page, with a refused form's answers and problems if there was one.
+async fn overview_page(ctx: Ctx, refused: Option<Refused>) -> HttpResponse {
     let _ = signed_in!(ctx);
     let _admin = as_admin!(ctx);
     let (posts, staff, services) = attempt!(
@@ -65,9 +97,27 @@ async fn overview(ctx: Ctx) -> HttpResponse {
         .map(|s| json!({"code": s.code, "name": s.name, "output": s.output, "active": s.active, "fee": fee_text(s.fee_minor, &s.currency)}))
         .collect();
     let notice = ctx.req.query_string().contains("saved=1").then(|| ctx.t("saved"));
-    ctx.render(
+    // What the forms show: their defaults, or what the refused one said (never a password).
+    let mut kept = json!({"post": {}, "staff": {}, "service": {"fee": "0", "currency": "EUR", "processing_days": "15", "documents": "[]"}});
+    let mut errors = Vec::new();
+    if let Some(Refused { form, mut posted, problems }) = refused {
+        posted.remove("password");
+        posted.remove("csrf");
+        kept[form] = json!(posted);
+        errors = problems
+            .iter()
+            .map(|p| {
+                let id = field_id(form, &p.field);
+                let label = ctx.t(p.field.split(['.', '[']).next().unwrap_or_default());
+                json!({"text": super::i18n::problem(ctx.lang, p, Some(&label)), "id": id})
+            })
+            .collect();
+    }
+    ctx.render_status(
+        super::status_for(errors.is_empty()),
         "admin.html",
-        json!({"title": ctx.t("administration"), "posts": posts, "staff": staff, "services": services, "notice": notice}),
+        json!({"title": ctx.t("administration"), "posts": posts, "staff": staff, "services": services, "notice": notice,
+               "kept": kept, "errors": errors}),
     )
 }
 
@@ -79,9 +129,13 @@ fn flag(form: &HashMap<String, String>, key: &str) -> bool {
     form.get(key).is_some_and(|v| v == "true")
 }
 
-/// The problems of a refused form, as a page.
-fn refused(ctx: &Ctx, err: app::Error) -> HttpResponse {
-    ctx.fail(err)
+/// A refused form: the page again with what was typed and what is wrong with it, or the error's
+/// own page when it is not a problem with the answers.
+async fn refused(ctx: Ctx, form: &'static str, posted: HashMap<String, String>, err: app::Error) -> HttpResponse {
+    match err {
+        app::Error::Invalid(problems) => overview_page(ctx, Some(Refused { form, posted, problems })).await,
+        other => ctx.fail(other),
+    }
 }
 
 fn saved(ctx: &Ctx, anchor: &str) -> HttpResponse {
@@ -100,9 +154,10 @@ async fn add_post(ctx: Ctx, form: Form) -> HttpResponse {
         four_eyes: flag(&form, "four_eyes"),
         texts: post_names(&form),
     };
-    match posts::create_post(&ctx.state.db, &admin, post, None).await {
+    let created = posts::create_post(&ctx.state.db, &admin, post, None).await;
+    match created {
         Ok(_) => saved(&ctx, "posts"),
-        Err(err) => refused(&ctx, err),
+        Err(err) => refused(ctx, "post", form.into_inner(), err).await,
     }
 }
 
@@ -125,7 +180,7 @@ async fn change_post(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpRespo
     let changes = PostChanges { four_eyes: Some(flag(&form, "four_eyes")), ..PostChanges::default() };
     match posts::update_post(&ctx.state.db, &admin, path.into_inner(), changes, None).await {
         Ok(_) => saved(&ctx, "posts"),
-        Err(err) => refused(&ctx, err),
+        Err(err) => ctx.fail(err),
     }
 }
 
@@ -147,9 +202,10 @@ async fn add_staff(ctx: Ctx, form: Form) -> HttpResponse {
         preferred_language: Some(ctx.lang.to_owned()),
     };
     let audit = CreatedBy { actor_id: admin.id.clone(), request_id: String::new() };
-    match register::register(&ctx.state.db, ctx.state.config.clone(), input, Some(audit)).await {
+    let created = register::register(&ctx.state.db, ctx.state.config.clone(), input, Some(audit)).await;
+    match created {
         Ok(_) => saved(&ctx, "staff"),
-        Err(err) => refused(&ctx, err),
+        Err(err) => refused(ctx, "staff", form.into_inner(), err).await,
     }
 }
 
@@ -163,7 +219,7 @@ async fn change_staff(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResp
             ctx.state.sessions.forget(&row.id);
             saved(&ctx, "staff")
         }
-        Err(err) => refused(&ctx, err),
+        Err(err) => ctx.fail(err),
     }
 }
 
@@ -201,13 +257,13 @@ async fn add_service(ctx: Ctx, form: Form) -> HttpResponse {
             },
         })
     })();
-    let input = match parsed {
-        Ok(input) => input,
-        Err(err) => return refused(&ctx, err),
+    let created = match parsed {
+        Ok(input) => catalogue::create_service(&ctx.state.db, &admin, field(&form, "code"), input, String::new()).await,
+        Err(err) => Err(err),
     };
-    match catalogue::create_service(&ctx.state.db, &admin, field(&form, "code"), input, String::new()).await {
+    match created {
         Ok(_) => saved(&ctx, "services"),
-        Err(err) => refused(&ctx, err),
+        Err(err) => refused(ctx, "service", form.into_inner(), err).await,
     }
 }
 
@@ -218,7 +274,7 @@ async fn change_service(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpRe
     let input = ServiceInput { active: Some(flag(&form, "active")), ..ServiceInput::default() };
     match catalogue::update_service(&ctx.state.db, &admin, path.into_inner(), input, String::new()).await {
         Ok(_) => saved(&ctx, "services"),
-        Err(err) => refused(&ctx, err),
+        Err(err) => ctx.fail(err),
     }
 }
 
