@@ -454,6 +454,30 @@ pub fn count_overdue(
     query.count().get_result(conn)
 }
 
+/// How many of a post's cases in `open` statuses were submitted in `[from, to)` (an open end
+/// is unbounded).
+pub fn count_submitted_between(
+    conn: &mut AnyConnection,
+    post: &str,
+    open: &[CaseStatus],
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+) -> QueryResult<i64> {
+    let open: Vec<&str> = open.iter().map(|s| s.as_str()).collect();
+    let mut query = cases::table
+        .filter(cases::post_code.eq(post.to_owned()))
+        .filter(cases::status.eq_any(open))
+        .filter(cases::submitted_at.is_not_null())
+        .into_boxed();
+    if let Some(from) = from {
+        query = query.filter(cases::submitted_at.ge(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(cases::submitted_at.lt(to));
+    }
+    query.count().get_result(conn)
+}
+
 /// A decided case's service, submission time and decision time.
 pub type DecisionTime = (String, Option<NaiveDateTime>, Option<NaiveDateTime>);
 

@@ -12,6 +12,7 @@ mod browser;
 mod browser_payment;
 mod cli;
 mod concurrency;
+mod console_queue;
 mod consular;
 mod database;
 mod documents;

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+use super::age_chart;
 use super::apply::{fee_text, load};
 use super::cases::history;
 use super::schema_form;
@@ -18,7 +19,7 @@ use crate::app::review::{
     OPEN_STATUSES, claim, claim_next, confirm, decide, note, release, request_info, return_case, revoke,
 };
 use crate::app::{self, Staff, Supervisor, User};
-use crate::db::cases::{self, CaseRow, QueueFilter};
+use crate::db::cases::{self, Assignee, CaseRow, QueueFilter};
 use crate::db::events::EventRow;
 use crate::db::jobs::{self, JobKind};
 use crate::db::{self, catalog, events, users};
@@ -56,16 +57,21 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
     let Some(post) = staff.post.clone() else {
         return ctx.fail(app::Error::Forbidden("the account belongs to no post".into()));
     };
-    let status = query.get("status").and_then(|s| s.parse::<CaseStatus>().ok()).filter(|s| LISTED.contains(s));
-    let status = status.unwrap_or(CaseStatus::Submitted);
+    // No status asked for: the new cases; an empty one: every open case.
+    let status = match query.get("status").map(String::as_str) {
+        None => Some(CaseStatus::Submitted),
+        Some(asked) => asked.parse::<CaseStatus>().ok().filter(|s| LISTED.contains(s)),
+    };
+    let mine = query.get("mine").is_some_and(|v| v == "true");
+    let supervisor = staff.role == Role::Supervisor;
     let priority = query.get("priority").filter(|p| ["urgent", "normal"].contains(&p.as_str())).cloned();
     let overdue = query.get("overdue").is_some_and(|v| v == "true");
     let service = query.get("service").filter(|s| !s.is_empty()).cloned();
     let filter = QueueFilter {
         post: post.clone(),
-        statuses: vec![status],
+        statuses: status.map_or_else(|| OPEN_STATUSES.to_vec(), |s| vec![s]),
         service_code: service.clone(),
-        assignee: None,
+        assignee: mine.then(|| Assignee::Officer(staff.id.clone())),
         nationality: None,
         overdue: overdue.then_some(true),
         now: db::now(),
@@ -73,7 +79,7 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
     };
     let now = db::now();
     let lang = ctx.lang;
-    let (rows, counts, overdue_count, services, failed_issuance) = attempt!(
+    let (rows, counts, overdue_count, services, failed_issuance, ages) = attempt!(
         ctx,
         ctx.state
             .db
@@ -102,7 +108,12 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
                     .into_iter()
                     .find(|(kind, _)| kind == JobKind::IssueOutput.as_str())
                     .map_or(0, |(_, count)| count);
-                Ok((shown, counts, late, services, stuck))
+                let ages = if supervisor {
+                    Some(age_chart::counts(conn, &filter.post, &OPEN_STATUSES, filter.now)?)
+                } else {
+                    None
+                };
+                Ok((shown, counts, late, services, stuck, ages))
             })
             .await
     );
@@ -111,19 +122,35 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
         .filter(|(case, _)| priority.as_ref().is_none_or(|p| *p == case.priority))
         .map(|(case, service)| {
             let late = case.decision_deadline.is_some_and(|d| d < now);
-            json!({"id": case.id, "reference": case.reference, "service": service, "status": case.status.as_str(),
+            // Its age against the time the law gives: "day 12 of 15".
+            let age = case.submitted_at.map(|at| (now - at).num_days());
+            let allowed = case.submitted_at.zip(case.decision_deadline).map(|(at, due)| (due - at).num_days());
+            let age = age.map(|age| match allowed {
+                Some(total) => ctx.t("age_of").replace("{age}", &age.to_string()).replace("{total}", &total.to_string()),
+                None => ctx.t("age_days").replace("{age}", &age.to_string()),
+            });
+            json!({"id": case.id, "reference": case.reference, "service": service, "status": case.status.as_str(), "age": age,
                    "name": format!("{} {}", case.given_names.clone().unwrap_or_default(), case.surname.clone().unwrap_or_default()).trim(),
                    "deadline": case.decision_deadline.map(|d| d.format("%d.%m.%Y").to_string()),
                    "overdue": late, "urgent": case.priority == "urgent"})
         })
         .collect();
     let statuses: Vec<&str> = LISTED.iter().map(|s| s.as_str()).collect();
+    let chart = ages.map(|ages| {
+        let summary: Vec<String> = ages
+            .iter()
+            .enumerate()
+            .map(|(index, count)| format!("{} {}: {count}", age_chart::label(index), ctx.t("days")))
+            .collect();
+        age_chart::svg(&ages, &ctx.t("open_cases_by_age"), &summary.join("; "))
+    });
     ctx.render(
         "console_queue.html",
         json!({"title": ctx.t("queue"), "post": post, "cases": cases, "counts": counts, "overdue_count": overdue_count,
                "services": services, "statuses": statuses, "is_supervisor": staff.role == Role::Supervisor,
-               "failed_issuance": failed_issuance,
-               "filter": {"service": service, "status": status.as_str(), "priority": query.get("priority"), "overdue": overdue}}),
+               "failed_issuance": failed_issuance, "chart": chart,
+               "filter": {"service": service, "status": status.map_or("", |s| s.as_str()), "priority": query.get("priority"),
+                          "overdue": overdue, "mine": mine}}),
     )
 }
 

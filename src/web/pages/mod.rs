@@ -5,6 +5,7 @@
 
 mod account;
 mod admin;
+mod age_chart;
 mod apply;
 mod cases;
 mod console;
