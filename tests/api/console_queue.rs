@@ -38,5 +38,9 @@ backend_tests! {
         let chart = &page[page.find("<svg").expect("a chart")..page.find("</svg>").unwrap()];
         assert!(chart.contains("0–6 days: 1") && chart.contains("14–29 days: 1") && chart.contains("60+ days: 0"), "{chart}");
         assert_eq!(chart.matches("<rect").count(), 5, "a bar per age band");
+        // Kept beside the screenshots, to be looked at.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("age-chart.svg"), format!("{chart}</svg>")).unwrap();
     }
 }
