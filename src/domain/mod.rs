@@ -1,6 +1,7 @@
 //! Pure types and rules of the consular domain. Nothing here performs I/O or knows about HTTP or
 //! the database.
 
+pub mod changes;
 pub mod countries;
 pub mod country;
 pub mod dates;

@@ -20,6 +20,7 @@ mod four_eyes;
 mod fuzz;
 mod hardening;
 mod health;
+mod information;
 mod issuance;
 mod jobs;
 mod languages;

@@ -8,8 +8,29 @@ use super::submit::submission_problems;
 use crate::app::engine::{self, Actor, Audit, Step};
 use crate::app::{Applicant, CaseFile, Error, Result, text};
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::cases::CaseRow;
+use crate::db::{AnyConnection, Db, documents, events};
+use crate::domain::changes::{self, Snapshot};
 use crate::domain::status::{Action, CaseStatus};
+
+/// What the applicant changed since information was last requested: each answer before and
+/// after, and the documents new or replaced.
+fn what_changed(conn: &mut AnyConnection, case: &CaseRow) -> Result<serde_json::Value> {
+    let asked =
+        events::list_for_case(conn, &case.id)?.into_iter().rev().find(|e| e.action == Action::RequestInfo.as_str());
+    let before: Snapshot = asked
+        .and_then(|e| e.details)
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+        .and_then(|d| serde_json::from_value(d["before"].clone()).ok())
+        .unwrap_or_default();
+    let form: serde_json::Value = serde_json::from_str(&case.form).unwrap_or_else(|_| changes::empty());
+    let present: Vec<(String, String)> =
+        documents::for_case(conn, &case.id)?.into_iter().map(|d| (d.kind, d.sha256)).collect();
+    Ok(serde_json::json!({
+        "changes": changes::answers(&before.form, &form),
+        "documents": changes::documents(&before.documents, &present),
+    }))
+}
 
 /// Answers the request for information on the case `id` with `message`.
 pub async fn respond(
@@ -30,7 +51,7 @@ pub async fn respond(
                 return Err(Error::Invalid(problems));
             }
         }
-        let step = Step::new(Action::Respond, audit.with_note(message));
+        let step = Step::new(Action::Respond, audit.with_note(message).with_details(what_changed(conn, &case)?));
         engine::transition(conn, &config, &case, &Actor::from(&*user), step)?;
         CaseFile::load(conn, &case.id)
     })

@@ -6,8 +6,9 @@ use super::{act, require_handler};
 use crate::app::engine::{Audit, Step};
 use crate::app::{CaseFile, Error, Result, Staff, text};
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::{Db, documents};
 use crate::domain::FieldError;
+use crate::domain::changes::{self, Snapshot};
 use crate::domain::status::Action;
 
 /// Asks the applicant of case `id` for information: a message and up to 20 items.
@@ -37,9 +38,15 @@ pub async fn request_info(
         return Err(Error::Invalid(problems));
     }
     let email = serde_json::json!({ "message": message, "items": items });
-    let audit = audit.with_note(message).with_details(serde_json::json!({ "items": items }));
-    act(db, config, user, id, move |_, case, user| {
+    let audit = audit.with_note(message);
+    act(db, config, user, id, move |conn, case, user| {
         require_handler(user, case)?;
+        // The case as it stands, so that what the answer changes can be shown (to staff only).
+        let snapshot = Snapshot {
+            form: serde_json::from_str(&case.form).unwrap_or_else(|_| changes::empty()),
+            documents: documents::for_case(conn, &case.id)?.into_iter().map(|d| (d.kind, d.sha256)).collect(),
+        };
+        let audit = audit.with_details(serde_json::json!({ "items": items, "before": snapshot }));
         Ok(Step::new(Action::RequestInfo, audit).email(email))
     })
     .await

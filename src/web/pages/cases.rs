@@ -83,7 +83,9 @@ pub(super) fn history(
     rows: Vec<crate::db::events::EventRow>,
     viewer: crate::domain::role::Role,
     grounds: &[RefusalGroundRow],
+    labels: &HashMap<String, String>,
 ) -> Vec<Value> {
+    let label = |key: String| labels.get(&key).cloned().unwrap_or(key);
     // Grounds are recorded by code and told by their title in the page's language.
     let ground = |code: Value| match grounds.iter().find(|g| code.as_str() == Some(g.code.as_str())) {
         Some(found) => json!(found.words_in(ctx.lang).0),
@@ -102,8 +104,8 @@ pub(super) fn history(
                 (true, false) => format!("history_{action}"),
                 (false, _) => format!("action_{action}"),
             };
-            let label = ctx.t(&key);
-            let label = if label == key { action.to_owned() } else { label };
+            let label_text = ctx.t(&key);
+            let label_text = if label_text == key { action.to_owned() } else { label_text };
             let at = e["created_at"].as_str().and_then(|t| t.parse::<DateTime<Utc>>().ok());
             let items: Vec<Value> = e["details"]["items"].as_array().cloned().unwrap_or_default();
             let grounds: Vec<Value> = e["details"]["grounds"].as_array().cloned().unwrap_or_default();
@@ -113,7 +115,24 @@ pub(super) fn history(
                 Some(role) => role.to_owned(),
                 None => String::new(),
             };
-            json!({"action": e["action"], "label": label, "at": at.map(|a| a.format("%d.%m.%Y %H:%M UTC").to_string()),
+            // What an answer to a request changed, for staff: each answer before and after,
+            // and the documents new or replaced.
+            let changes: Vec<Value> = e["details"]["changes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| json!({"field": label(c["field"].as_str().unwrap_or_default().to_owned()),
+                                "before": c["before"], "after": c["after"]}))
+                .collect();
+            let documents: Vec<String> = e["details"]["documents"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|kind| label(format!("documents.{kind}")))
+                .collect();
+            json!({"action": e["action"], "label": label_text, "at": at.map(|a| a.format("%d.%m.%Y %H:%M UTC").to_string()),
+                   "changes": changes, "new_documents": documents,
                    "note": e["note"], "staff_note": e["staff_note"], "internal": e["internal"], "items": items, "who": who})
         })
         .collect()
@@ -141,7 +160,7 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
             })
             .await
     );
-    let events = history(&ctx, rows, user.role, &grounds);
+    let events = history(&ctx, rows, user.role, &grounds, &HashMap::new());
     let applicant = attempt!(ctx, Applicant::new(user));
     let status = draft.case.status;
     let slots = if status == CaseStatus::Approved && draft.service.output == "appointment" {

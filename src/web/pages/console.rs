@@ -285,7 +285,12 @@ async fn case_page(ctx: Ctx, id: String, refused: Refused) -> HttpResponse {
             .await
     );
     let recommended = recommendation(&ctx, &draft.case, &rows, recommender);
-    let events = history(&ctx, rows, user.role, &grounds);
+    let texts = draft.service.texts();
+    let words = super::apply::words(&ctx, &texts);
+    let mut labels: HashMap<String, String> =
+        draft.steps.iter().flat_map(|s| &s.fields).map(|f| (f.name.clone(), f.label.clone())).collect();
+    labels.extend(draft.requirements().iter().map(|r| (format!("documents.{}", r.kind), words.document(&r.kind))));
+    let events = history(&ctx, rows, user.role, &grounds, &labels);
     let refusal: Vec<Value> = grounds
         .iter()
         .filter(|g| g.for_refusal())
@@ -296,8 +301,6 @@ async fn case_page(ctx: Ctx, id: String, refused: Refused) -> HttpResponse {
         .filter(|g| g.applies_to != "refusal")
         .map(|g| json!({"code": g.code, "title": g.words_in(ctx.lang).0}))
         .collect();
-    let texts = draft.service.texts();
-    let words = super::apply::words(&ctx, &texts);
     let documents: Vec<Value> = draft
         .documents
         .iter()
