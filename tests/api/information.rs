@@ -39,4 +39,44 @@ backend_tests! {
         let leaked = history["items"].as_array().unwrap().iter().any(|e| e["details"].get("before").is_some() || e["details"].get("changes").is_some());
         assert!(!leaked, "{history}");
     }
+
+    async fn a_request_names_documents_answers_and_a_date_and_only_those_answers_may_change(app: TestApp) {
+        let applicant = app.applicant("named").await;
+        let id = app.submitted(&applicant).await;
+        let officer = app.staff("officer", "UTO-HQ").await;
+        assert_eq!(app.post_empty("/api/v1/queue/claim", &officer.token).await.status(), StatusCode::OK);
+        let due = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
+        let unknown = app.act(&id, "request-info", &officer.token, Some(json!({"message": "?", "documents": ["tax_return"], "fields": ["applicant.shoe_size"]}))).await;
+        let fields = error_fields(&problem(unknown, StatusCode::UNPROCESSABLE_ENTITY).await);
+        assert_eq!(fields, ["documents[0]", "fields[0]"], "only the service's own documents and answers");
+        let late = app.act(&id, "request-info", &officer.token, Some(json!({"message": "?", "due_date": "2020-01-01"}))).await;
+        assert_eq!(error_fields(&problem(late, StatusCode::UNPROCESSABLE_ENTITY).await), ["due_date"]);
+        let request = json!({"message": "Your date of birth differs from your passport.", "documents": ["passport"],
+                             "fields": ["applicant.date_of_birth"], "due_date": due.to_string()});
+        assert_eq!(app.act(&id, "request-info", &officer.token, Some(request)).await.status(), StatusCode::OK);
+
+        // The applicant sees the request first, in their language, with where to put it right.
+        let portal = Browser::new(&app);
+        portal.get("/?lang=ru").await;
+        portal.sign_in(&applicant.email).await;
+        // Links as a browser reads them (the template escapes their slashes).
+        let page = portal.get(&format!("/cases/{id}")).await.text().await.unwrap().replace("&#x2f;", "/");
+        let top = &page[..page.find("<dl class=\"summary\">").unwrap()];
+        assert!(top.contains("Сотруднику нужны дополнительные сведения") && top.contains(&format!("до {}", due.format("%d.%m.%Y"))), "{top}");
+        assert!(top.contains(&format!("/cases/{id}/documents#file-passport")) && top.contains("Паспорт"), "the document, linked");
+        assert!(top.contains(&format!("/cases/{id}/step/1#f-applicant-date_of_birth")) && top.contains("Дата рождения"), "the answer, linked");
+
+        // The named answer may change, though identity is otherwise fixed once submitted; others may not.
+        let other = app.patch(&format!("/api/v1/applications/{id}"), &applicant.token, &json!({"travel": {"address": "Elsewhere 1"}})).await;
+        let problem = problem(other, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(problem["errors"][0]["code"], "not_requested", "{problem}");
+        let corrected = app.patch(&format!("/api/v1/applications/{id}"), &applicant.token, &json!({"applicant": {"date_of_birth": "1990-03-15"}})).await;
+        assert_eq!(corrected.status(), StatusCode::OK, "{}", corrected.text().await.unwrap());
+        let answered = app.act(&id, "respond", &applicant.token, Some(json!({"message": "Corrected."}))).await;
+        assert_eq!(answered.status(), StatusCode::OK);
+        let console = Browser::new(&app);
+        console.sign_in(&officer.email).await;
+        let page = console.get(&format!("/console/cases/{id}")).await.text().await.unwrap();
+        assert!(page.contains("1990-02-15") && page.contains("1990-03-15"), "the answer before and after");
+    }
 }

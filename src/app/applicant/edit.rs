@@ -59,6 +59,32 @@ fn frozen_while_answering(case: &CaseRow, service: &str, post: &str, before: &Va
     if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(problems)) }
 }
 
+/// Refuses, naming each field, any change but to the answers a request for information named
+/// (and any change of service or post).
+fn only_requested(
+    case: &CaseRow,
+    service: &str,
+    post: &str,
+    before: &Value,
+    after: &Value,
+    requested: &[String],
+) -> Result<()> {
+    let mut problems = Vec::new();
+    let detail = "not asked for: only the answers the officer named may change";
+    if service != case.service_code {
+        problems.push(FieldError::new("service", "frozen", detail));
+    }
+    if post != case.post_code {
+        problems.push(FieldError::new("post", "frozen", detail));
+    }
+    for change in crate::domain::changes::answers(before, after) {
+        if !requested.contains(&change.field) {
+            problems.push(FieldError::new(change.field, "not_requested", detail));
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(problems)) }
+}
+
 /// Makes a draft moved to another service owe that service's fee (and stay in its family of
 /// cases): a fee is fixed when the draft is opened and whenever its service changes, never at
 /// the applicant's choosing. A draft with a payment recorded stays with its service.
@@ -107,7 +133,11 @@ pub async fn edit(
         let before = document.clone();
         json_patch::merge(&mut document, &changes.form_patch);
         if case.status == CaseStatus::InfoRequested {
-            frozen_while_answering(&case, &service_code, &post, &before, &document)?;
+            match crate::app::review::request_info::requested_fields(conn, &case.id)? {
+                // The officer named the answers to correct: those, and only those, may change.
+                Some(requested) => only_requested(&case, &service_code, &post, &before, &document, &requested)?,
+                None => frozen_while_answering(&case, &service_code, &post, &before, &document)?,
+            }
         }
         let moved = service.code != case.service_code;
         if moved {

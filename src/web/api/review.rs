@@ -107,6 +107,12 @@ pub struct RequestInfoRequest {
     message: Option<String>,
     #[serde(default)]
     items: Vec<String>,
+    #[serde(default)]
+    documents: Vec<String>,
+    #[serde(default)]
+    fields: Vec<String>,
+    #[serde(default)]
+    due_date: Option<chrono::NaiveDate>,
 }
 
 /// `POST /api/v1/applications/{id}/request-info`: asks the applicant for more information.
@@ -118,10 +124,11 @@ pub async fn request_info(
     path: web::Path<String>,
     body: JsonBody<RequestInfoRequest>,
 ) -> AppResult<HttpResponse> {
-    let RequestInfoRequest { message, items } = body.0;
+    let RequestInfoRequest { message, items, documents, fields, due_date } = body.0;
     let audit = Audit::for_request(request_id);
     let id = path.into_inner();
-    let file = request_info::request_info(&state.db, state.config.clone(), &user, id, message, items, audit).await?;
+    let request = request_info::Request { message, items, documents, fields, due_date };
+    let file = request_info::request_info(&state.db, state.config.clone(), &user, id, request, audit).await?;
     Ok(ok(shape, file, &user))
 }
 

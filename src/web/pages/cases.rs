@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-use super::apply::{downloadable, fee_text, load};
+use super::apply::{Draft, downloadable, fee_text, load};
 use super::{Ctx, attempt, check_csrf, signed_in};
 use crate::app::applicant::{respond, withdraw};
 use crate::app::engine::Audit;
@@ -138,6 +138,42 @@ pub(super) fn history(
         .collect()
 }
 
+/// What the latest request for information asks of the applicant, in their words: the
+/// officer's message and items, the documents (linked to where they are uploaded), the answers
+/// to correct (linked to their fields) and the date to answer by.
+fn request_view(ctx: &Ctx, draft: &Draft, rows: &[crate::db::events::EventRow]) -> Option<Value> {
+    if draft.case.status != CaseStatus::InfoRequested {
+        return None;
+    }
+    let asked = rows.iter().rev().find(|e| e.action == Action::RequestInfo.as_str())?;
+    let details: Value = asked.details.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
+    let strings = |key: &str| -> Vec<String> {
+        details[key].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
+    };
+    let id = &draft.case.id;
+    let texts = draft.service.texts();
+    let words = super::apply::words(ctx, &texts);
+    let documents: Vec<Value> = strings("documents")
+        .iter()
+        .map(|kind| json!({"name": words.document(kind), "href": format!("/cases/{id}/documents#file-{kind}")}))
+        .collect();
+    let fields: Vec<Value> = strings("fields")
+        .iter()
+        .filter_map(|name| {
+            let (step, field) = draft
+                .steps
+                .iter()
+                .enumerate()
+                .find_map(|(index, s)| s.fields.iter().find(|f| f.name == *name).map(|f| (index + 1, f)))?;
+            Some(json!({"label": field.label, "href": format!("/cases/{id}/step/{step}#{}", field.id)}))
+        })
+        .collect();
+    let due = details["due_date"].as_str().and_then(|d| d.parse().ok()).map(|d| super::i18n::date(ctx.lang, d));
+    Some(
+        json!({"message": asked.note, "items": strings("items"), "documents": documents, "fields": fields, "due": due}),
+    )
+}
+
 /// `GET /cases/{id}`.
 async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
     let user = signed_in!(ctx);
@@ -160,6 +196,7 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
             })
             .await
     );
+    let request = request_view(&ctx, &draft, &rows);
     let events = history(&ctx, rows, user.role, &grounds, &HashMap::new());
     let applicant = attempt!(ctx, Applicant::new(user));
     let status = draft.case.status;
@@ -224,7 +261,7 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
     });
     ctx.render(
         "case.html",
-        json!({"title": draft.case.reference, "case": view, "events": events, "slots": slots, "notice": notice,
+        json!({"title": draft.case.reference, "case": view, "events": events, "slots": slots, "notice": notice, "request": request,
                "receipts": receipts, "confirmation": confirmation}),
     )
 }

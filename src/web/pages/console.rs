@@ -253,6 +253,9 @@ fn label_key(field: &str) -> &'static str {
         "receipt_number" => "receipt_number",
         "grounds" => "grounds_title",
         "text" => "internal_note",
+        "due_date" => "due_date",
+        "documents" => "request_name_documents",
+        "fields" => "request_name_fields",
         _ => "note",
     }
 }
@@ -291,6 +294,11 @@ async fn case_page(ctx: Ctx, id: String, refused: Refused) -> HttpResponse {
         draft.steps.iter().flat_map(|s| &s.fields).map(|f| (f.name.clone(), f.label.clone())).collect();
     labels.extend(draft.requirements().iter().map(|r| (format!("documents.{}", r.kind), words.document(&r.kind))));
     let events = history(&ctx, rows, user.role, &grounds, &labels);
+    // What a request for information may name: the service's documents and the form's answers.
+    let requestable = json!({
+        "documents": draft.requirements().iter().map(|r| json!({"kind": r.kind, "name": words.document(&r.kind)})).collect::<Vec<_>>(),
+        "fields": draft.steps.iter().flat_map(|s| &s.fields).map(|f| json!({"name": f.name, "label": f.label, "id": f.id})).collect::<Vec<_>>(),
+    });
     let refusal: Vec<Value> = grounds
         .iter()
         .filter(|g| g.for_refusal())
@@ -335,7 +343,8 @@ async fn case_page(ctx: Ctx, id: String, refused: Refused) -> HttpResponse {
         "console_case.html",
         json!({"title": case.reference, "case": view, "steps": draft.steps, "documents": documents, "events": events,
                "actions": actions(case, &user), "grounds": refusal, "revocation_grounds": revocation,
-               "recommendation": recommended, "errors": errors, "refused": refused.form, "posted": refused.posted}),
+               "recommendation": recommended, "errors": errors, "refused": refused.form, "posted": refused.posted,
+               "requestable": requestable}),
     )
 }
 
@@ -370,12 +379,30 @@ async fn act(ctx: Ctx, path: web::Path<(String, String)>, form: Form) -> HttpRes
         }
         "notes" => note::note(db, &staff, id.clone(), optional(&form, "text"), audit).await,
         "request-info" => {
-            let items: Vec<String> = form
-                .get("items")
-                .map(|t| t.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect())
-                .unwrap_or_default();
-            let message = optional(&form, "message");
-            request_info::request_info(db, config, &staff, id.clone(), message, items, audit).await.map(drop)
+            let lines = |key: &str| -> Vec<String> {
+                form.get(key)
+                    .map(|t| t.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect())
+                    .unwrap_or_default()
+            };
+            let named = |prefix: &str| -> Vec<String> {
+                let mut names: Vec<String> =
+                    form.keys().filter_map(|k| k.strip_prefix(prefix)).map(str::to_owned).collect();
+                names.sort();
+                names
+            };
+            match optional(&form, "due_date").map(|d| d.parse::<chrono::NaiveDate>()) {
+                Some(Err(_)) => Err(app::Error::invalid_field("due_date", "format", "a date such as 2027-04-12")),
+                due_date => {
+                    let request = request_info::Request {
+                        message: optional(&form, "message"),
+                        items: lines("items"),
+                        documents: named("document_"),
+                        fields: named("field_"),
+                        due_date: due_date.and_then(Result::ok),
+                    };
+                    request_info::request_info(db, config, &staff, id.clone(), request, audit).await.map(drop)
+                }
+            }
         }
         "decision" => match verdict(&form) {
             Ok(verdict) => {
