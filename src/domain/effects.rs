@@ -27,6 +27,7 @@ const NOT_ISSUED: &[OutputKind] = &[OutputKind::Appointment, OutputKind::Decisio
 pub const EFFECTS: &[(&[OutputKind], Action, &[Effect])] = &[
     (ANY, Action::Submit, &[Email("submitted")]),
     (ANY, Action::RequestInfo, &[Email("info_requested")]),
+    (ANY, Action::Respond, &[Email("answer_received")]),
     (ANY, Action::Withdraw, &[Email("withdrawn")]),
     (ANY, Action::Refuse, &[Email("refused")]),
     (ISSUED, Action::Approve, &[Email("approved"), IssueOutput]),

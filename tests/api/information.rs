@@ -72,8 +72,13 @@ backend_tests! {
         assert_eq!(problem["errors"][0]["code"], "not_requested", "{problem}");
         let corrected = app.patch(&format!("/api/v1/applications/{id}"), &applicant.token, &json!({"applicant": {"date_of_birth": "1990-03-15"}})).await;
         assert_eq!(corrected.status(), StatusCode::OK, "{}", corrected.text().await.unwrap());
-        let answered = app.act(&id, "respond", &applicant.token, Some(json!({"message": "Corrected."}))).await;
-        assert_eq!(answered.status(), StatusCode::OK);
+        // Answered in the portal: a confirmation on the page, and by e-mail.
+        let csrf = portal.csrf().await;
+        let answered = portal.post(&format!("/cases/{id}/respond"), &[("csrf", &csrf), ("note", "Corrected.")]).await;
+        let confirmation = portal.get(&crate::portal::location(&answered)).await.text().await.unwrap();
+        assert!(confirmation.contains("Ваш ответ отправлен"), "{confirmation}");
+        let mailed = app.eventual_scalar(&format!("SELECT subject AS value FROM outbox WHERE case_id = '{id}' AND event = 'answer_received'")).await;
+        assert!(mailed.contains("ответ") || mailed.contains("answer"), "{mailed}");
         let console = Browser::new(&app);
         console.sign_in(&officer.email).await;
         let page = console.get(&format!("/console/cases/{id}")).await.text().await.unwrap();

@@ -314,7 +314,7 @@ async fn respond_case(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResp
         ctx,
         respond::respond(&ctx.state.db, ctx.state.config.clone(), &applicant, id.clone(), note, Audit::default()).await
     );
-    ctx.redirect(&format!("/cases/{id}?notice=answer_sent"))
+    ctx.redirect(&format!("/cases/{id}?notice=answer_sent_notice"))
 }
 
 /// `POST /cases/{id}/appointment`.
