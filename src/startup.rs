@@ -281,7 +281,8 @@ impl Application {
         let mut runners = jobs::Runners::default();
         if state.config.mail_worker {
             let poll = Duration::from_millis(state.config.mail_poll_ms);
-            runners.spawn("mailer", &[JobKind::SendEmail], Arc::downgrade(&state.clone().into_inner()), poll)?;
+            let kinds = &[JobKind::SendEmail, JobKind::RemindInformation];
+            runners.spawn("mailer", kinds, Arc::downgrade(&state.clone().into_inner()), poll)?;
         }
         if state.config.issuance_worker {
             let poll = Duration::from_millis(state.config.issuance_poll_ms);

@@ -21,17 +21,20 @@ pub enum JobKind {
     IssueOutput,
     /// Send an e-mail of the outbox (subject: the e-mail id).
     SendEmail,
+    /// Remind the applicant of a request for information before its date (subject: the case id).
+    RemindInformation,
 }
 
 impl JobKind {
     /// Every kind.
-    pub const ALL: [JobKind; 2] = [JobKind::IssueOutput, JobKind::SendEmail];
+    pub const ALL: [JobKind; 3] = [JobKind::IssueOutput, JobKind::SendEmail, JobKind::RemindInformation];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::IssueOutput => "issue_output",
             JobKind::SendEmail => "send_email",
+            JobKind::RemindInformation => "remind_information",
         }
     }
 
@@ -39,6 +42,7 @@ impl JobKind {
         match self {
             JobKind::IssueOutput => 0,
             JobKind::SendEmail => 1,
+            JobKind::RemindInformation => 2,
         }
     }
 
@@ -279,7 +283,7 @@ struct Signal {
     ready: Condvar,
 }
 
-static SIGNALS: [Signal; 2] = [Signal::new(), Signal::new()];
+static SIGNALS: [Signal; 3] = [Signal::new(), Signal::new(), Signal::new()];
 
 impl Signal {
     const fn new() -> Signal {

@@ -1,4 +1,4 @@
-//! The range of plausible dates. chrono accepts years such as `+262142`, and date arithmetic on
+//! Dates: how each language writes one, and the range of plausible dates. chrono accepts years such as `+262142`, and date arithmetic on
 //! such a date overflows; every date the service accepts is first bounded to what a person, a
 //! passport or a journey can have.
 
@@ -40,6 +40,15 @@ pub fn check(field: &str, date: Option<NaiveDate>, kind: Kind, today: NaiveDate)
     let (from, to) = range(kind, today);
     (date < from || date > to)
         .then(|| FieldError::new(field, "out_of_range", format!("a date between {from} and {to}")))
+}
+
+/// A date as a language writes it: `12 April 1985` in English, `12.04.1985` in Russian and
+/// Kazakh (and any other language).
+pub fn written(lang: &str, day: chrono::NaiveDate) -> String {
+    match lang {
+        "en" => day.format("%-d %B %Y").to_string(),
+        _ => day.format("%d.%m.%Y").to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -48,6 +48,7 @@ pub fn policy(kind: JobKind, config: &Config) -> Policy {
         JobKind::SendEmail => {
             Policy { lease_secs: 60, max_attempts: config.mail_max_attempts, base_backoff_secs: config.mail_retry_secs }
         }
+        JobKind::RemindInformation => Policy { lease_secs: 60, max_attempts: 8, base_backoff_secs: 30.0 },
     }
 }
 
@@ -55,6 +56,7 @@ async fn handle(state: &AppState, kind: JobKind, job: &JobRow) -> anyhow::Result
     match kind {
         JobKind::IssueOutput => app::issue::issue(state, &job.subject).await,
         JobKind::SendEmail => mailer::deliver(state, &job.subject).await,
+        JobKind::RemindInformation => app::review::request_info::remind(state, &job.subject).await,
     }
 }
 

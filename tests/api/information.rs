@@ -84,4 +84,43 @@ backend_tests! {
         let page = console.get(&format!("/console/cases/{id}")).await.text().await.unwrap();
         assert!(page.contains("1990-02-15") && page.contains("1990-03-15"), "the answer before and after");
     }
+
+    async fn a_request_with_a_date_is_reminded_of_once_unless_it_was_answered(app: TestApp) {
+        let applicant = app.applicant("reminded").await;
+        let officer = app.staff("officer", "UTO-HQ").await;
+        let job = |id: &str| format!("SELECT status AS value FROM jobs WHERE kind = 'remind_information' AND subject = '{id}'");
+        let reminders = |id: &str| format!("SELECT CAST(COUNT(*) AS TEXT) AS value FROM outbox WHERE case_id = '{id}' AND event = 'info_reminder'");
+        let due = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
+        let mut cases = Vec::new();
+        for _ in 0..2 {
+            let id = app.submitted(&applicant).await;
+            app.post_empty("/api/v1/queue/claim", &officer.token).await;
+            let request = json!({"message": "Please send a clearer passport scan.", "documents": ["passport"], "due_date": due.to_string()});
+            assert_eq!(app.act(&id, "request-info", &officer.token, Some(request)).await.status(), StatusCode::OK);
+            assert_eq!(app.scalar(&job(&id)), "pending");
+            let when = app.scalar(&format!("SELECT CAST(run_after AS TEXT) AS value FROM jobs WHERE kind = 'remind_information' AND subject = '{id}'"));
+            assert!(when.starts_with(&(due - chrono::Duration::days(2)).to_string()), "two days before: {when}");
+            cases.push(id);
+        }
+        // The second is answered before its reminder is due.
+        let scan = app.put_bytes(&format!("/api/v1/applications/{}/documents/passport", cases[1]), &applicant.token, "application/pdf", [minimal_pdf(), b"%%EOF\n".to_vec()].concat()).await;
+        assert_eq!(scan.status(), StatusCode::OK);
+        assert_eq!(app.act(&cases[1], "respond", &applicant.token, Some(json!({"message": "Sent."}))).await.status(), StatusCode::OK);
+        // Time passes: the reminders are due.
+        let past = (chrono::Utc::now() - chrono::Duration::minutes(1)).naive_utc().format("%Y-%m-%d %H:%M:%S").to_string();
+        app.execute_sql(&format!("UPDATE jobs SET run_after = '{past}' WHERE kind = 'remind_information'"));
+        for id in &cases {
+            for _ in 0..200 {
+                if app.scalar(&job(id)) == "done" {
+                    break;
+                }
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            assert_eq!(app.scalar(&job(id)), "done");
+        }
+        assert_eq!(app.scalar(&reminders(&cases[0])), "1", "reminded once");
+        assert_eq!(app.scalar(&reminders(&cases[1])), "0", "an answered request is not reminded of");
+        let body = app.scalar(&format!("SELECT text_body AS value FROM outbox WHERE case_id = '{}' AND event = 'info_reminder'", cases[0]));
+        assert!(body.contains(&due.format("%-d %B %Y").to_string()) && body.contains("clearer passport scan"), "{body}");
+    }
 }

@@ -86,11 +86,12 @@ backend_tests! {
             format!("Application {reference} received"),
             "Confirm your e-mail address for the Republic of Utopia e-visa service".to_owned(),
             format!("More information needed for application {reference}"),
+            format!("We have your answer on application {reference}"),
             format!("Your e-visa {number} ({reference})"),
             format!("Your e-visa {number} has been revoked"),
         ];
         expected.sort();
-        assert_eq!(holder_subjects, expected, "one e-mail per step, none for claims or answers");
+        assert_eq!(holder_subjects, expected, "one e-mail per step (the answer to a request confirmed), none for claims");
         let received = holder_mail.iter().find(|m| m["subject"].as_str().unwrap().ends_with("received")).unwrap();
         assert!(received["text"].as_str().unwrap().contains(&reference));
         assert!(received["text"].as_str().unwrap().contains("decision is due by"));

@@ -7,11 +7,16 @@ use super::{act, require_handler};
 use crate::app::engine::{Audit, Step};
 use crate::app::{CaseFile, Error, Result, Staff, text};
 use crate::config::Config;
-use crate::db::{AnyConnection, Db, catalog, documents, events};
+use crate::db::jobs::{self, JobKind};
+use crate::db::{self, AnyConnection, Db, cases, catalog, documents, events, users};
 use crate::domain::FieldError;
 use crate::domain::changes::{self, Snapshot};
 use crate::domain::status::Action;
+use crate::domain::status::CaseStatus;
+use crate::notify;
+use crate::startup::AppState;
 use chrono::NaiveDate;
+use chrono::NaiveDateTime;
 use serde_json::Value;
 
 /// What an officer asks for: a message, and any of free-text items, named documents of the
@@ -119,9 +124,49 @@ pub async fn request_info(
         let details = serde_json::json!({
             "items": items, "documents": kinds, "fields": fields, "due_date": due_date, "before": snapshot,
         });
+        if let Some(due) = due_date {
+            jobs::enqueue(conn, JobKind::RemindInformation, &case.id, remind_at(db::now(), due))?;
+        }
         Ok(Step::new(Action::RequestInfo, audit.with_details(details)).email(email))
     })
     .await
+}
+
+/// When to remind of a request due on `due`, asked at `now`: two days before, or half-way when
+/// that leaves less than a day.
+pub fn remind_at(now: NaiveDateTime, due: NaiveDate) -> NaiveDateTime {
+    let due = due.and_hms_opt(0, 0, 0).unwrap_or(now);
+    let two_days_before = due - chrono::Duration::days(2);
+    if two_days_before > now + chrono::Duration::days(1) { two_days_before } else { now + (due - now) / 2 }
+}
+
+/// Reminds the applicant of case `case_id` of the request for information awaiting their
+/// answer, once, if it is still awaited: a request answered, or replaced by one without a
+/// date, is not reminded of.
+pub async fn remind(state: &AppState, case_id: &str) -> anyhow::Result<()> {
+    // Runners have no web runtime: the connection is used on the runner's own thread.
+    let mut conn = state.db.conn()?;
+    db::write_transaction(&mut conn, |conn| -> Result<()> {
+        let Some(case) = cases::find(conn, case_id)? else { return Ok(()) };
+        if case.status != CaseStatus::InfoRequested {
+            return Ok(());
+        }
+        let asked =
+            events::list_for_case(conn, &case.id)?.into_iter().rev().find(|e| e.action == Action::RequestInfo.as_str());
+        let details: Value = asked
+            .as_ref()
+            .and_then(|e| e.details.as_deref())
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or_default();
+        let Some(due) = details["due_date"].as_str().and_then(|d| d.parse::<NaiveDate>().ok()) else { return Ok(()) };
+        let lang = users::find(conn, &case.applicant_id)?.map(|u| u.preferred_language).unwrap_or_default();
+        let extra = serde_json::json!({
+            "message": asked.and_then(|e| e.note), "items": details["items"],
+            "due_date": crate::domain::dates::written(&lang, due),
+        });
+        notify::case_event(conn, &state.config, &case, "info_reminder", extra, None)
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// What the latest request for information on a case named: the answers that may change, if
@@ -139,6 +184,21 @@ pub fn requested_fields(conn: &mut AnyConnection, case_id: &str) -> Result<Optio
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_request_is_reminded_of_two_days_before_its_date_or_half_way_when_sooner() {
+        let now = chrono::NaiveDate::from_ymd_opt(2027, 4, 1).unwrap().and_hms_opt(12, 0, 0).unwrap();
+        let due = chrono::NaiveDate::from_ymd_opt(2027, 4, 11).unwrap();
+        assert_eq!(
+            remind_at(now, due),
+            chrono::NaiveDate::from_ymd_opt(2027, 4, 9).unwrap().and_hms_opt(0, 0, 0).unwrap()
+        );
+        let soon = chrono::NaiveDate::from_ymd_opt(2027, 4, 3).unwrap();
+        assert_eq!(
+            remind_at(now, soon),
+            chrono::NaiveDate::from_ymd_opt(2027, 4, 2).unwrap().and_hms_opt(6, 0, 0).unwrap()
+        );
+    }
 
     #[test]
     fn only_answers_the_schema_defines_may_be_named() {

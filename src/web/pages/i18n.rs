@@ -85,10 +85,7 @@ pub fn problem(lang: &str, problem: &FieldError, label: Option<&str>) -> String 
 /// A date as the language writes it: `12 April 1985` in English, `12.04.1985` in Russian and
 /// Kazakh.
 pub fn date(lang: &str, day: chrono::NaiveDate) -> String {
-    match lang {
-        "en" => day.format("%-d %B %Y").to_string(),
-        _ => day.format("%d.%m.%Y").to_string(),
-    }
+    crate::domain::dates::written(lang, day)
 }
 
 /// One message; its key when no catalogue has it.
