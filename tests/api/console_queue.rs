@@ -3,7 +3,6 @@
 //! age, drawn on the server.
 
 use crate::backend_tests;
-use crate::helpers::*;
 use crate::portal::Browser;
 use reqwest::StatusCode;
 

@@ -4,7 +4,6 @@
 //! problems, linked to their fields.
 
 use crate::backend_tests;
-use crate::helpers::*;
 use crate::portal::{Browser, location};
 use reqwest::StatusCode;
 use serde_json::json;
