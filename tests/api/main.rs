@@ -9,6 +9,7 @@ mod applications;
 mod auth;
 mod backup;
 mod browser;
+mod browser_information;
 mod browser_payment;
 mod cli;
 mod concurrency;
