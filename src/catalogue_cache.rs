@@ -5,9 +5,8 @@
 //! a watcher that reads the count and time of those events every quarter of a second drops it
 //! when another node commits one.
 
-use chrono::NaiveDateTime;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crate::db::catalog::{self, PostRow, ServiceRow};
@@ -50,20 +49,8 @@ impl CatalogueCache {
     /// when the cache is dropped.
     pub fn start(db: Db) -> std::io::Result<Arc<CatalogueCache>> {
         let cache = Arc::new(CatalogueCache::default());
-        let weak: Weak<CatalogueCache> = Arc::downgrade(&cache);
-        std::thread::Builder::new().name("catalogue-cache".into()).spawn(move || {
-            let mut seen: Option<(i64, Option<NaiveDateTime>)> = None;
-            while weak.strong_count() > 0 {
-                let stamp = db.conn().ok().and_then(|mut conn| admin_events::catalogue_stamp(&mut conn).ok());
-                if let Some(stamp) = stamp {
-                    if seen.is_some_and(|before| before != stamp) {
-                        invalidate();
-                    }
-                    seen = Some(stamp);
-                }
-                std::thread::sleep(WATCH_EVERY);
-            }
-        })?;
+        let stamp = admin_events::catalogue_stamp;
+        crate::db::watch::spawn("catalogue-cache", db, Arc::downgrade(&cache), WATCH_EVERY, stamp, invalidate)?;
         Ok(cache)
     }
 

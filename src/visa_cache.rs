@@ -5,10 +5,9 @@
 //! generation is read again. The generation is taken before the database read, so a revocation
 //! that commits during the read leaves the copy stale rather than wrong.
 
-use chrono::NaiveDateTime;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crate::db::Db;
@@ -48,20 +47,14 @@ impl<V: Send + Sync + 'static> VisaCache<V> {
     /// stops when the cache is dropped.
     pub fn start(db: Db) -> std::io::Result<Arc<VisaCache<V>>> {
         let cache = Arc::new(VisaCache::default());
-        let weak: Weak<VisaCache<V>> = Arc::downgrade(&cache);
-        std::thread::Builder::new().name("visa-cache".into()).spawn(move || {
-            let mut seen: Option<Option<NaiveDateTime>> = None;
-            while weak.strong_count() > 0 {
-                let latest = db.conn().ok().and_then(|mut conn| visas::latest_revocation(&mut conn).ok());
-                if let Some(latest) = latest {
-                    if seen.is_some_and(|before| before != latest) {
-                        invalidate();
-                    }
-                    seen = Some(latest);
-                }
-                std::thread::sleep(WATCH_EVERY);
-            }
-        })?;
+        crate::db::watch::spawn(
+            "visa-cache",
+            db,
+            Arc::downgrade(&cache),
+            WATCH_EVERY,
+            visas::latest_revocation,
+            invalidate,
+        )?;
         Ok(cache)
     }
 

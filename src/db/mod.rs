@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod schema;
 pub mod users;
 pub mod visas;
+pub mod watch;
 pub mod web_sessions;
 
 use anyhow::Context;

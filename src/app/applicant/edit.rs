@@ -33,17 +33,23 @@ pub struct Changes {
 /// information: who they are and which passport the decision is about.
 const FROZEN_SECTIONS: [&str; 2] = ["applicant", "passport"];
 
-/// Refuses, naming each field, any change of identity, passport, service or post to a submitted
-/// case: answering a request for information adds documents and corrects the rest.
-fn frozen_while_answering(case: &CaseRow, service: &str, post: &str, before: &Value, after: &Value) -> Result<()> {
+/// A submitted case's service and post never change: the problems of a change that moves it.
+fn moved(case: &CaseRow, service: &str, post: &str, detail: &str) -> Vec<FieldError> {
     let mut problems = Vec::new();
-    let detail = "cannot change once submitted; tell the officer in your answer instead";
     if service != case.service_code {
         problems.push(FieldError::new("service", "frozen", detail));
     }
     if post != case.post_code {
         problems.push(FieldError::new("post", "frozen", detail));
     }
+    problems
+}
+
+/// Refuses, naming each field, any change of identity, passport, service or post to a submitted
+/// case: answering a request for information adds documents and corrects the rest.
+fn frozen_while_answering(case: &CaseRow, service: &str, post: &str, before: &Value, after: &Value) -> Result<()> {
+    let detail = "cannot change once submitted; tell the officer in your answer instead";
+    let mut problems = moved(case, service, post, detail);
     for section in FROZEN_SECTIONS {
         let keys: std::collections::BTreeSet<&String> = [&before[section], &after[section]]
             .into_iter()
@@ -69,14 +75,8 @@ fn only_requested(
     after: &Value,
     requested: &[String],
 ) -> Result<()> {
-    let mut problems = Vec::new();
     let detail = "not asked for: only the answers the officer named may change";
-    if service != case.service_code {
-        problems.push(FieldError::new("service", "frozen", detail));
-    }
-    if post != case.post_code {
-        problems.push(FieldError::new("post", "frozen", detail));
-    }
+    let mut problems = moved(case, service, post, detail);
     for change in crate::domain::changes::answers(before, after) {
         if !requested.contains(&change.field) {
             problems.push(FieldError::new(change.field, "not_requested", detail));

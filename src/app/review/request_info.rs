@@ -14,7 +14,6 @@ use crate::domain::changes::{self, Snapshot};
 use crate::domain::status::Action;
 use crate::domain::status::CaseStatus;
 use crate::notify;
-use crate::startup::AppState;
 use chrono::NaiveDate;
 use chrono::NaiveDateTime;
 use serde_json::Value;
@@ -143,9 +142,9 @@ pub fn remind_at(now: NaiveDateTime, due: NaiveDate) -> NaiveDateTime {
 /// Reminds the applicant of case `case_id` of the request for information awaiting their
 /// answer, once, if it is still awaited: a request answered, or replaced by one without a
 /// date, is not reminded of.
-pub async fn remind(state: &AppState, case_id: &str) -> anyhow::Result<()> {
+pub fn remind(db: &Db, config: &Config, case_id: &str) -> anyhow::Result<()> {
     // Runners have no web runtime: the connection is used on the runner's own thread.
-    let mut conn = state.db.conn()?;
+    let mut conn = db.conn()?;
     db::write_transaction(&mut conn, |conn| -> Result<()> {
         let Some(case) = cases::find(conn, case_id)? else { return Ok(()) };
         if case.status != CaseStatus::InfoRequested {
@@ -164,7 +163,7 @@ pub async fn remind(state: &AppState, case_id: &str) -> anyhow::Result<()> {
             "message": asked.and_then(|e| e.note), "items": details["items"],
             "due_date": crate::domain::dates::written(&lang, due),
         });
-        notify::case_event(conn, &state.config, &case, "info_reminder", extra, None)
+        notify::case_event(conn, config, &case, "info_reminder", extra, None)
     })
     .map_err(|e| anyhow::anyhow!("{e}"))
 }
