@@ -191,6 +191,10 @@ async fn walk(app: &TestApp, lang: &'static str) {
     walk.read("documents", browser.get(&documents).await).await;
     let wrong_type = browser.upload(&format!("{documents}/photo"), &csrf, "text/plain", b"not a photo").await;
     walk.read("a photo that is not one", wrong_type).await;
+    let broken = browser.upload(&format!("{documents}/photo"), &csrf, "image/png", b"\x89PNG\r\n\x1a\n broken").await;
+    walk.read("a photo that cannot be decoded", broken).await;
+    let small = browser.upload(&format!("{documents}/photo"), &csrf, "image/png", &photo_png(40, 50)).await;
+    walk.read("a photo too small", small).await;
     let check = format!("/cases/{case}/check");
     walk.read("check your answers", browser.get(&check).await).await;
     walk.read("submitted without documents", browser.post(&format!("/cases/{case}/submit"), &[("csrf", &csrf)]).await)
