@@ -280,7 +280,17 @@ async fn officer_decides(driver: &Driver, app: &TestApp, axe: &Option<String>, c
     let second = driver.window(DESKTOP).await;
     sign_in(&second, app, &supervisor.email).await;
     second.goto(&format!("{}/console?status=pending_approval", app.address)).await.unwrap();
+    if screens {
+        shoot(&second, "console-queue-supervisor", DESKTOP).await;
+    }
+    accessible(&second, axe, "the supervisor's queue and its chart").await;
     press(&second, &format!("a[href='/console/cases/{case_id}']")).await;
+    // The recommendation in full, before it is confirmed.
+    assert!(second.find(Locator::Css(".recommendation")).await.is_ok(), "{}", text(&second).await);
+    if screens {
+        shoot(&second, "console-recommendation", DESKTOP).await;
+    }
+    accessible(&second, axe, "the recommendation").await;
     press(&second, "form[action$='/confirm'] button").await;
     let status = app
         .eventual_scalar(&format!("SELECT status AS value FROM cases WHERE id = '{case_id}' AND status = 'issued'"))

@@ -95,6 +95,13 @@ backend_tests! {
         let before: Vec<&Outcome> = outcomes.iter().filter(|(sent, _)| *sent < signalled).collect();
         for (sent, outcome) in &before {
             let ahead = signalled - *sent;
+            // HTTP/1.1's own race: a request written to a kept-alive connection in the instant the
+            // node closes it is never read, and the client sees the connection end with no answer
+            // (it may retry). Within that instant only; anything sent earlier was answered.
+            let unread = matches!(outcome, Err(error) if error.contains("IncompleteMessage"));
+            if unread && ahead < Duration::from_millis(50) {
+                continue;
+            }
             assert_eq!(outcome, &Ok((200, "valid".to_owned())), "a request sent {ahead:?} before the signal");
         }
         let answers: Vec<&Outcome> = outcomes.iter().filter(|(_, outcome)| outcome.is_ok()).collect();
