@@ -9,20 +9,15 @@ use crate::app::engine::{self, Actor, Audit, Step};
 use crate::app::{Applicant, CaseFile, Error, Result, text};
 use crate::config::Config;
 use crate::db::cases::CaseRow;
-use crate::db::{AnyConnection, Db, documents, events};
+use crate::db::{AnyConnection, Db, documents};
 use crate::domain::changes::{self, Snapshot};
 use crate::domain::status::{Action, CaseStatus};
 
 /// What the applicant changed since information was last requested: each answer before and
 /// after, and the documents new or replaced.
 fn what_changed(conn: &mut AnyConnection, case: &CaseRow) -> Result<serde_json::Value> {
-    let asked =
-        events::list_for_case(conn, &case.id)?.into_iter().rev().find(|e| e.action == Action::RequestInfo.as_str());
-    let before: Snapshot = asked
-        .and_then(|e| e.details)
-        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
-        .and_then(|d| serde_json::from_value(d["before"].clone()).ok())
-        .unwrap_or_default();
+    let (_, details) = crate::app::review::request_info::latest_request(conn, &case.id)?;
+    let before: Snapshot = serde_json::from_value(details["before"].clone()).unwrap_or_default();
     let form: serde_json::Value = serde_json::from_str(&case.form).unwrap_or_else(|_| changes::empty());
     let present: Vec<(String, String)> =
         documents::for_case(conn, &case.id)?.into_iter().map(|d| (d.kind, d.sha256)).collect();

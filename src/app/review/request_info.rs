@@ -150,17 +150,11 @@ pub fn remind(db: &Db, config: &Config, case_id: &str) -> anyhow::Result<()> {
         if case.status != CaseStatus::InfoRequested {
             return Ok(());
         }
-        let asked =
-            events::list_for_case(conn, &case.id)?.into_iter().rev().find(|e| e.action == Action::RequestInfo.as_str());
-        let details: Value = asked
-            .as_ref()
-            .and_then(|e| e.details.as_deref())
-            .and_then(|d| serde_json::from_str(d).ok())
-            .unwrap_or_default();
+        let (message, details) = latest_request(conn, &case.id)?;
         let Some(due) = details["due_date"].as_str().and_then(|d| d.parse::<NaiveDate>().ok()) else { return Ok(()) };
         let lang = users::find(conn, &case.applicant_id)?.map(|u| u.preferred_language).unwrap_or_default();
         let extra = serde_json::json!({
-            "message": asked.and_then(|e| e.note), "items": details["items"],
+            "message": message, "items": details["items"],
             "due_date": crate::domain::dates::written(&lang, due),
         });
         notify::case_event(conn, config, &case, "info_reminder", extra, None)
@@ -168,12 +162,19 @@ pub fn remind(db: &Db, config: &Config, case_id: &str) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// The latest request for information on a case: the officer's message and the recorded
+/// details (items, documents, fields, due date, the case as it stood); `Null` when none was made.
+pub fn latest_request(conn: &mut AnyConnection, case_id: &str) -> Result<(Option<String>, Value)> {
+    let asked =
+        events::list_for_case(conn, case_id)?.into_iter().rev().find(|e| e.action == Action::RequestInfo.as_str());
+    let details = asked.as_ref().and_then(|e| e.details.as_deref()).and_then(|d| serde_json::from_str(d).ok());
+    Ok((asked.and_then(|e| e.note), details.unwrap_or_default()))
+}
+
 /// What the latest request for information on a case named: the answers that may change, if
 /// it named any.
 pub fn requested_fields(conn: &mut AnyConnection, case_id: &str) -> Result<Option<Vec<String>>> {
-    let asked =
-        events::list_for_case(conn, case_id)?.into_iter().rev().find(|e| e.action == Action::RequestInfo.as_str());
-    let details: Value = asked.and_then(|e| e.details).and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
+    let (_, details) = latest_request(conn, case_id)?;
     let fields: Vec<String> =
         details["fields"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect();
     Ok((!fields.is_empty()).then_some(fields))
