@@ -1,17 +1,18 @@
-//! Appointments: posts publish their schedule; once a request whose service gives an appointment
-//! is approved, its applicant lists the free slots and books one (or moves it while it is at
-//! least a day away). A slot's capacity is never exceeded, however many book at once. The
-//! confirmation e-mail carries the appointment as an iCalendar file.
+//! Appointments: posts publish their schedule, for every appointment service or for one; once a
+//! request whose service gives an appointment is approved, its applicant lists the free slots
+//! and books one (or moves it while it is at least a day away). A slot's capacity is never
+//! exceeded, however many book at once. The confirmation e-mail carries the appointment as an
+//! iCalendar file. Staff of the post see the day's appointments and mark who came.
 
 use bytes::Bytes;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use icalendar::{Calendar, Component, Event, EventLike};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::engine::{self, Actor, Audit, output_of, visible_case};
-use super::{Admin, Applicant, CaseFile, Error, Result};
+use super::{Admin, Applicant, CaseFile, Error, Result, Staff};
 use crate::config::Config;
 use crate::db::appointments::{self, AppointmentRow, ScheduleRow};
 use crate::db::cases::{self, CaseRow};
@@ -52,12 +53,14 @@ fn stored(row: &ScheduleRow) -> Result<Schedule> {
     })
 }
 
-/// Publishes the schedule of post `code`, replacing the previous one. Appointments already
-/// booked stay as they are.
+/// Publishes the schedule of post `code` for appointment service `service` (`None`: the post's
+/// schedule for every appointment service without one), replacing the previous one.
+/// Appointments already booked stay as they are.
 pub async fn publish_schedule(
     db: &Db,
     admin: &Admin,
     code: String,
+    service: Option<String>,
     schedule: Schedule,
     request_id: String,
 ) -> Result<Schedule> {
@@ -68,8 +71,15 @@ pub async fn publish_schedule(
     let actor = admin.id.clone();
     db.write(move |conn| {
         catalog::find_post(conn, &code)?.ok_or(Error::NotFound)?;
+        if let Some(service) = &service {
+            let found = catalog::find_service(conn, service)?.ok_or(Error::NotFound)?;
+            if found.output()? != OutputKind::Appointment {
+                return Err(Error::invalid_field("service", "not_appointment", "a service that gives an appointment"));
+            }
+        }
         let row = ScheduleRow {
             post_code: code.clone(),
+            service_code: service.clone().unwrap_or_default(),
             slot_minutes: schedule.slot_minutes,
             capacity_per_slot: schedule.capacity_per_slot,
             hours: serde_json::to_string(&schedule.hours)?,
@@ -77,16 +87,21 @@ pub async fn publish_schedule(
             updated_at: db::now(),
         };
         appointments::put_schedule(conn, &row)?;
-        let details = serde_json::to_value(&schedule)?;
+        let mut details = serde_json::to_value(&schedule)?;
+        details["service"] = serde_json::json!(service);
         admin_events::record(conn, "publish_schedule", &code, (Some(&actor), "admin"), details, Some(&request_id))?;
         Ok(schedule)
     })
     .await
 }
 
+/// A case that can be booked: the case, its post, the schedule that applies and that
+/// schedule's key (its service code, empty for the post's own).
+type Bookable = (CaseRow, PostRow, Schedule, String);
+
 /// The applicant's approved case `id` whose service gives an appointment, with its post and the
-/// post's schedule.
-fn bookable(conn: &mut AnyConnection, id: &str, user: &Applicant) -> Result<(CaseRow, PostRow, Schedule)> {
+/// schedule that applies.
+fn bookable(conn: &mut AnyConnection, id: &str, user: &Applicant) -> Result<Bookable> {
     let case = visible_case(conn, id, user)?;
     if output_of(conn, &case)? != OutputKind::Appointment {
         return Err(Error::Conflict("this service gives no appointment".into()));
@@ -98,9 +113,9 @@ fn bookable(conn: &mut AnyConnection, id: &str, user: &Applicant) -> Result<(Cas
         )));
     }
     let post = catalog::find_post(conn, &case.post_code)?.ok_or(Error::NotFound)?;
-    let row = appointments::schedule(conn, &post.code)?
+    let row = appointments::schedule_for(conn, &post.code, &case.service_code)?
         .ok_or_else(|| Error::Conflict("the post has not published its appointment schedule yet".into()))?;
-    Ok((case, post.clone(), stored(&row)?))
+    Ok((case, post.clone(), stored(&row)?, row.service_code))
 }
 
 /// The slots of the dates `from..=to` (the post's calendar; by default the next two weeks) for
@@ -115,7 +130,7 @@ pub async fn slots(
 ) -> Result<(Vec<FreeSlot>, Tz)> {
     let user = user.clone();
     db.run(move |conn| {
-        let (_, post, schedule) = bookable(conn, &id, &user)?;
+        let (_, post, schedule, key) = bookable(conn, &id, &user)?;
         let tz = time_zone(&post);
         let today = Utc::now().with_timezone(&tz).date_naive();
         let from = from.unwrap_or(today);
@@ -131,7 +146,7 @@ pub async fn slots(
         let slots: Vec<Slot> = schedule.slots(tz, from, to).into_iter().filter(|s| s.start > now).collect();
         let (Some(first), Some(last)) = (slots.first(), slots.last()) else { return Ok((Vec::new(), tz)) };
         let booked: HashMap<_, _> =
-            appointments::booked_between(conn, &post.code, first.start.naive_utc(), last.end.naive_utc())?
+            appointments::booked_between(conn, (&post.code, &key), first.start.naive_utc(), last.end.naive_utc())?
                 .into_iter()
                 .collect();
         let slots = slots
@@ -178,13 +193,14 @@ pub async fn book(
 ) -> Result<CaseFile> {
     let check_user = user.clone();
     let check_id = id.clone();
-    let (case, post, schedule, current, service) = db
+    let ((case, post, schedule, schedule_key), current, service) = db
         .run(move |conn| {
-            let (case, post, schedule) = bookable(conn, &check_id, &check_user)?;
+            let bookable = bookable(conn, &check_id, &check_user)?;
+            let case = &bookable.0;
             let current = appointments::for_case(conn, &case.id)?;
             let service =
                 catalog::find_service(conn, &case.service_code)?.map_or_else(|| case.service_code.clone(), |s| s.name);
-            Ok((case, post, schedule, current, service))
+            Ok((bookable, current, service))
         })
         .await?;
     if current.as_ref().is_some_and(|c| c.starts_at == start.naive_utc()) {
@@ -215,9 +231,14 @@ pub async fn book(
                     "the appointment is less than {MOVE_NOTICE_HOURS} hours away and can no longer be moved"
                 )));
             }
-            appointments::free_place(conn, &previous.post_code, previous.starts_at)?;
+            appointments::free_place(conn, (&previous.post_code, &previous.schedule_service), previous.starts_at)?;
         }
-        if !appointments::take_place(conn, &post.code, slot.start.naive_utc(), schedule.capacity_per_slot)? {
+        if !appointments::take_place(
+            conn,
+            (&post.code, &schedule_key),
+            slot.start.naive_utc(),
+            schedule.capacity_per_slot,
+        )? {
             return Err(Error::Conflict("this slot is full; pick another".into()));
         }
         let at = db::now();
@@ -230,6 +251,10 @@ pub async fn book(
                 ends_at: slot.end.naive_utc(),
                 created_at: previous.as_ref().map_or(at, |p| p.created_at),
                 updated_at: at,
+                schedule_service: schedule_key.clone(),
+                attendance: None,
+                attendance_by: None,
+                attendance_at: None,
             },
         )?;
         let action = if previous.is_some() { "move_appointment" } else { "book_appointment" };
@@ -244,6 +269,117 @@ pub async fn book(
         });
         let attachment = Attachment { key, name: format!("appointment-{}.ics", case.reference) };
         notify::case_event(conn, &config, &case, "appointment_booked", context, Some(attachment))?;
+        CaseFile::load(conn, &case.id)
+    })
+    .await
+}
+
+/// A schedule of a post as published: the service it is for (`None`: the post's own) and the
+/// schedule.
+pub type PublishedSchedule = (Option<String>, Schedule);
+
+/// Every schedule of post `code`, the post's own first.
+pub async fn schedules(db: &Db, code: String) -> Result<Vec<PublishedSchedule>> {
+    db.run(move |conn| {
+        catalog::find_post(conn, &code)?.ok_or(Error::NotFound)?;
+        appointments::schedules_of(conn, &code)?
+            .iter()
+            .map(|row| Ok(((!row.service_code.is_empty()).then(|| row.service_code.clone()), stored(row)?)))
+            .collect()
+    })
+    .await
+}
+
+/// One appointment of the day as staff see it.
+#[derive(Debug, Clone)]
+pub struct Booking {
+    /// The appointment.
+    pub appointment: AppointmentRow,
+    /// Its case.
+    pub case: CaseRow,
+}
+
+/// The appointments at the post of `staff` on `day` (the post's calendar; by default today),
+/// in order of time, with the post's time zone.
+pub async fn day(db: &Db, staff: &Staff, day: Option<NaiveDate>) -> Result<(Vec<Booking>, NaiveDate, Tz)> {
+    let post_code = staff.post.clone().ok_or_else(|| Error::Forbidden("the account belongs to no post".into()))?;
+    db.run(move |conn| {
+        let post = catalog::find_post(conn, &post_code)?.ok_or(Error::NotFound)?;
+        let tz = time_zone(&post);
+        let day = day.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+        let (from, to) = day_bounds(day, tz);
+        let mut bookings = Vec::new();
+        for appointment in appointments::at_post_between(conn, &post.code, from, to)? {
+            if let Some(case) = cases::find(conn, &appointment.case_id)? {
+                bookings.push(Booking { appointment, case });
+            }
+        }
+        Ok((bookings, day, tz))
+    })
+    .await
+}
+
+/// The start and end (UTC) of `day` in time zone `tz`.
+fn day_bounds(day: NaiveDate, tz: Tz) -> (NaiveDateTime, NaiveDateTime) {
+    let start = |d: NaiveDate| {
+        let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        midnight.and_local_timezone(tz).earliest().map_or(midnight, |t| t.naive_utc())
+    };
+    (start(day), start(day + Duration::days(1)))
+}
+
+/// Whether the applicant came to their appointment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attendance {
+    /// They came.
+    Attended,
+    /// They did not.
+    NoShow,
+}
+
+impl Attendance {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attendance::Attended => "attended",
+            Attendance::NoShow => "no_show",
+        }
+    }
+}
+
+/// Marks whether the applicant of case `id` came to their appointment; staff of the post, once
+/// the appointment has begun. Marking again corrects the mark; each mark is audited.
+pub async fn mark_attendance(
+    db: &Db,
+    staff: &Staff,
+    id: String,
+    attendance: Attendance,
+    audit: Audit,
+) -> Result<CaseFile> {
+    let staff = staff.clone();
+    db.write(move |conn| {
+        let case = visible_case(conn, &id, &staff)?;
+        let appointment = appointments::for_case(conn, &case.id)?
+            .ok_or_else(|| Error::Conflict("the case has no appointment".into()))?;
+        let at = db::now();
+        if appointment.starts_at > at {
+            return Err(Error::Conflict("attendance is marked once the appointment has begun".into()));
+        }
+        appointments::set_attendance(conn, &case.id, attendance.as_str(), &staff.id, at)?;
+        let audit = audit.internal().with_details(serde_json::json!({
+            "attendance": attendance.as_str(), "start": appointment.starts_at.and_utc(),
+        }));
+        engine::record(
+            conn,
+            &case.id,
+            "attendance",
+            Some(case.status),
+            case.status,
+            &Actor::from(&*staff),
+            &audit,
+            at,
+        )?;
         CaseFile::load(conn, &case.id)
     })
     .await

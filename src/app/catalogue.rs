@@ -11,7 +11,7 @@ use super::{Admin, Error, Result};
 use crate::db::catalog::{self, NewService, ServiceChanges, ServiceRow};
 use crate::db::{self, AnyConnection, Db, admin_events};
 use crate::domain::FieldError;
-use crate::domain::service::{DocumentRequirement, Eligibility, Fee, OutputKind};
+use crate::domain::service::{DocumentRequirement, Eligibility, Fee, InformationLapse, OutputKind};
 use crate::domain::texts::Texts;
 
 /// Media types documents may be uploaded as.
@@ -38,6 +38,8 @@ pub struct ServiceInput {
     pub prepaid: Option<bool>,
     /// Whether the document is issued only once the fee is paid.
     pub paid_before_issue: Option<bool>,
+    /// What an unanswered request for information leads to.
+    pub information_lapse: Option<InformationLapse>,
     /// Days to a decision.
     pub processing_days: Option<i32>,
     /// Whether approvals need a second person.
@@ -189,6 +191,7 @@ fn insert_new(
             created_at: now,
             updated_at: now,
             texts: &texts,
+            information_lapse: input.information_lapse.unwrap_or_default().as_str(),
         },
     )?;
     catalog::insert_form(conn, code, 1, &schema.to_string(), now)?;
@@ -260,6 +263,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Vec<String>> {
             fee: Some(seed.fee),
             prepaid: Some(seed.prepaid),
             paid_before_issue: None,
+            information_lapse: None,
             processing_days: Some(seed.processing_days),
             four_eyes: Some(seed.four_eyes),
             output: Some(seed.output),
@@ -344,6 +348,7 @@ pub async fn update_service(
             four_eyes: input.four_eyes,
             active: input.active,
             texts: input.texts.as_ref().map(Texts::to_json),
+            information_lapse: input.information_lapse.map(|l| l.as_str().to_owned()),
             updated_at: Some(now),
         };
         catalog::update_service(conn, &code, &changes)?;

@@ -37,6 +37,7 @@ fn stand_in(account: &accounts::ValidAccount) -> UserRow {
         created_at: db::now(),
         email_verified_at: None,
         token_epoch: 0,
+        away_until: None,
     }
 }
 

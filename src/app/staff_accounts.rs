@@ -1,7 +1,7 @@
 //! Administrators change accounts: disable or enable them, move staff to another role or post,
 //! correct a name. Every change is audited; a change of access ends the account's sessions.
 
-use super::{Admin, Error, Result};
+use super::{Admin, Error, Result, Staff};
 use crate::db::users::{self, UserChanges, UserRow};
 use crate::db::{Db, admin_events, catalog};
 use crate::domain::FieldError;
@@ -84,6 +84,36 @@ pub async fn update_account(
         });
         admin_events::record(conn, "update_user", &account.id, (Some(&actor), "admin"), details, Some(&request_id))?;
         users::find(conn, &account.id)?.ok_or(Error::NotFound)
+    })
+    .await
+}
+
+/// The longest absence a staff member may announce.
+pub const LONGEST_ABSENCE_DAYS: i64 = 366;
+
+/// Says until when `staff` is away (`None`: back now). While they are away, an answer to one of
+/// their requests for information goes back to the queue instead of waiting for them.
+pub async fn set_away(
+    db: &Db,
+    staff: &Staff,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    request_id: String,
+) -> Result<UserRow> {
+    let now = chrono::Utc::now();
+    if until.is_some_and(|u| u <= now || u > now + chrono::Duration::days(LONGEST_ABSENCE_DAYS)) {
+        return Err(Error::invalid_field(
+            "until",
+            "out_of_range",
+            format!("a time after now and within {LONGEST_ABSENCE_DAYS} days"),
+        ));
+    }
+    let (id, role) = (staff.id.clone(), staff.role);
+    db.write(move |conn| {
+        let until = until.map(|u| u.naive_utc());
+        users::set_away(conn, &id, until)?;
+        let details = serde_json::json!({ "until": until });
+        admin_events::record(conn, "set_away", &id, (Some(&id), role.as_str()), details, Some(&request_id))?;
+        users::find(conn, &id)?.ok_or(Error::NotFound)
     })
     .await
 }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::AnyConnection;
 use super::schema::{posts, refusal_grounds, service_forms, services, visa_services};
-use crate::domain::service::{Fee, OutputKind, Service};
+use crate::domain::service::{Fee, InformationLapse, OutputKind, Service};
 use crate::domain::texts::Texts;
 
 /// A consular post.
@@ -82,6 +82,8 @@ pub struct ServiceRow {
     pub paid_before_issue: bool,
     /// Its words in each language ([`Texts`]).
     pub texts: String,
+    /// `officer` or `refuse`: what an unanswered request for information leads to.
+    pub information_lapse: String,
 }
 
 impl ServiceRow {
@@ -125,6 +127,7 @@ impl ServiceRow {
             four_eyes: self.four_eyes,
             output: self.output()?,
             active: self.active,
+            information_lapse: InformationLapse::parse(&self.information_lapse),
         })
     }
 }
@@ -282,6 +285,8 @@ pub struct NewService<'a> {
     pub updated_at: NaiveDateTime,
     /// Its words in each language.
     pub texts: &'a str,
+    /// What an unanswered request for information leads to.
+    pub information_lapse: &'a str,
 }
 
 /// Stores a new service; a taken code is a unique violation.
@@ -338,6 +343,8 @@ pub struct ServiceChanges {
     pub active: Option<bool>,
     /// New texts in each language.
     pub texts: Option<String>,
+    /// What an unanswered request for information leads to.
+    pub information_lapse: Option<String>,
     /// Time of the change.
     pub updated_at: Option<NaiveDateTime>,
 }

@@ -81,3 +81,18 @@ pub fn list_for_case(conn: &mut AnyConnection, case_id: &str) -> QueryResult<Vec
         .order((case_events::created_at, case_events::id))
         .load(conn)
 }
+
+/// For each of the cases `ids`, the latest of `actions` recorded on it.
+pub fn latest_of(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    actions: &[&str],
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    let rows: Vec<(String, String)> = case_events::table
+        .filter(case_events::case_id.eq_any(ids))
+        .filter(case_events::action.eq_any(actions))
+        .order((case_events::created_at, case_events::id))
+        .select((case_events::case_id, case_events::action))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

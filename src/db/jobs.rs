@@ -153,9 +153,9 @@ pub fn give_back(
     .execute(conn)
 }
 
-/// Marks a job done.
+/// Marks a job done, unless its handler put it back in line for later (a follow-up).
 pub fn finish(conn: &mut AnyConnection, kind: JobKind, subject: &str, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(jobs::table.find((kind.as_str(), subject)))
+    diesel::update(jobs::table.find((kind.as_str(), subject)).filter(jobs::run_after.le(at)))
         .set((jobs::status.eq("done"), jobs::locked_until.eq(None::<NaiveDateTime>), jobs::updated_at.eq(at)))
         .execute(conn)
 }

@@ -28,6 +28,7 @@ diesel::table! {
         created_at -> Timestamp,
         email_verified_at -> Nullable<Timestamp>,
         token_epoch -> Integer,
+        away_until -> Nullable<Timestamp>,
     }
 }
 
@@ -52,6 +53,7 @@ diesel::table! {
         updated_at -> Timestamp,
         paid_before_issue -> Bool,
         texts -> Text,
+        information_lapse -> Text,
     }
 }
 
@@ -383,8 +385,9 @@ diesel::table! {
 
 diesel::table! {
     /// Each post's appointment schedule.
-    post_schedules (post_code) {
+    post_schedules (post_code, service_code) {
         post_code -> Text,
+        service_code -> Text,
         slot_minutes -> Integer,
         capacity_per_slot -> Integer,
         hours -> Text,
@@ -395,8 +398,9 @@ diesel::table! {
 
 diesel::table! {
     /// Appointments booked per slot.
-    appointment_slots (post_code, starts_at) {
+    appointment_slots (post_code, service_code, starts_at) {
         post_code -> Text,
+        service_code -> Text,
         starts_at -> Timestamp,
         booked -> Integer,
     }
@@ -411,6 +415,10 @@ diesel::table! {
         ends_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        schedule_service -> Text,
+        attendance -> Nullable<Text>,
+        attendance_by -> Nullable<Text>,
+        attendance_at -> Nullable<Timestamp>,
     }
 }
 

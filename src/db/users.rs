@@ -32,6 +32,8 @@ pub struct UserRow {
     pub email_verified_at: Option<NaiveDateTime>,
     /// Access tokens of an older epoch are no longer accepted.
     pub token_epoch: i32,
+    /// A staff member away until then gets no answers to their requests meanwhile.
+    pub away_until: Option<NaiveDateTime>,
 }
 
 impl UserRow {
@@ -146,6 +148,11 @@ pub struct UserChanges {
 /// Sets the language an account's e-mails and pages are in.
 pub fn set_language(conn: &mut AnyConnection, id: &str, language: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(id)).set(users::preferred_language.eq(language)).execute(conn)
+}
+
+/// Records until when a staff member is away (`None`: not away).
+pub fn set_away(conn: &mut AnyConnection, id: &str, until: Option<NaiveDateTime>) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(users::away_until.eq(until)).execute(conn)
 }
 
 /// Applies changes to an account.

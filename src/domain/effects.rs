@@ -28,6 +28,7 @@ pub const EFFECTS: &[(&[OutputKind], Action, &[Effect])] = &[
     (ANY, Action::Submit, &[Email("submitted")]),
     (ANY, Action::RequestInfo, &[Email("info_requested")]),
     (ANY, Action::Respond, &[Email("answer_received")]),
+    (ANY, Action::Lapse, &[Email("information_lapsed")]),
     (ANY, Action::Withdraw, &[Email("withdrawn")]),
     (ANY, Action::Refuse, &[Email("refused")]),
     (ISSUED, Action::Approve, &[Email("approved"), IssueOutput]),

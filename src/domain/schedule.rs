@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use super::FieldError;
 
 /// The days of the week as schedules name them.
-const DAYS: [(&str, Weekday); 7] = [
+pub const DAYS: [(&str, Weekday); 7] = [
     ("mon", Weekday::Mon),
     ("tue", Weekday::Tue),
     ("wed", Weekday::Wed),

@@ -42,6 +42,32 @@ impl Eligibility {
     }
 }
 
+/// What a service does when a request for information is not answered by its date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InformationLapse {
+    /// The case comes back to the officer, who decides.
+    #[default]
+    Officer,
+    /// The request is refused for lack of information.
+    Refuse,
+}
+
+impl InformationLapse {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InformationLapse::Officer => "officer",
+            InformationLapse::Refuse => "refuse",
+        }
+    }
+
+    /// The lapse stored as `name`; the officer decides when the name is unknown.
+    pub fn parse(name: &str) -> InformationLapse {
+        if name == "refuse" { InformationLapse::Refuse } else { InformationLapse::Officer }
+    }
+}
+
 impl FromStr for Eligibility {
     type Err = UnknownName;
 
@@ -176,6 +202,8 @@ pub struct Service {
     pub output: OutputKind,
     /// Whether new cases may be opened.
     pub active: bool,
+    /// What an unanswered request for information leads to.
+    pub information_lapse: InformationLapse,
 }
 
 impl Service {
@@ -216,6 +244,7 @@ mod tests {
             four_eyes: false,
             output: OutputKind::Decision,
             active: true,
+            information_lapse: InformationLapse::Officer,
         }
     }
 

@@ -147,11 +147,14 @@ pub enum Action {
     ExtendDeadline,
     /// A supervisor marks an open case urgent or normal.
     SetPriority,
+    /// A request for information passes its date unanswered and the case goes back to the
+    /// officer, who decides.
+    Lapse,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::Submit,
         Action::Withdraw,
         Action::Claim,
@@ -168,6 +171,7 @@ impl Action {
         Action::Revoke,
         Action::ExtendDeadline,
         Action::SetPriority,
+        Action::Lapse,
     ];
 
     /// The stable name used in audit events.
@@ -189,6 +193,7 @@ impl Action {
             Action::Revoke => "revoke",
             Action::ExtendDeadline => "extend_deadline",
             Action::SetPriority => "set_priority",
+            Action::Lapse => "lapse",
         }
     }
 }
@@ -207,6 +212,8 @@ const APPLICANT: &[Role] = &[R::Applicant];
 const STAFF: &[Role] = &[R::Officer, R::Supervisor];
 const SUPERVISOR: &[Role] = &[R::Supervisor];
 const SERVICE: &[Role] = &[R::System];
+/// Staff, or the service itself on their behalf (an answer for an officer who is away).
+const STAFF_OR_SERVICE: &[Role] = &[R::Officer, R::Supervisor, R::System];
 
 /// Every legal edge of the state machine: from, action, who may do it, to.
 pub const EDGES: &[(CaseStatus, Action, &[Role], CaseStatus)] = &[
@@ -217,11 +224,13 @@ pub const EDGES: &[(CaseStatus, Action, &[Role], CaseStatus)] = &[
     (S::InfoRequested, A::Withdraw, APPLICANT, S::Withdrawn),
     (S::PendingApproval, A::Withdraw, APPLICANT, S::Withdrawn),
     (S::Submitted, A::Claim, STAFF, S::InReview),
-    (S::InReview, A::Release, STAFF, S::Submitted),
+    (S::InReview, A::Release, STAFF_OR_SERVICE, S::Submitted),
     (S::Submitted, A::Assign, SUPERVISOR, S::InReview),
     (S::InReview, A::Assign, SUPERVISOR, S::InReview),
     (S::InReview, A::RequestInfo, STAFF, S::InfoRequested),
     (S::InfoRequested, A::Respond, APPLICANT, S::InReview),
+    (S::InfoRequested, A::Lapse, SERVICE, S::InReview),
+    (S::InfoRequested, A::Refuse, SERVICE, S::Rejected),
     (S::InReview, A::Recommend, STAFF, S::PendingApproval),
     (S::InReview, A::Approve, STAFF, S::Approved),
     (S::InReview, A::Refuse, STAFF, S::Rejected),
@@ -297,11 +306,14 @@ mod tests {
             (S::Submitted, A::Claim, R::Supervisor, S::InReview),
             (S::InReview, A::Release, R::Officer, S::Submitted),
             (S::InReview, A::Release, R::Supervisor, S::Submitted),
+            (S::InReview, A::Release, R::System, S::Submitted),
             (S::Submitted, A::Assign, R::Supervisor, S::InReview),
             (S::InReview, A::Assign, R::Supervisor, S::InReview),
             (S::InReview, A::RequestInfo, R::Officer, S::InfoRequested),
             (S::InReview, A::RequestInfo, R::Supervisor, S::InfoRequested),
             (S::InfoRequested, A::Respond, R::Applicant, S::InReview),
+            (S::InfoRequested, A::Lapse, R::System, S::InReview),
+            (S::InfoRequested, A::Refuse, R::System, S::Rejected),
             (S::InReview, A::Recommend, R::Officer, S::PendingApproval),
             (S::InReview, A::Recommend, R::Supervisor, S::PendingApproval),
             (S::InReview, A::Approve, R::Officer, S::Approved),
@@ -346,7 +358,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(refused, 10 * 16 * 5 - legal.len());
+        assert_eq!(refused, 10 * Action::ALL.len() * 5 - legal.len());
     }
 
     #[test]

@@ -56,7 +56,7 @@ async fn handle(state: &AppState, kind: JobKind, job: &JobRow) -> anyhow::Result
     match kind {
         JobKind::IssueOutput => app::issue::issue(state, &job.subject).await,
         JobKind::SendEmail => mailer::deliver(state, &job.subject).await,
-        JobKind::RemindInformation => app::review::request_info::remind(&state.db, &state.config, &job.subject),
+        JobKind::RemindInformation => app::review::follow_up::follow_up(&state.db, &state.config, &job.subject),
     }
 }
 

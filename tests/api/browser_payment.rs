@@ -130,8 +130,8 @@ async fn on_the_test_provider(app: &TestApp, driver: &Driver, lang: &str) {
     phone.close().await.unwrap();
 }
 
+// Every language on SQLite; on PostgreSQL, where the database's part is what differs, Russian.
 backend_tests! {
-    /// Every language on SQLite; on PostgreSQL, where the database's part is what differs, Russian.
     async fn a_prepaid_request_is_paid_and_submitted_on_a_phone_in_russian_kazakh_and_english(app: TestApp) {
         let Some(driver) = Driver::start().await else { return };
         let languages: &[&str] = if app.postgres.is_some() { &["ru"] } else { &["ru", "kk", "en"] };

@@ -269,7 +269,7 @@ pub(crate) async fn publish(app: &TestApp, capacity: i32) {
     assert_eq!(published.status(), StatusCode::OK);
 }
 
-fn renewal() -> Value {
+pub(crate) fn renewal() -> Value {
     json!({"applicant": identity(), "current_passport": {"number": "N1234567", "expiry_date": "2027-01-31"}, "reason": "expiring"})
 }
 

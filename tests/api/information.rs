@@ -109,18 +109,111 @@ backend_tests! {
         // Time passes: the reminders are due.
         let past = (chrono::Utc::now() - chrono::Duration::minutes(1)).naive_utc().format("%Y-%m-%d %H:%M:%S").to_string();
         app.execute_sql(&format!("UPDATE jobs SET run_after = '{past}' WHERE kind = 'remind_information'"));
-        for id in &cases {
-            for _ in 0..200 {
-                if app.scalar(&job(id)) == "done" {
-                    break;
-                }
-                actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
+        // The answered one is done with; the other, once reminded, comes back when its date has
+        // passed (the end of that day at the post, UTC here).
+        let lapses = (due + chrono::Duration::days(1)).to_string();
+        let next_run = format!("SELECT CAST(run_after AS TEXT) AS value FROM jobs WHERE kind = 'remind_information' AND subject = '{}'", cases[0]);
+        for _ in 0..200 {
+            if app.scalar(&job(&cases[1])) == "done" && app.scalar(&next_run).starts_with(&lapses) {
+                break;
             }
-            assert_eq!(app.scalar(&job(id)), "done");
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
         }
+        assert_eq!(app.scalar(&job(&cases[1])), "done");
+        assert_eq!(app.scalar(&job(&cases[0])), "pending");
+        assert!(app.scalar(&next_run).starts_with(&lapses), "{}", app.scalar(&next_run));
         assert_eq!(app.scalar(&reminders(&cases[0])), "1", "reminded once");
         assert_eq!(app.scalar(&reminders(&cases[1])), "0", "an answered request is not reminded of");
         let body = app.scalar(&format!("SELECT text_body AS value FROM outbox WHERE case_id = '{}' AND event = 'info_reminder'", cases[0]));
         assert!(body.contains(&due.format("%-d %B %Y").to_string()) && body.contains("clearer passport scan"), "{body}");
+    }
+
+    async fn an_unanswered_request_lapses_as_the_service_says_and_the_applicant_is_told(app: TestApp) {
+        let applicant = app.applicant("silent").await;
+        let officer = app.staff("officer", "UTO-HQ").await;
+        let admin = app.admin().await;
+        let due = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
+        let status = |id: &str| app.scalar(&format!("SELECT status AS value FROM cases WHERE id = '{id}'"));
+        let mut cases = Vec::new();
+        // What the service says when the date passes decides: first the officer, then a refusal.
+        for (lapse, lapsed) in [("officer", "in_review"), ("refuse", "rejected")] {
+            let setting = app.request(reqwest::Method::PATCH, "/api/v1/admin/services/TOURIST", Some(&admin.token), Some(&json!({"information_lapse": lapse}))).await;
+            assert_eq!(setting.status(), StatusCode::OK);
+            assert_eq!(setting.json::<serde_json::Value>().await.unwrap()["information_lapse"], lapse);
+            let id = app.submitted(&applicant).await;
+            app.post_empty("/api/v1/queue/claim", &officer.token).await;
+            let request = json!({"message": "Please send your bank statements.", "due_date": due.to_string()});
+            assert_eq!(app.act(&id, "request-info", &officer.token, Some(request)).await.status(), StatusCode::OK);
+            // The date passes unanswered (the request is moved into the past, and its job is due).
+            let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+            app.execute_sql(&format!("UPDATE case_events SET details = REPLACE(details, '\"due_date\":\"{due}\"', '\"due_date\":\"{yesterday}\"') WHERE case_id = '{id}' AND action = 'request_info'"));
+            let past = (chrono::Utc::now() - chrono::Duration::minutes(1)).naive_utc().format("%Y-%m-%d %H:%M:%S").to_string();
+            app.execute_sql(&format!("UPDATE jobs SET run_after = '{past}' WHERE kind = 'remind_information' AND subject = '{id}'"));
+            for _ in 0..200 {
+                if status(&id) == lapsed {
+                    break;
+                }
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            assert_eq!(status(&id), lapsed);
+            cases.push(id);
+        }
+        // The officer decides: the case is back with them, marked, and the applicant is told.
+        assert_eq!(app.scalar(&format!("SELECT assigned_officer_id AS value FROM cases WHERE id = '{}'", cases[0])), officer.id);
+        let told = app.scalar(&format!("SELECT text_body AS value FROM outbox WHERE case_id = '{}' AND event = 'information_lapsed'", cases[0]));
+        assert!(told.contains("no answer was received"), "{told}");
+        let lapse = app.scalar(&format!("SELECT actor_role AS value FROM case_events WHERE case_id = '{}' AND action = 'lapse'", cases[0]));
+        assert_eq!(lapse, "system");
+        let console = Browser::new(&app);
+        console.sign_in(&officer.email).await;
+        let queue = console.get("/console?status=&mine=true").await.text().await.unwrap();
+        assert!(queue.contains("No answer by the date"), "marked in the queue");
+        // Refused for lack of information, on its coded ground.
+        let refusal = app.scalar(&format!("SELECT text_body AS value FROM outbox WHERE case_id = '{}' AND event = 'refused'", cases[1]));
+        assert!(refusal.contains("Information not provided"), "{refusal}");
+        let decision: serde_json::Value = app.get(&format!("/api/v1/applications/{}", cases[1]), &applicant.token).await.json().await.unwrap();
+        assert!(decision.to_string().contains("INFORMATION_NOT_PROVIDED"), "{decision}");
+        assert_eq!(app.scalar(&format!("SELECT status AS value FROM jobs WHERE kind = 'remind_information' AND subject = '{}'", cases[1])), "done");
+    }
+
+    async fn an_answer_for_an_officer_who_is_away_goes_back_to_the_queue(app: TestApp) {
+        let applicant = app.applicant("patient").await;
+        let officer = app.staff("officer", "UTO-HQ").await;
+        let id = app.submitted(&applicant).await;
+        app.post_empty("/api/v1/queue/claim", &officer.token).await;
+        let request = json!({"message": "Please send a clearer passport scan.", "documents": ["passport"]});
+        assert_eq!(app.act(&id, "request-info", &officer.token, Some(request)).await.status(), StatusCode::OK);
+        let past = json!({"until": (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339()});
+        let refused = app.request(reqwest::Method::PUT, "/api/v1/me/away", Some(&officer.token), Some(&past)).await;
+        assert_eq!(error_fields(&problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await), ["until"]);
+        let not_staff = app.request(reqwest::Method::PUT, "/api/v1/me/away", Some(&applicant.token), Some(&json!({"until": null}))).await;
+        problem(not_staff, StatusCode::FORBIDDEN).await;
+        // Away in the console, until the end of a day.
+        let console = Browser::new(&app);
+        console.sign_in(&officer.email).await;
+        let csrf = console.csrf().await;
+        let until = (chrono::Utc::now() + chrono::Duration::days(3)).date_naive().to_string();
+        assert_eq!(console.post("/console/away", &[("csrf", &csrf), ("until", &until)]).await.status(), StatusCode::SEE_OTHER);
+        let me: serde_json::Value = app.get("/api/v1/me", &officer.token).await.json().await.unwrap();
+        assert!(me["away_until"].as_str().is_some_and(|u| u.starts_with(&(chrono::Utc::now() + chrono::Duration::days(4)).date_naive().to_string())), "{me}");
+        assert!(console.get("/console").await.text().await.unwrap().contains("You are away until"));
+
+        let scan = app.put_bytes(&format!("/api/v1/applications/{id}/documents/passport"), &applicant.token, "application/pdf", [minimal_pdf(), b"%%EOF\n".to_vec()].concat()).await;
+        assert_eq!(scan.status(), StatusCode::OK);
+        assert_eq!(app.act(&id, "respond", &applicant.token, Some(json!({"message": "Sent."}))).await.status(), StatusCode::OK);
+        assert_eq!(app.scalar(&format!("SELECT status AS value FROM cases WHERE id = '{id}'")), "submitted", "back in the queue");
+        assert_eq!(app.scalar(&format!("SELECT COALESCE(assigned_officer_id, 'none') AS value FROM cases WHERE id = '{id}'")), "none");
+        let why = app.scalar(&format!("SELECT details AS value FROM case_events WHERE case_id = '{id}' AND action = 'release'"));
+        assert!(why.contains("assignee_away"), "{why}");
+        let colleague = app.staff("officer", "UTO-HQ").await;
+        let other = Browser::new(&app);
+        other.sign_in(&colleague.email).await;
+        let queue = other.get("/console").await.text().await.unwrap();
+        assert!(queue.contains("Information received"), "marked in the queue");
+
+        // Back: answers wait for the officer again.
+        let back = app.request(reqwest::Method::PUT, "/api/v1/me/away", Some(&officer.token), Some(&json!({"until": null}))).await;
+        assert_eq!(back.status(), StatusCode::OK);
+        assert!(back.json::<serde_json::Value>().await.unwrap().get("away_until").is_none());
     }
 }

@@ -34,6 +34,7 @@ mod process;
 mod queue;
 mod requests;
 mod review;
+mod schedules;
 mod second_review;
 mod shutdown;
 mod smtp;

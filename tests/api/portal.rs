@@ -101,7 +101,7 @@ impl Browser {
         self.sign_in_with(email, PASSWORD).await
     }
 
-    async fn sign_in_with(&self, email: &str, password: &str) -> reqwest::Response {
+    pub async fn sign_in_with(&self, email: &str, password: &str) -> reqwest::Response {
         self.get("/login").await;
         let csrf = self.csrf().await;
         self.post("/login", &[("csrf", &csrf), ("email", email), ("password", password)]).await

@@ -136,6 +136,16 @@ fn release_rows() -> String {
 
 /// A data directory and database as the last release left them, with its stored documents.
 fn release_database(data_dir: &std::path::Path, postgres: Option<&PostgresDb>) -> Option<String> {
+    migrated_database(data_dir, postgres, RELEASED, &release_rows())
+}
+
+/// A database of `data_dir` (or `postgres`) migrated by the first `count` migrations, holding `rows`.
+fn migrated_database(
+    data_dir: &std::path::Path,
+    postgres: Option<&PostgresDb>,
+    count: usize,
+    rows: &str,
+) -> Option<String> {
     let documents = data_dir.join("documents");
     for (id, _) in CASES {
         std::fs::create_dir_all(documents.join("cases").join(id)).unwrap();
@@ -146,7 +156,6 @@ fn release_database(data_dir: &std::path::Path, postgres: Option<&PostgresDb>) -
     for number in ["OLDVISA01", "OLDVISA02"] {
         std::fs::write(documents.join("visas").join(format!("{number}.pdf")), minimal_pdf()).unwrap();
     }
-    let rows = release_rows();
     match postgres {
         Some(pg) => {
             let mut conn = diesel::PgConnection::establish(&pg.url).unwrap();
@@ -154,19 +163,18 @@ fn release_database(data_dir: &std::path::Path, postgres: Option<&PostgresDb>) -
             for migration in MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES).unwrap().iter().take(RELEASED) {
                 conn.run_migration(migration.as_ref()).unwrap();
             }
-            conn.batch_execute(&rows).unwrap();
+            conn.batch_execute(rows).unwrap();
             Some(pg.url.clone())
         }
         None => {
             let path = data_dir.join("evisa.db");
             let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
             MigrationConnection::setup(&mut conn).unwrap();
-            for migration in
-                MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE).unwrap().iter().take(RELEASED)
+            for migration in MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE).unwrap().iter().take(count)
             {
                 conn.run_migration(migration.as_ref()).unwrap();
             }
-            conn.batch_execute(&rows).unwrap();
+            conn.batch_execute(rows).unwrap();
             None
         }
     }
@@ -310,6 +318,51 @@ mod a_release_database_upgrades_in_place {
     async fn postgres() {
         match postgres_url() {
             Some(url) => release_upgrades_in_place(Db::Postgres(url)).await,
+            None => eprintln!("EVISA_TEST_POSTGRES_URL is not set: PostgreSQL variant not run"),
+        }
+    }
+}
+
+/// Schedules and booked places from before schedules were kept per service (migration 20): the
+/// post's schedule becomes its schedule for every appointment service, with its places kept.
+async fn schedules_upgrade_in_place(db: Db) {
+    let data_dir = tempfile::tempdir().unwrap();
+    let postgres = match db {
+        Db::Sqlite => None,
+        Db::Postgres(server) => Some(PostgresDb::create(&server)),
+    };
+    let rows = "INSERT INTO posts (code, name, country, time_zone, created_at, four_eyes) VALUES ('UTO-HQ', 'Headquarters', 'UTO', 'UTC', '2026-11-20 10:00:00', FALSE);
+         INSERT INTO post_schedules (post_code, slot_minutes, capacity_per_slot, hours, closed_dates, updated_at)
+             VALUES ('UTO-HQ', 45, 4, '{\"mon\":[\"09:00-12:00\"]}', '[\"2027-01-01\"]', '2026-11-20 10:00:00');
+         INSERT INTO appointment_slots (post_code, starts_at, booked) VALUES ('UTO-HQ', '2027-02-01 09:00:00', 3);";
+    let url = migrated_database(data_dir.path(), postgres.as_ref(), 19, rows);
+    let app = TestApp::start(TestApp::config(data_dir.path().to_path_buf(), url), data_dir, postgres).await;
+    let schedule = "SELECT service_code || '|' || CAST(slot_minutes AS TEXT) || '|' || CAST(capacity_per_slot AS TEXT) || '|' || hours || '|' || closed_dates AS value FROM post_schedules";
+    assert_eq!(app.scalar(schedule), "|45|4|{\"mon\":[\"09:00-12:00\"]}|[\"2027-01-01\"]");
+    let places =
+        "SELECT service_code || '|' || CAST(booked AS TEXT) AS value FROM appointment_slots WHERE post_code = 'UTO-HQ'";
+    assert_eq!(app.scalar(places), "|3");
+    let away = "SELECT CAST(COUNT(*) AS TEXT) AS value FROM users WHERE away_until IS NOT NULL";
+    assert_eq!(app.scalar(away), "0");
+    assert_eq!(app.scalar("SELECT information_lapse AS value FROM services WHERE code = 'TOURIST'"), "officer");
+    assert_eq!(
+        app.scalar("SELECT applies_to AS value FROM refusal_grounds WHERE code = 'INFORMATION_NOT_PROVIDED'"),
+        "refusal"
+    );
+}
+
+mod schedules_upgrade_in_place {
+    use super::*;
+
+    #[actix_web::test]
+    async fn sqlite() {
+        schedules_upgrade_in_place(Db::Sqlite).await;
+    }
+
+    #[actix_web::test]
+    async fn postgres() {
+        match postgres_url() {
+            Some(url) => schedules_upgrade_in_place(Db::Postgres(url)).await,
             None => eprintln!("EVISA_TEST_POSTGRES_URL is not set: PostgreSQL variant not run"),
         }
     }

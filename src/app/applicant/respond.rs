@@ -1,11 +1,13 @@
 //! Respond: the applicant answers a request for information; the case goes back to the officer
-//! who asked, once the case again meets every submission rule.
+//! who asked (or to the queue while they are away), once the case again meets every submission
+//! rule.
 
 use std::sync::Arc;
 
 use super::own_case;
 use super::submit::submission_problems;
 use crate::app::engine::{self, Actor, Audit, Step};
+use crate::app::review::away;
 use crate::app::{Applicant, CaseFile, Error, Result, text};
 use crate::config::Config;
 use crate::db::cases::CaseRow;
@@ -48,6 +50,7 @@ pub async fn respond(
         }
         let step = Step::new(Action::Respond, audit.with_note(message).with_details(what_changed(conn, &case)?));
         engine::transition(conn, &config, &case, &Actor::from(&*user), step)?;
+        away::back_to_queue_if_away(conn, &config, &case.id)?;
         CaseFile::load(conn, &case.id)
     })
     .await

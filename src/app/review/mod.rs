@@ -3,11 +3,13 @@
 //! set the priority, and revoke what was issued.
 
 pub mod assign;
+pub mod away;
 pub mod claim;
 pub mod claim_next;
 pub mod confirm;
 pub mod decide;
 pub mod extend_deadline;
+pub mod follow_up;
 pub mod grounds;
 pub mod note;
 pub mod release;

@@ -10,6 +10,9 @@ use crate::db::Db;
 use crate::db::cases::TransitionChanges;
 use crate::domain::status::Action;
 
+/// Why the service released a case: its officer is away.
+pub const AWAY: &str = "assignee_away";
+
 /// Unassigns the case `id` and moves it back to `submitted`.
 pub async fn release(db: &Db, config: Arc<Config>, user: &Staff, id: String, audit: Audit) -> Result<CaseFile> {
     act(db, config, user, id, move |_, case, user| {

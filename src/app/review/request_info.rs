@@ -8,12 +8,10 @@ use crate::app::engine::{Audit, Step};
 use crate::app::{CaseFile, Error, Result, Staff, text};
 use crate::config::Config;
 use crate::db::jobs::{self, JobKind};
-use crate::db::{self, AnyConnection, Db, cases, catalog, documents, events, users};
+use crate::db::{self, AnyConnection, Db, catalog, documents, events};
 use crate::domain::FieldError;
 use crate::domain::changes::{self, Snapshot};
 use crate::domain::status::Action;
-use crate::domain::status::CaseStatus;
-use crate::notify;
 use chrono::NaiveDate;
 use chrono::NaiveDateTime;
 use serde_json::Value;
@@ -137,29 +135,6 @@ pub fn remind_at(now: NaiveDateTime, due: NaiveDate) -> NaiveDateTime {
     let due = due.and_hms_opt(0, 0, 0).unwrap_or(now);
     let two_days_before = due - chrono::Duration::days(2);
     if two_days_before > now + chrono::Duration::days(1) { two_days_before } else { now + (due - now) / 2 }
-}
-
-/// Reminds the applicant of case `case_id` of the request for information awaiting their
-/// answer, once, if it is still awaited: a request answered, or replaced by one without a
-/// date, is not reminded of.
-pub fn remind(db: &Db, config: &Config, case_id: &str) -> anyhow::Result<()> {
-    // Runners have no web runtime: the connection is used on the runner's own thread.
-    let mut conn = db.conn()?;
-    db::write_transaction(&mut conn, |conn| -> Result<()> {
-        let Some(case) = cases::find(conn, case_id)? else { return Ok(()) };
-        if case.status != CaseStatus::InfoRequested {
-            return Ok(());
-        }
-        let (message, details) = latest_request(conn, &case.id)?;
-        let Some(due) = details["due_date"].as_str().and_then(|d| d.parse::<NaiveDate>().ok()) else { return Ok(()) };
-        let lang = users::find(conn, &case.applicant_id)?.map(|u| u.preferred_language).unwrap_or_default();
-        let extra = serde_json::json!({
-            "message": message, "items": details["items"],
-            "due_date": crate::domain::dates::written(&lang, due),
-        });
-        notify::case_event(conn, config, &case, "info_reminder", extra, None)
-    })
-    .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// The latest request for information on a case: the officer's message and the recorded

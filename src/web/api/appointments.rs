@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::views::CaseView;
 use crate::app::applicant::as_applicant;
-use crate::app::appointments;
+use crate::app::appointments::{self, Attendance};
 use crate::app::engine::Audit;
-use crate::app::{Admin, User};
+use crate::app::{Admin, Staff, User};
 use crate::domain::schedule::Schedule;
 use crate::startup::AppState;
 use crate::web::error::AppResult;
@@ -25,8 +25,70 @@ pub async fn publish_schedule(
     body: JsonBody<Schedule>,
 ) -> AppResult<HttpResponse> {
     let schedule =
-        appointments::publish_schedule(&state.db, &admin, path.into_inner(), body.0, request_id.to_string()).await?;
+        appointments::publish_schedule(&state.db, &admin, path.into_inner(), None, body.0, request_id.to_string())
+            .await?;
     Ok(HttpResponse::Ok().json(schedule))
+}
+
+/// `PUT /api/v1/admin/posts/{code}/services/{service}/schedule`: publishes the schedule of one
+/// appointment service at a post.
+pub async fn publish_service_schedule(
+    state: web::Data<AppState>,
+    admin: Admin,
+    request_id: RequestId,
+    path: web::Path<(String, String)>,
+    body: JsonBody<Schedule>,
+) -> AppResult<HttpResponse> {
+    let (post, service) = path.into_inner();
+    let schedule =
+        appointments::publish_schedule(&state.db, &admin, post, Some(service), body.0, request_id.to_string()).await?;
+    Ok(HttpResponse::Ok().json(schedule))
+}
+
+/// Query of `GET /api/v1/appointments`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DayQuery {
+    #[serde(default)]
+    date: Option<NaiveDate>,
+}
+
+/// `GET /api/v1/appointments?date=`: the appointments at the caller's post on a day.
+pub async fn day(state: web::Data<AppState>, staff: Staff, query: web::Query<DayQuery>) -> AppResult<HttpResponse> {
+    let (bookings, date, tz) = appointments::day(&state.db, &staff, query.into_inner().date).await?;
+    let items: Vec<serde_json::Value> = bookings
+        .into_iter()
+        .map(|b| {
+            serde_json::json!({
+                "case_id": b.case.id, "reference": b.case.reference, "service": b.case.service_code,
+                "surname": b.case.surname, "given_names": b.case.given_names,
+                "start": b.appointment.starts_at.and_utc().with_timezone(&tz).fixed_offset(),
+                "end": b.appointment.ends_at.and_utc().with_timezone(&tz).fixed_offset(),
+                "attendance": b.appointment.attendance,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "date": date, "time_zone": tz.name(), "items": items })))
+}
+
+/// Body of `POST /api/v1/cases/{id}/attendance`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttendanceBody {
+    attendance: Attendance,
+}
+
+/// `POST /api/v1/cases/{id}/attendance`: marks whether the applicant came.
+pub async fn attendance(
+    state: web::Data<AppState>,
+    staff: Staff,
+    request_id: RequestId,
+    path: web::Path<String>,
+    body: JsonBody<AttendanceBody>,
+) -> AppResult<HttpResponse> {
+    let audit = Audit::for_request(request_id);
+    let file = appointments::mark_attendance(&state.db, &staff, path.into_inner(), body.0.attendance, audit).await?;
+    Ok(HttpResponse::Ok().json(CaseView::new(file, staff.role)))
 }
 
 /// Query of `GET /api/v1/requests/{id}/slots`.

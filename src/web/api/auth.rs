@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::views::UserView;
 use crate::app::accounts::AccountInput;
-use crate::app::{register, sign_in};
+use crate::app::{Staff, register, sign_in, staff_accounts};
 use crate::auth::AuthUser;
 use crate::db::users;
 use crate::domain::role::Role;
@@ -13,6 +13,7 @@ use crate::notify;
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
+use crate::web::request_id::RequestId;
 
 /// Body of `POST /api/v1/auth/register`.
 #[derive(Deserialize)]
@@ -175,6 +176,24 @@ pub async fn sign_out_everywhere(state: web::Data<AppState>, user: AuthUser) -> 
     crate::web::write(&state.db, move |conn| Ok(users::bump_token_epoch(conn, &account)?)).await?;
     state.sessions.forget(&user.id);
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Body of `PUT /api/v1/me/away`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Away {
+    until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// `PUT /api/v1/me/away`: a staff member says until when they are away (`null`: back now).
+pub async fn set_away(
+    state: web::Data<AppState>,
+    staff: Staff,
+    request_id: RequestId,
+    body: JsonBody<Away>,
+) -> AppResult<HttpResponse> {
+    let row = staff_accounts::set_away(&state.db, &staff, body.0.until, request_id.to_string()).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(row)))
 }
 
 /// `GET /api/v1/me`: the caller's account.

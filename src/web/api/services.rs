@@ -9,7 +9,7 @@ use super::views::ServiceView;
 use crate::app::Admin;
 use crate::app::catalogue::{self, ServiceInput};
 use crate::db::catalog::{self, ServiceRow};
-use crate::domain::service::{DocumentRequirement, Eligibility, Fee, OutputKind};
+use crate::domain::service::{DocumentRequirement, Eligibility, Fee, InformationLapse, OutputKind};
 use crate::domain::texts::Texts;
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
@@ -47,6 +47,8 @@ pub struct ServiceBody {
     active: Option<bool>,
     #[serde(default)]
     texts: Option<Texts>,
+    #[serde(default)]
+    information_lapse: Option<InformationLapse>,
 }
 
 impl ServiceBody {
@@ -65,6 +67,7 @@ impl ServiceBody {
             output: self.output,
             active: self.active,
             texts: self.texts,
+            information_lapse: self.information_lapse,
         };
         (self.code, input)
     }

@@ -33,6 +33,8 @@ pub struct UserView {
     preferred_language: String,
     disabled: bool,
     created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    away_until: Option<DateTime<Utc>>,
 }
 
 impl From<UserRow> for UserView {
@@ -46,6 +48,7 @@ impl From<UserRow> for UserView {
             preferred_language: row.preferred_language,
             disabled: row.disabled,
             created_at: utc(row.created_at),
+            away_until: row.away_until.map(utc),
         }
     }
 }
@@ -356,6 +359,7 @@ pub struct ServiceView {
     four_eyes: bool,
     output: String,
     texts: Texts,
+    information_lapse: String,
 }
 
 impl ServiceView {
@@ -376,6 +380,7 @@ impl ServiceView {
             processing_days: row.processing_days,
             four_eyes: row.four_eyes,
             output: row.output,
+            information_lapse: row.information_lapse,
         }
     }
 }

@@ -247,6 +247,10 @@ async fn add_service(ctx: Ctx, form: Form) -> HttpResponse {
             }),
             prepaid: Some(flag(&form, "prepaid")),
             paid_before_issue: Some(flag(&form, "paid_before_issue")),
+            information_lapse: match field(&form, "information_lapse").as_str() {
+                "" => None,
+                lapse => Some(app::decode(Value::String(lapse.to_owned()))?),
+            },
             processing_days: field(&form, "processing_days").parse().ok(),
             four_eyes: Some(flag(&form, "four_eyes")),
             output: Some(app::decode(Value::String(field(&form, "output")))?),

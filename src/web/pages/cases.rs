@@ -3,17 +3,19 @@
 //! what was issued, and booking an appointment where the service gives one.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
 use super::apply::{Draft, downloadable, fee_text, load};
 use super::{Ctx, attempt, check_csrf, signed_in};
 use crate::app::applicant::{respond, withdraw};
+use crate::app::appointments::FreeSlot;
 use crate::app::engine::Audit;
 use crate::app::{self, Applicant, appointments};
 use crate::db::catalog::RefusalGroundRow;
 use crate::db::{cases, catalog, events, fees, users};
+use crate::domain::dates;
 use crate::domain::role::Role;
 use crate::domain::status::{Action, CaseStatus, transition};
 use crate::web::api::certificates::certificate_pdf;
@@ -60,11 +62,12 @@ async fn dashboard(ctx: Ctx) -> HttpResponse {
 /// The steps of a case its applicant is told of, each in the applicant's words
 /// (`history_<action>`); the officers' own steps (claims, recommendations, priorities, edits
 /// and uploads already seen) are left out.
-const APPLICANT_HISTORY: [&str; 13] = [
+const APPLICANT_HISTORY: [&str; 14] = [
     "create",
     "submit",
     "request_info",
     "respond",
+    "lapse",
     "approve",
     "refuse",
     "issue",
@@ -200,22 +203,26 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
     let events = history(&ctx, rows, user.role, &grounds, &HashMap::new());
     let applicant = attempt!(ctx, Applicant::new(user));
     let status = draft.case.status;
-    let slots = if status == CaseStatus::Approved && draft.service.output == "appointment" {
-        match appointments::slots(&ctx.state.db, &applicant, id.clone(), None, None).await {
-            Ok((slots, tz)) => slots
-                .into_iter()
-                .take(40)
-                .map(|s| {
-                    let local = s.slot.start.with_timezone(&tz);
-                    json!({"value": s.slot.start.to_rfc3339(), "label": local.format("%a %d.%m.%Y %H:%M").to_string(), "full": s.free == 0})
-                })
-                .collect(),
-            Err(_) => Vec::new(),
+    let query = web::Query::<HashMap<String, String>>::from_query(ctx.req.query_string()).ok();
+    let chosen_day = query.as_ref().and_then(|q| q.get("day")).and_then(|d| d.parse::<NaiveDate>().ok());
+    let booking = if status == CaseStatus::Approved && draft.service.output == "appointment" {
+        let today = Utc::now().date_naive();
+        let to = today + chrono::Duration::days(appointments::MAX_LISTING_DAYS - 2);
+        match appointments::slots(&ctx.state.db, &applicant, id.clone(), Some(today), Some(to)).await {
+            Ok((slots, tz)) => Some(booking_view(&ctx, &id, &slots, tz, chosen_day)),
+            Err(_) => None,
         }
     } else {
-        Vec::new()
+        None
     };
-    let appointment = file.appointment.as_ref().map(|a| a.starts_at.format("%d.%m.%Y %H:%M UTC").to_string());
+    let post_code = draft.case.post_code.clone();
+    let zone = attempt!(ctx, ctx.state.db.run(move |conn| Ok(catalog::find_post(conn, &post_code)?)).await)
+        .and_then(|p| p.time_zone.parse::<chrono_tz::Tz>().ok())
+        .unwrap_or(chrono_tz::Tz::UTC);
+    let appointment = file.appointment.as_ref().map(|a| {
+        let local = a.starts_at.and_utc().with_timezone(&zone);
+        format!("{}, {} ({})", dates::written(ctx.lang, local.date_naive()), local.format("%H:%M"), zone.name())
+    });
     let download = (status == CaseStatus::Issued && downloadable(&draft.service.output)).then(|| {
         if draft.service.output == "e_visa" {
             format!("/cases/{id}/evisa.pdf")
@@ -261,9 +268,45 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
     });
     ctx.render(
         "case.html",
-        json!({"title": draft.case.reference, "case": view, "events": events, "slots": slots, "notice": notice, "request": request,
+        json!({"title": draft.case.reference, "case": view, "events": events, "booking": booking, "notice": notice, "request": request,
                "receipts": receipts, "confirmation": confirmation}),
     )
+}
+
+/// The booking of an appointment, a day then a time: the days with a free place (each a link),
+/// and the times of the day chosen, in the post's time zone.
+fn booking_view(ctx: &Ctx, id: &str, slots: &[FreeSlot], tz: chrono_tz::Tz, chosen: Option<NaiveDate>) -> Value {
+    let mut days: Vec<NaiveDate> = Vec::new();
+    for slot in slots.iter().filter(|s| s.free > 0) {
+        let day = slot.slot.start.with_timezone(&tz).date_naive();
+        if days.last() != Some(&day) {
+            days.push(day);
+        }
+    }
+    let chosen = chosen.filter(|d| days.contains(d));
+    let weekday = |day: NaiveDate| ctx.t(&format!("day_{}", day.format("%a").to_string().to_lowercase()));
+    let day_links: Vec<Value> = days
+        .iter()
+        .map(|day| {
+            json!({"label": format!("{}, {}", weekday(*day), dates::written(ctx.lang, *day)),
+                   "href": format!("/cases/{id}?day={day}#book"), "current": Some(*day) == chosen})
+        })
+        .collect();
+    let times: Vec<Value> = chosen
+        .map(|day| {
+            slots
+                .iter()
+                .filter(|s| s.slot.start.with_timezone(&tz).date_naive() == day)
+                .map(|s| {
+                    let (start, end) = (s.slot.start.with_timezone(&tz), s.slot.end.with_timezone(&tz));
+                    json!({"value": s.slot.start.to_rfc3339(), "label": format!("{}–{}", start.format("%H:%M"), end.format("%H:%M")),
+                           "full": s.free == 0})
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({"days": day_links, "times": times, "time_zone": tz.name(),
+           "chosen": chosen.map(|d| format!("{}, {}", weekday(d), dates::written(ctx.lang, d)))})
 }
 
 /// `GET /cases/{id}/withdraw`: are you sure, and why (if you like)?

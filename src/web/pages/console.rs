@@ -18,7 +18,7 @@ use crate::app::review::decide::Verdict;
 use crate::app::review::{
     OPEN_STATUSES, claim, claim_next, confirm, decide, note, release, request_info, return_case, revoke,
 };
-use crate::app::{self, Staff, Supervisor, User};
+use crate::app::{self, Staff, Supervisor, User, staff_accounts};
 use crate::db::cases::{self, Assignee, CaseRow, QueueFilter};
 use crate::db::events::EventRow;
 use crate::db::jobs::{self, JobKind};
@@ -79,12 +79,17 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
     };
     let now = db::now();
     let lang = ctx.lang;
-    let (rows, counts, overdue_count, services, failed_issuance, ages) = attempt!(
+    let me = staff.id.clone();
+    let (rows, counts, overdue_count, services, failed_issuance, ages, back, away) = attempt!(
         ctx,
         ctx.state
             .db
             .run(move |conn| {
                 let (rows, _) = cases::queue(conn, &filter, 100, 0)?;
+                let away = users::find(conn, &me)?.and_then(|u| u.away_until).filter(|until| *until > filter.now);
+                // What came back from the applicant: an answer, or a request that lapsed.
+                let ids: Vec<String> = rows.iter().map(|c| c.id.clone()).collect();
+                let back = events::latest_of(conn, &ids, &["request_info", "respond", "lapse"])?;
                 // The same figures as the statistics: open statuses by count, and the overdue.
                 let by_status: HashMap<String, i64> =
                     cases::count_by_status(conn, &filter.post, None)?.into_iter().collect();
@@ -113,7 +118,7 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
                 } else {
                     None
                 };
-                Ok((shown, counts, late, services, stuck, ages))
+                Ok((shown, counts, late, services, stuck, ages, back, away))
             })
             .await
     );
@@ -129,7 +134,14 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
                 Some(total) => ctx.t("age_of").replace("{age}", &age.to_string()).replace("{total}", &total.to_string()),
                 None => ctx.t("age_days").replace("{age}", &age.to_string()),
             });
+            let returned = match back.get(&case.id).map(String::as_str) {
+                _ if !matches!(case.status, CaseStatus::Submitted | CaseStatus::InReview) => None,
+                Some("respond") => Some("information_received"),
+                Some("lapse") => Some("information_lapsed"),
+                _ => None,
+            };
             json!({"id": case.id, "reference": case.reference, "service": service, "status": case.status.as_str(), "age": age,
+                   "returned": returned,
                    "name": format!("{} {}", case.given_names.clone().unwrap_or_default(), case.surname.clone().unwrap_or_default()).trim(),
                    "deadline": case.decision_deadline.map(|d| d.format("%d.%m.%Y").to_string()),
                    "overdue": late, "urgent": case.priority == "urgent"})
@@ -149,6 +161,7 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
         json!({"title": ctx.t("queue"), "post": post, "cases": cases, "counts": counts, "overdue_count": overdue_count,
                "services": services, "statuses": statuses, "is_supervisor": staff.role == Role::Supervisor,
                "failed_issuance": failed_issuance, "chart": chart,
+               "away_until": away.map(|until| crate::domain::dates::written(ctx.lang, (until - chrono::Duration::seconds(1)).date())),
                "filter": {"service": service, "status": status.map_or("", |s| s.as_str()), "priority": query.get("priority"),
                           "overdue": overdue, "mine": mine}}),
     )
@@ -463,9 +476,32 @@ fn verdict(form: &HashMap<String, String>) -> app::Result<Verdict> {
     Ok(Verdict::Approve { grant: GrantRequest { entries: None, valid_from, valid_until, duration_of_stay_days } })
 }
 
+/// `POST /console/away`: the staff member says until when they are away, or that they are back.
+async fn away(ctx: Ctx, form: Form) -> HttpResponse {
+    check_csrf!(ctx, form);
+    let user = signed_in!(ctx);
+    let staff = match staff(&ctx, user) {
+        Ok(staff) => staff,
+        Err(response) => return response,
+    };
+    // A day in the post's calendar: away until the end of it.
+    let until = match form.get("until").map(|d| d.trim()).filter(|d| !d.is_empty() && form.get("back").is_none()) {
+        None => None,
+        Some(day) => match day.parse::<chrono::NaiveDate>() {
+            Ok(day) => Some((day + chrono::Duration::days(1)).and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
+            Err(_) => return ctx.fail(app::Error::invalid_field("until", "invalid", "a date such as 2027-01-31")),
+        },
+    };
+    match staff_accounts::set_away(&ctx.state.db, &staff, until, String::new()).await {
+        Ok(_) => ctx.redirect("/console"),
+        Err(err) => ctx.fail(err),
+    }
+}
+
 /// The console's pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/console", web::get().to(queue))
+        .route("/console/away", web::post().to(away))
         .route("/console/claim-next", web::post().to(claim_next_case))
         .route("/console/cases/{id}", web::get().to(case_view))
         .route("/console/cases/{id}/{action}", web::post().to(act));

@@ -13,6 +13,7 @@ pub mod errors;
 mod form;
 pub mod i18n;
 mod pay;
+mod schedules;
 pub mod schema_form;
 pub mod session;
 
@@ -59,6 +60,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     page_template!("case.html"),
     page_template!("console_queue.html"),
     page_template!("console_case.html"),
+    page_template!("console_schedule.html"),
+    page_template!("console_appointments.html"),
     page_template!("admin.html"),
     page_template!("pay_test.html"),
     page_template!("withdraw.html"),
@@ -378,6 +381,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cases::configure(cfg);
     console::configure(cfg);
     admin::configure(cfg);
+    schedules::configure(cfg);
     pay::configure(cfg);
 }
 

@@ -240,6 +240,7 @@ mod tests {
             disabled: false,
             created_at: now,
             token_epoch: 3,
+            away_until: None,
         }
     }
 

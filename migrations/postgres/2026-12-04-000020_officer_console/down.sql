@@ -1,0 +1,15 @@
+DELETE FROM refusal_grounds WHERE code = 'INFORMATION_NOT_PROVIDED';
+ALTER TABLE appointments DROP COLUMN attendance_at;
+ALTER TABLE appointments DROP COLUMN attendance_by;
+ALTER TABLE appointments DROP COLUMN attendance;
+ALTER TABLE appointments DROP COLUMN schedule_service;
+DELETE FROM appointment_slots WHERE service_code <> '';
+ALTER TABLE appointment_slots DROP CONSTRAINT appointment_slots_pkey;
+ALTER TABLE appointment_slots DROP COLUMN service_code;
+ALTER TABLE appointment_slots ADD PRIMARY KEY (post_code, starts_at);
+DELETE FROM post_schedules WHERE service_code <> '';
+ALTER TABLE post_schedules DROP CONSTRAINT post_schedules_pkey;
+ALTER TABLE post_schedules DROP COLUMN service_code;
+ALTER TABLE post_schedules ADD PRIMARY KEY (post_code);
+ALTER TABLE services DROP COLUMN information_lapse;
+ALTER TABLE users DROP COLUMN away_until;
