@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// A phone-sized window and a desktop one.
 pub(crate) const PHONE: (u32, u32) = (390, 844);
-const DESKTOP: (u32, u32) = (1280, 900);
+pub(crate) const DESKTOP: (u32, u32) = (1280, 900);
 
 /// A chromedriver process, stopped when dropped.
 pub struct Driver {
@@ -91,6 +91,18 @@ pub(crate) async fn shoot(client: &Client, name: &str, size: (u32, u32)) {
         .unwrap();
     for (label, (width, height)) in [("phone", PHONE), ("desktop", DESKTOP)] {
         client.set_window_size(width, height).await.unwrap();
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(screenshots().join(format!("{name}-{label}.png")), png).unwrap();
+    }
+    client.set_window_size(size.0, size.1).await.unwrap();
+}
+
+/// Saves the page from the element `css` down, at phone and desktop sizes, then restores `size`.
+pub(crate) async fn shoot_from(client: &Client, name: &str, size: (u32, u32), css: &str) {
+    let scroll = "document.activeElement && document.activeElement.blur(); document.querySelector(arguments[0]).scrollIntoView();";
+    for (label, (width, height)) in [("phone", PHONE), ("desktop", DESKTOP)] {
+        client.set_window_size(width, height).await.unwrap();
+        client.execute(scroll, vec![json!(css)]).await.unwrap();
         let png = client.screenshot().await.unwrap();
         std::fs::write(screenshots().join(format!("{name}-{label}.png")), png).unwrap();
     }
@@ -188,11 +200,11 @@ pub(crate) async fn path(client: &Client) -> String {
 }
 
 /// Signs in through the sign-in page.
-async fn sign_in(client: &Client, app: &TestApp, email: &str) {
+pub(crate) async fn sign_in(client: &Client, app: &TestApp, email: &str) {
     sign_in_with(client, app, email, PASSWORD).await;
 }
 
-async fn sign_in_with(client: &Client, app: &TestApp, email: &str, password: &str) {
+pub(crate) async fn sign_in_with(client: &Client, app: &TestApp, email: &str, password: &str) {
     client.goto(&format!("{}/login", app.address)).await.unwrap();
     fill(client, "f-email", email).await;
     fill(client, "f-password", password).await;

@@ -11,6 +11,7 @@ mod backup;
 mod browser;
 mod browser_information;
 mod browser_payment;
+mod browser_schedules;
 mod cli;
 mod concurrency;
 mod console_queue;

@@ -273,6 +273,9 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
     )
 }
 
+/// How many days with a free place the booking offers.
+const BOOKING_DAYS: usize = 21;
+
 /// The booking of an appointment, a day then a time: the days with a free place (each a link),
 /// and the times of the day chosen, in the post's time zone.
 fn booking_view(ctx: &Ctx, id: &str, slots: &[FreeSlot], tz: chrono_tz::Tz, chosen: Option<NaiveDate>) -> Value {
@@ -283,6 +286,8 @@ fn booking_view(ctx: &Ctx, id: &str, slots: &[FreeSlot], tz: chrono_tz::Tz, chos
             days.push(day);
         }
     }
+    // Three weeks of days with a free place are choice enough on a phone.
+    days.truncate(BOOKING_DAYS);
     let chosen = chosen.filter(|d| days.contains(d));
     let weekday = |day: NaiveDate| ctx.t(&format!("day_{}", day.format("%a").to_string().to_lowercase()));
     let day_links: Vec<Value> = days
