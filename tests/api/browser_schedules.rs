@@ -2,7 +2,9 @@
 //! an applicant books a day then a time in Kazakh at 390 px, and the officer marks who came.
 
 use crate::backend_tests;
-use crate::browser::{DESKTOP, Driver, PHONE, accessible, axe_source, fill, press, shoot, shoot_from, sign_in, sign_in_with, text};
+use crate::browser::{
+    DESKTOP, Driver, PHONE, accessible, axe_source, fill, press, shoot, shoot_from, sign_in, sign_in_with, text,
+};
 use crate::consular::{approve, identity, submitted_request};
 use crate::helpers::*;
 use serde_json::json;
