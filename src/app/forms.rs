@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{Error, Result};
 use crate::domain::FieldError;
+use crate::domain::form_design;
 
 /// When a form is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,9 +126,54 @@ pub fn problems(schema_text: &str, form: &Value, stage: Stage) -> Result<Vec<Fie
         let field = if field.is_empty() { "/".to_owned() } else { field };
         problems.push(FieldError::new(field, keyword, error.to_string()));
     }
+    let mut problems = answers_of_missing_pages(schema_text, form, problems);
     // In the order of the form's fields, whatever order the validator found them in.
     problems.sort_by(|a, b| a.field.cmp(&b.field));
     Ok(problems)
+}
+
+/// A page of the form (an object of the schema) that is missing altogether is named by the
+/// answers it lacks, those its conditions ask for included, so each can be put right.
+fn answers_of_missing_pages(schema_text: &str, form: &Value, problems: Vec<FieldError>) -> Vec<FieldError> {
+    if !problems.iter().any(|p| p.code == "required") {
+        return problems;
+    }
+    let Ok(schema) = serde_json::from_str::<Value>(schema_text) else { return problems };
+    let conditional = form_design::conditionally_required(&schema);
+    let mut named = Vec::new();
+    for problem in problems {
+        let page = problem.field.trim_start_matches('/').to_owned();
+        let page = page.as_str();
+        let object = &schema["properties"][page];
+        if problem.code != "required" || page.contains('/') || object["type"] != "object" {
+            named.push(problem);
+            continue;
+        }
+        let shown = |key: &str| {
+            form_design::condition_of(&object["properties"][key]).is_none_or(|c| form_design::shown(&c, form))
+        };
+        let prefix = format!("{page}.");
+        let lacking: Vec<String> = object["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .chain(conditional.iter().filter_map(|c| c.strip_prefix(&prefix)).map(str::to_owned))
+            .filter(|key| shown(key))
+            .collect();
+        if lacking.is_empty() {
+            named.push(problem);
+        }
+        for key in lacking {
+            named.push(FieldError::new(
+                format!("/{page}/{key}"),
+                "required",
+                format!("\"{key}\" is a required property"),
+            ));
+        }
+    }
+    named
 }
 
 /// Checks a form schema an administrator saves: a valid JSON Schema whose `applicant` object

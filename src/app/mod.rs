@@ -12,6 +12,7 @@ pub mod checkout;
 pub mod clients;
 pub mod engine;
 pub mod error;
+pub mod form_design;
 pub mod forms;
 pub mod issue;
 pub mod payments;

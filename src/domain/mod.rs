@@ -10,6 +10,7 @@ pub mod document;
 pub mod effects;
 pub mod email;
 pub mod field_error;
+pub mod form_design;
 pub mod mrz;
 pub mod password_policy;
 pub mod reference;

@@ -60,6 +60,26 @@ impl Texts {
         self.0.entry(lang.to_owned()).or_default().insert(key.to_owned(), text.to_owned());
     }
 
+    /// These texts with the form's words (sections, fields, hints, choices, documents and the
+    /// form's title) replaced by `form`'s; the service's own name and description stay.
+    pub fn with_form(&self, form: &Texts) -> Texts {
+        const FORM_KEYS: [&str; 5] = ["section.", "field.", "hint.", "choice.", "document."];
+        let mut merged = Texts::default();
+        for (lang, texts) in &self.0 {
+            for (key, text) in
+                texts.iter().filter(|(k, _)| !FORM_KEYS.iter().any(|p| k.starts_with(p)) && *k != "title")
+            {
+                merged.insert(lang, key, text);
+            }
+        }
+        for (lang, texts) in &form.0 {
+            for (key, text) in texts {
+                merged.insert(lang, key, text);
+            }
+        }
+        merged
+    }
+
     /// Problems with texts an administrator gives, each named `texts.<lang>.<key>`: known
     /// languages only, keys of `a-z 0-9 _ . -`, texts of 1 to 2,000 characters without control
     /// characters.

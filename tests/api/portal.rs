@@ -347,8 +347,13 @@ backend_tests! {
         assert_eq!(app.post_empty(&format!("/api/v1/requests/{request}/submit"), &applicant.token).await.status(), StatusCode::OK);
         app.post_empty(&format!("/api/v1/cases/{request}/claim"), &officer.token).await;
         app.post(&format!("/api/v1/cases/{request}/decision"), &officer.token, &serde_json::json!({"decision": "approve"})).await;
+        // A day first (a link per day with a free place), then a time of that day.
         let page = browser.get(&format!("/cases/{request}")).await.text().await.unwrap();
+        assert!(!page.contains("name=\"start\""), "no times before a day is chosen");
+        let day = &page.split("?day=").nth(1).expect("days offered")[..10];
+        let page = browser.get(&format!("/cases/{request}?day={day}")).await.text().await.unwrap();
         let start = page.split("name=\"start\" value=\"").nth(1).expect("slots offered").split('"').next().unwrap().to_owned();
+        assert!(start.starts_with(day), "{start} on {day}");
         let booked = browser.post(&format!("/cases/{request}/appointment"), &[("csrf", &csrf), ("start", &start)]).await;
         assert_eq!(booked.status(), StatusCode::SEE_OTHER);
         let shown: serde_json::Value = app.get(&format!("/api/v1/requests/{request}"), &applicant.token).await.json().await.unwrap();

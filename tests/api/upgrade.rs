@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-/// Migrations of the last release.
-const RELEASED: usize = 6;
+/// The first migration after the last release.
+const RELEASED: &str = "2026-11-27-000007";
 
 const APPLICANT: &str = "10000000-0000-0000-0000-00000000000a";
 const OFFICER: &str = "10000000-0000-0000-0000-00000000000b";
@@ -139,11 +139,12 @@ fn release_database(data_dir: &std::path::Path, postgres: Option<&PostgresDb>) -
     migrated_database(data_dir, postgres, RELEASED, &release_rows())
 }
 
-/// A database of `data_dir` (or `postgres`) migrated by the first `count` migrations, holding `rows`.
+/// A database of `data_dir` (or `postgres`) migrated by the migrations named before `before`
+/// (their names start with their dates), holding `rows`.
 fn migrated_database(
     data_dir: &std::path::Path,
     postgres: Option<&PostgresDb>,
-    count: usize,
+    before: &str,
     rows: &str,
 ) -> Option<String> {
     let documents = data_dir.join("documents");
@@ -160,7 +161,11 @@ fn migrated_database(
         Some(pg) => {
             let mut conn = diesel::PgConnection::establish(&pg.url).unwrap();
             MigrationConnection::setup(&mut conn).unwrap();
-            for migration in MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES).unwrap().iter().take(RELEASED) {
+            for migration in MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES)
+                .unwrap()
+                .iter()
+                .filter(|m| m.name().to_string().as_str() < before)
+            {
                 conn.run_migration(migration.as_ref()).unwrap();
             }
             conn.batch_execute(rows).unwrap();
@@ -170,7 +175,10 @@ fn migrated_database(
             let path = data_dir.join("evisa.db");
             let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
             MigrationConnection::setup(&mut conn).unwrap();
-            for migration in MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE).unwrap().iter().take(count)
+            for migration in MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE)
+                .unwrap()
+                .iter()
+                .filter(|m| m.name().to_string().as_str() < before)
             {
                 conn.run_migration(migration.as_ref()).unwrap();
             }
@@ -335,7 +343,7 @@ async fn schedules_upgrade_in_place(db: Db) {
          INSERT INTO post_schedules (post_code, slot_minutes, capacity_per_slot, hours, closed_dates, updated_at)
              VALUES ('UTO-HQ', 45, 4, '{\"mon\":[\"09:00-12:00\"]}', '[\"2027-01-01\"]', '2026-11-20 10:00:00');
          INSERT INTO appointment_slots (post_code, starts_at, booked) VALUES ('UTO-HQ', '2027-02-01 09:00:00', 3);";
-    let url = migrated_database(data_dir.path(), postgres.as_ref(), 19, rows);
+    let url = migrated_database(data_dir.path(), postgres.as_ref(), "2026-12-04-000020", rows);
     let app = TestApp::start(TestApp::config(data_dir.path().to_path_buf(), url), data_dir, postgres).await;
     let schedule = "SELECT service_code || '|' || CAST(slot_minutes AS TEXT) || '|' || CAST(capacity_per_slot AS TEXT) || '|' || hours || '|' || closed_dates AS value FROM post_schedules";
     assert_eq!(app.scalar(schedule), "|45|4|{\"mon\":[\"09:00-12:00\"]}|[\"2027-01-01\"]");

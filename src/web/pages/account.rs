@@ -24,6 +24,7 @@ fn field(ctx: &Ctx, name: &str, label: &str, kind: &str, value: &str, hint: Opti
         value: if kind == "password" { String::new() } else { value.to_owned() },
         shown: None,
         error: None,
+        show_if: None,
     }
 }
 

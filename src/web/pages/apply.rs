@@ -196,7 +196,7 @@ pub async fn load(ctx: &Ctx, user: User, id: String) -> app::Result<Draft> {
             let form: Value = serde_json::from_str(&case.form).unwrap_or(Value::Null);
             let texts = service.texts();
             let words = Words::new(lang, &texts, (&config.issuing_state, config.state_name(lang)));
-            let mut steps = schema_form::steps(&schema, &words);
+            let mut steps = schema_form::shown_steps(&schema, &words, &form);
             // Required as the submission's rules say, which may ask more than the schema.
             let required = service.output().map_or(&[][..], crate::outputs::required_answers);
             for field in steps.iter_mut().flat_map(|s| s.fields.iter_mut()) {
@@ -282,10 +282,11 @@ async fn save_step(ctx: Ctx, path: web::Path<(String, usize)>, form: Form) -> Ht
                 ctx,
                 submit::step_problems(&ctx.state.db, ctx.state.config.clone(), &applicant, id.clone(), names).await
             );
-            if problems.is_empty() {
-                return ctx.redirect(&after_step(&draft, number));
-            }
+            // The steps as the answers now stand: an answer may bring a page in or take it out.
             let saved = attempt!(ctx, load(&ctx, (*applicant).clone(), id).await);
+            if problems.is_empty() {
+                return ctx.redirect(&after_step(&saved, number));
+            }
             step_page(&ctx, &saved, number, &problems)
         }
         Err(app::Error::Invalid(problems)) => {

@@ -11,6 +11,7 @@ mod cases;
 mod console;
 pub mod errors;
 mod form;
+mod form_designer;
 pub mod i18n;
 mod pay;
 mod schedules;
@@ -62,6 +63,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     page_template!("console_case.html"),
     page_template!("console_schedule.html"),
     page_template!("console_appointments.html"),
+    page_template!("console_form_designer.html"),
     page_template!("admin.html"),
     page_template!("pay_test.html"),
     page_template!("withdraw.html"),
@@ -382,6 +384,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     console::configure(cfg);
     admin::configure(cfg);
     schedules::configure(cfg);
+    form_designer::configure(cfg);
     pay::configure(cfg);
 }
 

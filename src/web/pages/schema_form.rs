@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use crate::domain::FieldError;
 use crate::domain::countries;
+use crate::domain::form_design::{self, Condition};
 use crate::domain::texts::Texts;
 
 /// One option of a choice: the value stored and the words shown.
@@ -78,6 +79,8 @@ pub struct Field {
     pub shown: Option<String>,
     /// What is wrong with it, in the page's words.
     pub error: Option<String>,
+    /// Shown only when an earlier answer has a value.
+    pub show_if: Option<Condition>,
 }
 
 /// One step of the form.
@@ -221,9 +224,26 @@ fn fields(schema: &Value, prefix: &str, words: &Words<'_>, out: &mut Vec<Field>)
             value: String::new(),
             shown: None,
             error: None,
+            show_if: form_design::condition_of(property),
             name,
         });
     }
+}
+
+/// The steps of a form schema with the fields `form`'s answers show (a question with a
+/// condition on an earlier answer is left out until that answer has its value), required as
+/// the schema requires them when shown.
+pub fn shown_steps(schema: &Value, words: &Words<'_>, form: &Value) -> Vec<Step> {
+    let conditional = form_design::conditionally_required(schema);
+    let mut steps = steps(schema, words);
+    for step in &mut steps {
+        step.fields.retain(|f| f.show_if.as_ref().is_none_or(|c| form_design::shown(c, form)));
+        for field in &mut step.fields {
+            field.required |= conditional.contains(&field.name);
+        }
+    }
+    steps.retain(|s| !s.fields.is_empty());
+    steps
 }
 
 /// The steps of a form schema, in the schema's order, without values, in `words`' language.
