@@ -16,6 +16,7 @@ mod browser_schedules;
 mod cli;
 mod concurrency;
 mod console_queue;
+mod console_walk;
 mod consular;
 mod database;
 mod documents;

@@ -32,6 +32,14 @@ fn visible_text(html: &str) -> String {
         }
         let Some(close) = rest.find('>') else { break };
         let tag = &rest[..close];
+        // What the page marks as not to be translated (codes, keys, JSON) is left out.
+        if tag.contains("translate=\"no\"") {
+            let name: String = tag[1..].chars().take_while(char::is_ascii_alphanumeric).collect();
+            let end = format!("</{name}>");
+            let after = rest.find(&end).map_or(rest.len(), |at| at + end.len());
+            rest = &rest[after..];
+            continue;
+        }
         for attribute in ["alt=\"", "title=\"", "placeholder=\"", "aria-label=\""] {
             if let Some(at) = tag.find(attribute) {
                 let value = &tag[at + attribute.len()..];
@@ -58,6 +66,8 @@ fn english_words(page: &str, typed: &[&str]) -> Vec<String> {
         w.contains('@')
             || (w.chars().any(|c| c.is_ascii_digit()) && w.chars().any(|c| c.is_ascii_alphabetic()))
             || w.contains('_')
+            // A post's code: upper-case parts joined by dashes (UTO-LON).
+            || (w.contains('-') && w.chars().any(|c| c.is_ascii_alphabetic()) && !w.chars().any(|c| c.is_ascii_lowercase()))
     };
     let text: String = text.split_whitespace().filter(|w| !code(w)).collect::<Vec<_>>().join(" ");
     let mut found: Vec<String> = text
@@ -70,16 +80,16 @@ fn english_words(page: &str, typed: &[&str]) -> Vec<String> {
 }
 
 /// Reads a page and fails on any English word left on it.
-struct Walk<'a> {
-    lang: &'static str,
-    typed: Vec<&'a str>,
-    seen: usize,
+pub(crate) struct Walk<'a> {
+    pub(crate) lang: &'static str,
+    pub(crate) typed: Vec<&'a str>,
+    pub(crate) seen: usize,
     /// Each page with English on it, and the words.
-    found: Vec<String>,
+    pub(crate) found: Vec<String>,
 }
 
 impl Walk<'_> {
-    async fn read(&mut self, what: &str, response: reqwest::Response) {
+    pub(crate) async fn read(&mut self, what: &str, response: reqwest::Response) {
         let status = response.status();
         let page = response.text().await.unwrap();
         assert!(

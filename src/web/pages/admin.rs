@@ -86,7 +86,7 @@ async fn overview_page(ctx: Ctx, refused: Option<Refused>) -> HttpResponse {
     );
     let posts: Vec<Value> = posts
         .iter()
-        .map(|p| json!({"code": p.code, "name": p.name, "time_zone": p.time_zone, "four_eyes": p.four_eyes}))
+        .map(|p| json!({"code": p.code, "name": p.name_in(ctx.lang), "time_zone": p.time_zone, "four_eyes": p.four_eyes}))
         .collect();
     let staff: Vec<Value> = staff
         .iter()
@@ -94,7 +94,7 @@ async fn overview_page(ctx: Ctx, refused: Option<Refused>) -> HttpResponse {
         .collect();
     let services: Vec<Value> = services
         .iter()
-        .map(|s| json!({"code": s.code, "name": s.name, "output": s.output, "active": s.active, "fee": fee_text(s.fee_minor, &s.currency)}))
+        .map(|s| json!({"code": s.code, "name": s.name_in(ctx.lang), "output": s.output, "active": s.active, "fee": fee_text(s.fee_minor, &s.currency)}))
         .collect();
     let notice = ctx.req.query_string().contains("saved=1").then(|| ctx.t("saved"));
     // What the forms show: their defaults, or what the refused one said (never a password).
@@ -117,7 +117,7 @@ async fn overview_page(ctx: Ctx, refused: Option<Refused>) -> HttpResponse {
         super::status_for(errors.is_empty()),
         "admin.html",
         json!({"title": ctx.t("administration"), "posts": posts, "staff": staff, "services": services, "notice": notice,
-               "kept": kept, "errors": errors}),
+               "kept": kept, "errors": errors, "min_password": crate::domain::password_policy::MIN_LENGTH.to_string()}),
     )
 }
 

@@ -115,7 +115,7 @@ pub(super) fn history(
             let items: Vec<Value> = items.into_iter().chain(grounds.into_iter().map(ground)).collect();
             let who = match e["actor_role"].as_str() {
                 Some("applicant") => ctx.t("applicant"),
-                Some(role) => role.to_owned(),
+                Some(role) => ctx.t(&format!("role_{role}")),
                 None => String::new(),
             };
             // What an answer to a request changed, for staff: each answer before and after,

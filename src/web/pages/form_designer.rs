@@ -14,7 +14,7 @@ use super::{Ctx, Form, attempt, check_csrf, signed_in};
 use crate::app::catalogue::{self, ServiceInput};
 use crate::app::{self, Admin, form_design};
 use crate::domain::FieldError;
-use crate::domain::form_design::{Choice, Condition, DETAILS, Design, Kind, Page, Question, Words, path};
+use crate::domain::form_design::{Choice, Condition, DETAILS, DOCUMENTS, Design, Kind, Page, Question, Words, path};
 use crate::domain::texts::LANGUAGES;
 
 /// Words in each language from the posted fields `<prefix>_en`, `_ru`, `_kk` (blank ones left out).
@@ -267,7 +267,12 @@ async fn page(ctx: &Ctx, code: &str, design: &Design, shown: Shown) -> HttpRespo
             })
             .await
     );
-    let pick = |words: &Words| words.get(lang).or_else(|| words.get("en")).cloned().unwrap_or_default();
+    // The design's words as the portal would say them in the page's language: the design's own,
+    // then the catalogue's words for questions every form shares.
+    let config = &ctx.state.config;
+    let texts = service.texts();
+    let portal = PageWords::new(lang, &texts, (&config.issuing_state, config.state_name(lang)));
+    let pick = |words: &Words| words.get(lang).cloned();
     let pages: Vec<Value> = design
         .pages
         .iter()
@@ -279,12 +284,30 @@ async fn page(ctx: &Ctx, code: &str, design: &Design, shown: Shown) -> HttpRespo
                 .enumerate()
                 .map(|(q, question)| {
                     let condition = question.show_if.as_ref().map(|c| format!("{} = {}", c.question, c.equals));
+                    let label = pick(&question.label).unwrap_or_else(|| {
+                        let english = question.label.get("en").map(String::as_str);
+                        if question.kind == Kind::File {
+                            portal.document(&question.key)
+                        } else {
+                            portal.field(&path(&page.key, &question.key), english)
+                        }
+                    });
+                    let languages: Vec<String> = LANGUAGES
+                        .iter()
+                        .filter(|l| question.label.contains_key(**l))
+                        .map(|l| ctx.t(&format!("language_{l}")))
+                        .collect();
                     json!({"index": q, "key": question.key, "kind": ctx.t(&format!("kind_{}", question.kind.as_str())),
-                           "required": question.required, "label": pick(&question.label), "condition": condition,
-                           "languages": LANGUAGES.iter().filter(|l| question.label.contains_key(**l)).collect::<Vec<_>>()})
+                           "required": question.required, "label": label, "condition": condition, "languages": languages})
                 })
                 .collect();
-            json!({"index": p, "key": page.key, "title": pick(&page.title), "questions": questions, "details": page.key == DETAILS})
+            let title = pick(&page.title)
+                .unwrap_or_else(|| match page.key.as_str() {
+                    DOCUMENTS => ctx.t("documents"),
+                    DETAILS => portal.form_title(page.title.get("en").map(String::as_str)),
+                    key => portal.section(key, page.title.get("en").map(String::as_str)),
+                });
+            json!({"index": p, "key": page.key, "title": title, "questions": questions})
         })
         .collect();
     let (preview, mut problems) = match shown.preview.map(|l| preview(ctx, design, l)) {
@@ -297,7 +320,13 @@ async fn page(ctx: &Ctx, code: &str, design: &Design, shown: Shown) -> HttpRespo
         .iter()
         .map(|p| {
             let id = if p.field == "raw" { "raw" } else { field_id(&p.field) };
-            json!({"text": format!("{}: {}", ctx.t(id), p.detail), "id": id})
+            // The designer's own words for its fields' problems, else the problem's.
+            let key = format!("error_{id}_{}", p.code);
+            let text = match ctx.t(&key) {
+                said if said != key => said,
+                _ => format!("{}: {}", ctx.t(id), p.detail),
+            };
+            json!({"text": text, "id": id})
         })
         .collect();
     let kinds: Vec<Value> = Kind::ALL
