@@ -89,6 +89,18 @@ pub(crate) struct Walk<'a> {
 }
 
 impl Walk<'_> {
+    /// Fails unless at least `pages` pages were read, and none of them showed English.
+    pub(crate) fn finish(&self, pages: usize) {
+        assert!(self.seen >= pages, "{} pages read", self.seen);
+        assert!(
+            self.found.is_empty(),
+            "English left on {} of {} pages:\n{}",
+            self.found.len(),
+            self.seen,
+            self.found.join("\n")
+        );
+    }
+
     pub(crate) async fn read(&mut self, what: &str, response: reqwest::Response) {
         let status = response.status();
         let page = response.text().await.unwrap();
@@ -244,14 +256,7 @@ async fn walk(app: &TestApp, lang: &'static str) {
         walk.read(&format!("the payment {outcome}"), browser.get(&location(&settled)).await).await;
     }
     walk.read("a paid case", browser.get(&format!("/cases/{paid}")).await).await;
-    assert!(walk.seen > 50, "{} pages read", walk.seen);
-    assert!(
-        walk.found.is_empty(),
-        "English left on {} of {} pages:\n{}",
-        walk.found.len(),
-        walk.seen,
-        walk.found.join("\n")
-    );
+    walk.finish(51);
 }
 
 backend_tests! {

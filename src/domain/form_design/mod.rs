@@ -176,6 +176,31 @@ fn at_path(path: &str, inner: Value) -> Value {
 }
 
 impl Design {
+    /// The design a new service starts from: the applicant's identity, which every form holds
+    /// (its words in other languages are the catalogue's, as for every form).
+    pub fn starter() -> Design {
+        let english = |text: &str| Words::from([("en".to_owned(), text.to_owned())]);
+        let identity = [
+            ("surname", Kind::Text, "Surname"),
+            ("given_names", Kind::Text, "Given names"),
+            ("date_of_birth", Kind::Date, "Date of birth"),
+            ("nationality", Kind::Country, "Nationality"),
+        ];
+        let questions = identity
+            .into_iter()
+            .map(|(key, kind, label)| Question {
+                key: key.to_owned(),
+                kind,
+                required: true,
+                label: english(label),
+                hint: Words::new(),
+                choices: Vec::new(),
+                show_if: None,
+            })
+            .collect();
+        Design { pages: vec![Page { key: "applicant".into(), title: english("About you"), questions }] }
+    }
+
     /// Every question with its page, in order.
     pub fn questions(&self) -> impl Iterator<Item = (&Page, &Question)> {
         self.pages.iter().flat_map(|p| p.questions.iter().map(move |q| (p, q)))

@@ -17,25 +17,29 @@ use crate::app::{self, Admin};
 use crate::db::catalog::{self, PostChanges};
 use crate::db::users;
 use crate::domain::FieldError;
+use crate::domain::form_design::Design;
 use crate::domain::role::Role;
 use crate::domain::service::Fee;
 use crate::domain::texts::Texts;
 
 use super::Form;
 
-fn admin(ctx: &Ctx) -> Result<Admin, HttpResponse> {
+/// The signed-in administrator, or the page that says why not.
+pub(super) fn admin(ctx: &Ctx) -> Result<Admin, HttpResponse> {
     let user = ctx.require_user()?;
     Admin::new(user).map_err(|err| ctx.fail(err))
 }
 
+/// The signed-in administrator; otherwise returns the page that says why not.
 macro_rules! as_admin {
     ($ctx:expr) => {
-        match admin(&$ctx) {
+        match $crate::web::pages::admin::admin(&$ctx) {
             Ok(admin) => admin,
             Err(response) => return response,
         }
     };
 }
+pub(super) use as_admin;
 
 /// `GET /console/admin`.
 async fn overview(ctx: Ctx) -> HttpResponse {
@@ -237,8 +241,15 @@ async fn add_service(ctx: Ctx, form: Form) -> HttpResponse {
             name: Some(field(&form, "name")),
             description: Some(field(&form, "description")),
             eligibility: Some(app::decode(Value::String(field(&form, "eligibility")))?),
-            form_schema: Some(json_field(&form, "form_schema")?),
-            documents: Some(app::decode(json_field(&form, "documents")?)?),
+            // Left empty, the form is designed in the designer, from the applicant's identity.
+            form_schema: Some(match field(&form, "form_schema").as_str() {
+                "" => Design::starter().compile(&[]).map_err(app::Error::Invalid)?.schema,
+                _ => json_field(&form, "form_schema")?,
+            }),
+            documents: Some(match field(&form, "documents").as_str() {
+                "" => Vec::new(),
+                _ => app::decode(json_field(&form, "documents")?)?,
+            }),
             fee: Some(Fee {
                 amount_minor: field(&form, "fee")
                     .parse()
@@ -266,6 +277,9 @@ async fn add_service(ctx: Ctx, form: Form) -> HttpResponse {
         Err(err) => Err(err),
     };
     match created {
+        Ok(service) if field(&form, "form_schema").is_empty() => {
+            ctx.redirect(&format!("/console/admin/services/{}/form", service.code))
+        }
         Ok(_) => saved(&ctx, "services"),
         Err(err) => refused(ctx, "service", form.into_inner(), err).await,
     }

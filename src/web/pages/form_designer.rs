@@ -9,10 +9,11 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+use super::admin::as_admin;
 use super::schema_form::{self, Input, Words as PageWords};
 use super::{Ctx, Form, attempt, check_csrf, signed_in};
 use crate::app::catalogue::{self, ServiceInput};
-use crate::app::{self, Admin, form_design};
+use crate::app::{self, form_design};
 use crate::domain::FieldError;
 use crate::domain::form_design::{Choice, Condition, DETAILS, DOCUMENTS, Design, Kind, Page, Question, Words, path};
 use crate::domain::texts::LANGUAGES;
@@ -101,9 +102,7 @@ struct Shown {
 /// `GET /console/admin/services/{code}/form`.
 async fn show(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
     let _ = signed_in!(ctx);
-    if let Err(response) = ctx.require_user().and_then(|u| Admin::new(u).map_err(|e| ctx.fail(e))) {
-        return response;
-    }
+    let _admin = as_admin!(ctx);
     let (_, design) = attempt!(ctx, form_design::design_of(&ctx.state.db, path.into_inner()).await);
     let code = ctx.req.match_info().get("code").unwrap_or_default().to_owned();
     page(&ctx, &code, &design, Shown::default()).await
@@ -113,10 +112,7 @@ async fn show(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
 async fn change(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
     check_csrf!(ctx, form);
     let _ = signed_in!(ctx);
-    let admin = match ctx.require_user().and_then(|u| Admin::new(u).map_err(|e| ctx.fail(e))) {
-        Ok(admin) => admin,
-        Err(response) => return response,
-    };
+    let admin = as_admin!(ctx);
     let code = path.into_inner();
     let form = form.into_inner();
     let Ok(mut design) = serde_json::from_str::<Design>(form.get("design").map(String::as_str).unwrap_or_default())

@@ -7,10 +7,11 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
+use super::admin::as_admin;
 use super::{Ctx, Form, attempt, check_csrf, signed_in};
 use crate::app::appointments::{self, Attendance};
 use crate::app::engine::Audit;
-use crate::app::{self, Admin, Staff};
+use crate::app::{self, Staff};
 use crate::db::catalog;
 use crate::domain::FieldError;
 use crate::domain::schedule::{DAYS, Schedule};
@@ -93,9 +94,7 @@ async fn page(
     refused: Option<(HashMap<String, String>, Vec<FieldError>)>,
 ) -> HttpResponse {
     let _ = signed_in!(ctx);
-    if let Err(err) = ctx.require_user().and_then(|u| Admin::new(u).map_err(|e| ctx.fail(e))) {
-        return err;
-    }
+    let _admin = as_admin!(ctx);
     let lang = ctx.lang;
     let lookup = code.clone();
     let (post, services) = attempt!(
@@ -157,10 +156,7 @@ async fn page(
 async fn publish(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
     check_csrf!(ctx, form);
     let _ = signed_in!(ctx);
-    let admin = match ctx.require_user().and_then(|u| Admin::new(u).map_err(|e| ctx.fail(e))) {
-        Ok(admin) => admin,
-        Err(response) => return response,
-    };
+    let admin = as_admin!(ctx);
     let code = path.into_inner();
     let form = form.into_inner();
     let service = form.get("service").filter(|s| !s.is_empty()).cloned();
