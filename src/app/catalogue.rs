@@ -40,6 +40,8 @@ pub struct ServiceInput {
     pub paid_before_issue: Option<bool>,
     /// What an unanswered request for information leads to.
     pub information_lapse: Option<InformationLapse>,
+    /// Whether answering a request for information moves the deadline.
+    pub information_pauses_clock: Option<bool>,
     /// Days to a decision.
     pub processing_days: Option<i32>,
     /// Whether approvals need a second person.
@@ -192,6 +194,7 @@ fn insert_new(
             updated_at: now,
             texts: &texts,
             information_lapse: input.information_lapse.unwrap_or_default().as_str(),
+            information_pauses_clock: input.information_pauses_clock.unwrap_or(true),
         },
     )?;
     catalog::insert_form(conn, code, 1, &schema.to_string(), now)?;
@@ -264,6 +267,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Vec<String>> {
             prepaid: Some(seed.prepaid),
             paid_before_issue: None,
             information_lapse: None,
+            information_pauses_clock: None,
             processing_days: Some(seed.processing_days),
             four_eyes: Some(seed.four_eyes),
             output: Some(seed.output),
@@ -349,6 +353,7 @@ pub async fn update_service(
             active: input.active,
             texts: input.texts.as_ref().map(Texts::to_json),
             information_lapse: input.information_lapse.map(|l| l.as_str().to_owned()),
+            information_pauses_clock: input.information_pauses_clock,
             updated_at: Some(now),
         };
         catalog::update_service(conn, &code, &changes)?;

@@ -84,6 +84,8 @@ pub struct ServiceRow {
     pub texts: String,
     /// `officer` or `refuse`: what an unanswered request for information leads to.
     pub information_lapse: String,
+    /// Whether the time taken to answer a request for information moves the decision deadline.
+    pub information_pauses_clock: bool,
 }
 
 impl ServiceRow {
@@ -128,6 +130,7 @@ impl ServiceRow {
             output: self.output()?,
             active: self.active,
             information_lapse: InformationLapse::parse(&self.information_lapse),
+            information_pauses_clock: self.information_pauses_clock,
         })
     }
 }
@@ -287,6 +290,8 @@ pub struct NewService<'a> {
     pub texts: &'a str,
     /// What an unanswered request for information leads to.
     pub information_lapse: &'a str,
+    /// Whether answering a request for information moves the deadline.
+    pub information_pauses_clock: bool,
 }
 
 /// Stores a new service; a taken code is a unique violation.
@@ -345,6 +350,8 @@ pub struct ServiceChanges {
     pub texts: Option<String>,
     /// What an unanswered request for information leads to.
     pub information_lapse: Option<String>,
+    /// Whether answering a request for information moves the deadline.
+    pub information_pauses_clock: Option<bool>,
     /// Time of the change.
     pub updated_at: Option<NaiveDateTime>,
 }

@@ -54,6 +54,7 @@ diesel::table! {
         paid_before_issue -> Bool,
         texts -> Text,
         information_lapse -> Text,
+        information_pauses_clock -> Bool,
     }
 }
 

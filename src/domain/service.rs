@@ -204,6 +204,9 @@ pub struct Service {
     pub active: bool,
     /// What an unanswered request for information leads to.
     pub information_lapse: InformationLapse,
+    /// Whether the decision deadline moves by the time an applicant takes to answer a request
+    /// for information (the legal clock stops while the administration waits).
+    pub information_pauses_clock: bool,
 }
 
 impl Service {
@@ -245,6 +248,7 @@ mod tests {
             output: OutputKind::Decision,
             active: true,
             information_lapse: InformationLapse::Officer,
+            information_pauses_clock: true,
         }
     }
 

@@ -216,4 +216,30 @@ backend_tests! {
         assert_eq!(back.status(), StatusCode::OK);
         assert!(back.json::<serde_json::Value>().await.unwrap().get("away_until").is_none());
     }
+
+    async fn the_legal_clock_stops_while_the_applicant_answers_where_the_service_says(app: TestApp) {
+        let applicant = app.applicant("clocked").await;
+        let officer = app.staff("officer", "UTO-HQ").await;
+        let admin = app.admin().await;
+        let deadline = |id: &str| {
+            let at = app.scalar(&format!("SELECT CAST(decision_deadline AS TEXT) AS value FROM cases WHERE id = '{id}'"));
+            chrono::NaiveDateTime::parse_from_str(&at[..19], "%Y-%m-%d %H:%M:%S").unwrap()
+        };
+        for (pauses, moved_by) in [(true, 5), (false, 0)] {
+            let setting = json!({"information_pauses_clock": pauses});
+            let changed = app.request(reqwest::Method::PATCH, "/api/v1/admin/services/TOURIST", Some(&admin.token), Some(&setting)).await;
+            assert_eq!(changed.json::<serde_json::Value>().await.unwrap()["information_pauses_clock"], pauses);
+            let id = app.submitted(&applicant).await;
+            app.post_empty("/api/v1/queue/claim", &officer.token).await;
+            let before = deadline(&id);
+            assert_eq!(app.act(&id, "request-info", &officer.token, Some(json!({"message": "Please confirm your hotel."}))).await.status(), StatusCode::OK);
+            // The request has waited five days when the answer comes.
+            let asked = (chrono::Utc::now() - chrono::Duration::days(5)).naive_utc().format("%Y-%m-%d %H:%M:%S").to_string();
+            app.execute_sql(&format!("UPDATE case_events SET created_at = '{asked}' WHERE case_id = '{id}' AND action = 'request_info'"));
+            assert_eq!(app.act(&id, "respond", &applicant.token, Some(json!({"message": "Confirmed."}))).await.status(), StatusCode::OK);
+            let moved = deadline(&id) - before;
+            let expected = chrono::Duration::days(moved_by);
+            assert!((moved - expected).num_seconds().abs() < 120, "pauses={pauses}: moved by {moved}");
+        }
+    }
 }

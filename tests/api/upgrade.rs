@@ -353,6 +353,12 @@ async fn schedules_upgrade_in_place(db: Db) {
     let away = "SELECT CAST(COUNT(*) AS TEXT) AS value FROM users WHERE away_until IS NOT NULL";
     assert_eq!(app.scalar(away), "0");
     assert_eq!(app.scalar("SELECT information_lapse AS value FROM services WHERE code = 'TOURIST'"), "officer");
+    let paused = "SELECT CAST(COUNT(*) AS TEXT) AS value FROM services WHERE information_pauses_clock = TRUE";
+    assert_eq!(
+        app.scalar(paused),
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS value FROM services"),
+        "the clock stops for every service"
+    );
     assert_eq!(
         app.scalar("SELECT applies_to AS value FROM refusal_grounds WHERE code = 'INFORMATION_NOT_PROVIDED'"),
         "refusal"

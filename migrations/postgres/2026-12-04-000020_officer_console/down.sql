@@ -11,5 +11,6 @@ DELETE FROM post_schedules WHERE service_code <> '';
 ALTER TABLE post_schedules DROP CONSTRAINT post_schedules_pkey;
 ALTER TABLE post_schedules DROP COLUMN service_code;
 ALTER TABLE post_schedules ADD PRIMARY KEY (post_code);
+ALTER TABLE services DROP COLUMN information_pauses_clock;
 ALTER TABLE services DROP COLUMN information_lapse;
 ALTER TABLE users DROP COLUMN away_until;

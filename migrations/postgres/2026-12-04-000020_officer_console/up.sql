@@ -6,6 +6,9 @@ ALTER TABLE users ADD COLUMN away_until TIMESTAMP;
 -- decides (the case comes back to them) or the request is refused for lack of information.
 ALTER TABLE services ADD COLUMN information_lapse TEXT NOT NULL DEFAULT 'officer'
     CHECK (information_lapse IN ('officer', 'refuse'));
+-- Whether the time an applicant takes to answer a request for information is added to the
+-- decision deadline (the legal clock stops while the administration waits), as most laws say.
+ALTER TABLE services ADD COLUMN information_pauses_clock BOOLEAN NOT NULL DEFAULT TRUE;
 
 -- Schedules per post and appointment service; '' is the post's schedule for every appointment
 -- service without one of its own (every schedule published so far).

@@ -24,5 +24,6 @@ INSERT INTO post_schedules_old SELECT post_code, slot_minutes, capacity_per_slot
 FROM post_schedules WHERE service_code = '';
 DROP TABLE post_schedules;
 ALTER TABLE post_schedules_old RENAME TO post_schedules;
+ALTER TABLE services DROP COLUMN information_pauses_clock;
 ALTER TABLE services DROP COLUMN information_lapse;
 ALTER TABLE users DROP COLUMN away_until;

@@ -10,7 +10,7 @@ use crate::app::engine::{self, Actor, Audit, Step};
 use crate::app::review::away;
 use crate::app::{Applicant, CaseFile, Error, Result, text};
 use crate::config::Config;
-use crate::db::cases::CaseRow;
+use crate::db::cases::{CaseRow, TransitionChanges};
 use crate::db::{AnyConnection, Db, documents};
 use crate::domain::changes::{self, Snapshot};
 use crate::domain::status::{Action, CaseStatus};
@@ -48,7 +48,12 @@ pub async fn respond(
                 return Err(Error::Invalid(problems));
             }
         }
-        let step = Step::new(Action::Respond, audit.with_note(message).with_details(what_changed(conn, &case)?));
+        // The legal clock starts again where it stopped, if the service's law stopped it.
+        let resumed = crate::app::review::request_info::resumed_deadline(conn, &case)?;
+        let mut details = what_changed(conn, &case)?;
+        details["decision_deadline"] = serde_json::json!(resumed.map(|d| d.and_utc()));
+        let changes = TransitionChanges { decision_deadline: resumed, ..TransitionChanges::default() };
+        let step = Step::new(Action::Respond, audit.with_note(message).with_details(details)).changes(changes);
         engine::transition(conn, &config, &case, &Actor::from(&*user), step)?;
         away::back_to_queue_if_away(conn, &config, &case.id)?;
         CaseFile::load(conn, &case.id)

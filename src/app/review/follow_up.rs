@@ -61,7 +61,12 @@ fn lapse(conn: &mut AnyConnection, config: &Config, case: &CaseRow, due: NaiveDa
     let service = catalog::find_service(conn, &case.service_code)?.ok_or(Error::NotFound)?.to_service()?;
     let audit = Audit::default().with_details(serde_json::json!({ "due_date": due }));
     let step = match service.information_lapse {
-        InformationLapse::Officer => Step::new(Action::Lapse, audit).email(serde_json::json!({ "due_date": due_date })),
+        InformationLapse::Officer => {
+            // The legal clock starts again where it stopped, if the service's law stopped it.
+            let resumed = super::request_info::resumed_deadline(conn, case)?;
+            let changes = TransitionChanges { decision_deadline: resumed, ..TransitionChanges::default() };
+            Step::new(Action::Lapse, audit).changes(changes).email(serde_json::json!({ "due_date": due_date }))
+        }
         InformationLapse::Refuse => {
             let grounds = grounds::resolve(conn, &[NO_INFORMATION_GROUND.to_owned()], Purpose::Refusal)?;
             let appeal_information = config.appeal_information.clone();

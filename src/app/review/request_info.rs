@@ -7,6 +7,7 @@ use super::{act, require_handler};
 use crate::app::engine::{Audit, Step};
 use crate::app::{CaseFile, Error, Result, Staff, text};
 use crate::config::Config;
+use crate::db::cases::CaseRow;
 use crate::db::jobs::{self, JobKind};
 use crate::db::{self, AnyConnection, Db, catalog, documents, events};
 use crate::domain::FieldError;
@@ -144,6 +145,22 @@ pub fn latest_request(conn: &mut AnyConnection, case_id: &str) -> Result<(Option
         events::list_for_case(conn, case_id)?.into_iter().rev().find(|e| e.action == Action::RequestInfo.as_str());
     let details = asked.as_ref().and_then(|e| e.details.as_deref()).and_then(|d| serde_json::from_str(d).ok());
     Ok((asked.and_then(|e| e.note), details.unwrap_or_default()))
+}
+
+/// The decision deadline of `case` as a request for information stops waiting now (answered,
+/// or lapsed): moved by the time the request waited, where the service's law stops the legal
+/// clock meanwhile; `None` leaves it as it is.
+pub fn resumed_deadline(conn: &mut AnyConnection, case: &CaseRow) -> Result<Option<NaiveDateTime>> {
+    let Some(deadline) = case.decision_deadline else { return Ok(None) };
+    if !catalog::find_service(conn, &case.service_code)?.is_some_and(|s| s.information_pauses_clock) {
+        return Ok(None);
+    }
+    let asked = events::list_for_case(conn, &case.id)?
+        .into_iter()
+        .rev()
+        .find(|e| e.action == Action::RequestInfo.as_str())
+        .map(|e| e.created_at);
+    Ok(asked.map(|at| deadline + (db::now() - at).max(chrono::Duration::zero())))
 }
 
 /// What the latest request for information on a case named: the answers that may change, if

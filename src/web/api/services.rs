@@ -49,6 +49,8 @@ pub struct ServiceBody {
     texts: Option<Texts>,
     #[serde(default)]
     information_lapse: Option<InformationLapse>,
+    #[serde(default)]
+    information_pauses_clock: Option<bool>,
 }
 
 impl ServiceBody {
@@ -68,6 +70,7 @@ impl ServiceBody {
             active: self.active,
             texts: self.texts,
             information_lapse: self.information_lapse,
+            information_pauses_clock: self.information_pauses_clock,
         };
         (self.code, input)
     }

@@ -360,6 +360,7 @@ pub struct ServiceView {
     output: String,
     texts: Texts,
     information_lapse: String,
+    information_pauses_clock: bool,
 }
 
 impl ServiceView {
@@ -381,6 +382,7 @@ impl ServiceView {
             four_eyes: row.four_eyes,
             output: row.output,
             information_lapse: row.information_lapse,
+            information_pauses_clock: row.information_pauses_clock,
         }
     }
 }

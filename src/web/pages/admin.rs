@@ -102,7 +102,8 @@ async fn overview_page(ctx: Ctx, refused: Option<Refused>) -> HttpResponse {
         .collect();
     let notice = ctx.req.query_string().contains("saved=1").then(|| ctx.t("saved"));
     // What the forms show: their defaults, or what the refused one said (never a password).
-    let mut kept = json!({"post": {}, "staff": {}, "service": {"fee": "0", "currency": "EUR", "processing_days": "15", "documents": "[]"}});
+    let mut kept = json!({"post": {}, "staff": {}, "service": {"fee": "0", "currency": "EUR", "processing_days": "15", "documents": "[]",
+                                                                  "information_pauses_clock": "true"}});
     let mut errors = Vec::new();
     if let Some(Refused { form, mut posted, problems }) = refused {
         posted.remove("password");
@@ -258,6 +259,7 @@ async fn add_service(ctx: Ctx, form: Form) -> HttpResponse {
             }),
             prepaid: Some(flag(&form, "prepaid")),
             paid_before_issue: Some(flag(&form, "paid_before_issue")),
+            information_pauses_clock: Some(flag(&form, "information_pauses_clock")),
             information_lapse: match field(&form, "information_lapse").as_str() {
                 "" => None,
                 lapse => Some(app::decode(Value::String(lapse.to_owned()))?),
