@@ -3,7 +3,7 @@
 use anyhow::{Context, bail};
 use std::path::PathBuf;
 
-/// Everything the service can be configured with. See the README for each variable.
+/// Everything the service can be configured with. See `docs/configuration.md` for each variable.
 #[derive(Clone)]
 pub struct Config {
     /// Address to listen on (`EVISA_BIND`).
