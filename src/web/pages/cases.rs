@@ -1,21 +1,20 @@
 //! The applicant's dashboard (`/account/cases`) and each case: its status in words, the decision
 //! deadline, the full history, answering a request for information, withdrawing, downloading
-//! what was issued, and booking an appointment where the service gives one.
+//! what was issued, and (through `booking`) an appointment where the service gives one.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
 use super::apply::{Draft, downloadable, fee_text, load};
+use super::booking;
 use super::{Ctx, attempt, check_csrf, signed_in};
 use crate::app::applicant::{respond, withdraw};
-use crate::app::appointments::FreeSlot;
 use crate::app::engine::Audit;
-use crate::app::{self, Applicant, appointments};
+use crate::app::{self, Applicant};
 use crate::db::catalog::RefusalGroundRow;
 use crate::db::{cases, catalog, events, fees, users};
-use crate::domain::dates;
 use crate::domain::role::Role;
 use crate::domain::status::{Action, CaseStatus, transition};
 use crate::web::api::certificates::certificate_pdf;
@@ -203,26 +202,8 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
     let events = history(&ctx, rows, user.role, &grounds, &HashMap::new());
     let applicant = attempt!(ctx, Applicant::new(user));
     let status = draft.case.status;
-    let query = web::Query::<HashMap<String, String>>::from_query(ctx.req.query_string()).ok();
-    let chosen_day = query.as_ref().and_then(|q| q.get("day")).and_then(|d| d.parse::<NaiveDate>().ok());
-    let booking = if status == CaseStatus::Approved && draft.service.output == "appointment" {
-        let today = Utc::now().date_naive();
-        let to = today + chrono::Duration::days(appointments::MAX_LISTING_DAYS - 2);
-        match appointments::slots(&ctx.state.db, &applicant, id.clone(), Some(today), Some(to)).await {
-            Ok((slots, tz)) => Some(booking_view(&ctx, &id, &slots, tz, chosen_day)),
-            Err(_) => None,
-        }
-    } else {
-        None
-    };
-    let post_code = draft.case.post_code.clone();
-    let zone = attempt!(ctx, ctx.state.db.run(move |conn| Ok(catalog::find_post(conn, &post_code)?)).await)
-        .and_then(|p| p.time_zone.parse::<chrono_tz::Tz>().ok())
-        .unwrap_or(chrono_tz::Tz::UTC);
-    let appointment = file.appointment.as_ref().map(|a| {
-        let local = a.starts_at.and_utc().with_timezone(&zone);
-        format!("{}, {} ({})", dates::written(ctx.lang, local.date_naive()), local.format("%H:%M"), zone.name())
-    });
+    let booking = booking::offered(&ctx, &applicant, &draft).await;
+    let appointment = attempt!(ctx, booking::booked(&ctx, &draft, file.appointment.as_ref()).await);
     let download = (status == CaseStatus::Issued && downloadable(&draft.service.output)).then(|| {
         if draft.service.output == "e_visa" {
             format!("/cases/{id}/evisa.pdf")
@@ -271,47 +252,6 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
         json!({"title": draft.case.reference, "case": view, "events": events, "booking": booking, "notice": notice, "request": request,
                "receipts": receipts, "confirmation": confirmation}),
     )
-}
-
-/// How many days with a free place the booking offers.
-const BOOKING_DAYS: usize = 21;
-
-/// The booking of an appointment, a day then a time: the days with a free place (each a link),
-/// and the times of the day chosen, in the post's time zone.
-fn booking_view(ctx: &Ctx, id: &str, slots: &[FreeSlot], tz: chrono_tz::Tz, chosen: Option<NaiveDate>) -> Value {
-    let mut days: Vec<NaiveDate> = Vec::new();
-    for slot in slots.iter().filter(|s| s.free > 0) {
-        let day = slot.slot.start.with_timezone(&tz).date_naive();
-        if days.last() != Some(&day) {
-            days.push(day);
-        }
-    }
-    // Three weeks of days with a free place are choice enough on a phone.
-    days.truncate(BOOKING_DAYS);
-    let chosen = chosen.filter(|d| days.contains(d));
-    let weekday = |day: NaiveDate| ctx.t(&format!("day_{}", day.format("%a").to_string().to_lowercase()));
-    let day_links: Vec<Value> = days
-        .iter()
-        .map(|day| {
-            json!({"label": format!("{}, {}", weekday(*day), dates::written(ctx.lang, *day)),
-                   "href": format!("/cases/{id}?day={day}#book"), "current": Some(*day) == chosen})
-        })
-        .collect();
-    let times: Vec<Value> = chosen
-        .map(|day| {
-            slots
-                .iter()
-                .filter(|s| s.slot.start.with_timezone(&tz).date_naive() == day)
-                .map(|s| {
-                    let (start, end) = (s.slot.start.with_timezone(&tz), s.slot.end.with_timezone(&tz));
-                    json!({"value": s.slot.start.to_rfc3339(), "label": format!("{}–{}", start.format("%H:%M"), end.format("%H:%M")),
-                           "full": s.free == 0})
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    json!({"days": day_links, "times": times, "time_zone": tz.name(),
-           "chosen": chosen.map(|d| format!("{}, {}", weekday(d), dates::written(ctx.lang, d)))})
 }
 
 /// `GET /cases/{id}/withdraw`: are you sure, and why (if you like)?
@@ -365,32 +305,6 @@ async fn respond_case(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResp
     ctx.redirect(&format!("/cases/{id}?notice=answer_sent_notice"))
 }
 
-/// `POST /cases/{id}/appointment`.
-async fn book(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
-    check_csrf!(ctx, form);
-    let user = signed_in!(ctx);
-    let applicant = attempt!(ctx, Applicant::new(user));
-    let id = path.into_inner();
-    let Some(start) = form.get("start").and_then(|s| s.parse::<DateTime<Utc>>().ok()) else {
-        return ctx.fail(app::Error::invalid_field("start", "required", ctx.t("choose_a_time")));
-    };
-    let state = &ctx.state;
-    attempt!(
-        ctx,
-        appointments::book(
-            &state.db,
-            &state.documents,
-            state.config.clone(),
-            &applicant,
-            id.clone(),
-            start,
-            Audit::default()
-        )
-        .await
-    );
-    ctx.redirect(&format!("/cases/{id}?notice=booked_notice"))
-}
-
 async fn served(ctx: &Ctx, answer: crate::web::error::AppResult<HttpResponse>) -> HttpResponse {
     answer.unwrap_or_else(|_| ctx.fail(app::Error::NotFound))
 }
@@ -421,7 +335,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}/withdraw", web::get().to(withdraw_page))
         .route("/cases/{id}/withdraw", web::post().to(withdraw_case))
         .route("/cases/{id}/respond", web::post().to(respond_case))
-        .route("/cases/{id}/appointment", web::post().to(book))
         .route("/cases/{id}/files/{kind}", web::get().to(file))
         .route("/cases/{id}/{which}", web::get().to(issued));
 }

@@ -7,6 +7,7 @@ mod account;
 mod admin;
 mod age_chart;
 mod apply;
+mod booking;
 mod cases;
 mod console;
 pub mod errors;
@@ -380,6 +381,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/assets/stripe-pay.js", web::get().to(stripe_pay_script));
     account::configure(cfg);
     apply::configure(cfg);
+    booking::configure(cfg);
     cases::configure(cfg);
     console::configure(cfg);
     admin::configure(cfg);
