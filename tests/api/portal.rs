@@ -17,7 +17,13 @@ pub(crate) struct Browser {
 
 impl Browser {
     pub(crate) fn new(app: &TestApp) -> Browser {
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        // Idle connections are dropped before the server's keep-alive closes them, as the test
+        // app's own client does: a request is never written to a connection closing meanwhile.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
+            .build()
+            .unwrap();
         Browser { client, address: app.address.clone(), cookies: std::sync::Mutex::new(Vec::new()) }
     }
 
