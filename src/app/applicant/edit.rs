@@ -11,9 +11,8 @@ use crate::app::engine::{self, Actor, Audit};
 use crate::app::{Applicant, CaseFile, Error, Result};
 use crate::config::Config;
 use crate::db::cases::{self, CaseRow, FormChanges};
-use crate::db::{self, AnyConnection, Db, catalog, fees};
+use crate::db::{self, AnyConnection, Db, fees};
 use crate::domain::FieldError;
-use crate::domain::form_design;
 use crate::domain::service::Service;
 use crate::domain::status::CaseStatus;
 
@@ -145,10 +144,6 @@ pub async fn edit(
             follow_fee(conn, &case, &service)?;
         }
         let form_version = if moved { service.form_version } else { case.form_version };
-        // Answers to questions an earlier answer no longer shows are not kept.
-        if let Some(schema) = catalog::form_schema(conn, &service.code, form_version)? {
-            form_design::drop_hidden(&serde_json::from_str(&schema)?, &mut document);
-        }
         let form = checked_form(conn, &service, form_version, document)?;
         check_eligibility(&service, &form, &config.issuing_state)?;
         let update = FormChanges {

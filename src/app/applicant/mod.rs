@@ -14,6 +14,7 @@ use super::forms::{self, Stage};
 use super::{Applicant, Error, Result, User};
 use crate::db::cases::CaseRow;
 use crate::db::{AnyConnection, Db, catalog};
+use crate::domain::form_design;
 use crate::domain::role::Role;
 use crate::domain::service::{OutputKind, Service};
 use crate::outputs::{self, CheckedForm};
@@ -36,12 +37,13 @@ pub(crate) fn editable_case(conn: &mut AnyConnection, id: &str, user: &Applicant
 }
 
 /// A draft's form checked as its service requires: e-visas by their typed rules, every other
-/// service against the JSON Schema of the form version, missing answers allowed.
+/// service against the JSON Schema of the form version, missing answers allowed, answers to
+/// questions an earlier answer no longer shows dropped.
 pub(crate) fn checked_form(
     conn: &mut AnyConnection,
     service: &Service,
     version: i32,
-    form: Value,
+    mut form: Value,
 ) -> Result<CheckedForm> {
     if service.output != OutputKind::EVisa {
         if !form.is_object() {
@@ -50,6 +52,8 @@ pub(crate) fn checked_form(
         let schema = catalog::form_schema(conn, &service.code, version)?.ok_or_else(|| {
             Error::internal(anyhow::anyhow!("service {} has no form version {version}", service.code))
         })?;
+        // Answers to questions an earlier answer no longer shows are not kept.
+        form_design::drop_hidden(&serde_json::from_str(&schema)?, &mut form);
         let problems = forms::problems(&schema, &form, Stage::Draft)?;
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
