@@ -40,14 +40,10 @@ pub(crate) fn run(command: &mut Command) -> String {
 
 /// Waits until the case is issued and returns it (as the applicant sees it).
 pub async fn wait_issued(app: &TestApp, id: &str, token: &str) -> Value {
-    for _ in 0..200 {
-        let case = app.case(id, token).await;
-        if case["status"] == "issued" {
-            return case;
-        }
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("case {id} was not issued in time");
+    crate::wait::until(&format!("case {id} issued"), crate::wait::BACKGROUND, || async {
+        Some(app.case(id, token).await).filter(|case| case["status"] == "issued")
+    })
+    .await
 }
 
 /// An applicant's case approved by an officer and issued; returns (applicant, case id, visa number).
@@ -145,8 +141,10 @@ backend_tests! {
         let id = app.submitted_for(&applicant, "WORK").await;
         assert_eq!(app.act(&id, "claim", &officer.token, None).await.status(), StatusCode::OK);
         assert_eq!(app.act(&id, "decision", &officer.token, Some(json!({"decision": "approve"}))).await.status(), StatusCode::OK);
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(800)).await;
         assert_eq!(app.case(&id, &applicant.token).await["status"], "pending_approval");
+        // A recommendation asks for nothing to be issued: no issuance job exists to run.
+        let jobs = format!("SELECT CAST(COUNT(*) AS TEXT) AS value FROM jobs WHERE kind = 'issue_output' AND subject = '{id}'");
+        assert_eq!(app.scalar(&jobs), "0", "nothing issued before confirmation");
         problem(app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), &applicant.token).await, StatusCode::NOT_FOUND).await;
         assert_eq!(app.act(&id, "confirm", &supervisor.token, None).await.status(), StatusCode::OK);
         let case = wait_issued(&app, &id, &applicant.token).await;

@@ -45,4 +45,5 @@ mod smtp;
 mod upgrade;
 mod use_cases;
 mod verification;
+mod wait;
 mod walk;

@@ -187,15 +187,16 @@ async fn two_nodes_over_postgres_and_s3_issue_exactly_once_when_a_worker_dies_mi
         app.act(&id, "decision", &officer.token, Some(json!({"decision": "approve"}))).await.status(),
         StatusCode::OK
     );
-    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(app.case(&id, &applicant.token).await["status"], "approved", "node A issues nothing");
+    // Node A runs no issuance worker: the job waits, untouched (its final count of attempts, B's
+    // and C's, shows that A never took it).
+    let job = format!("FROM jobs WHERE kind = 'issue_output' AND subject = '{id}'");
+    assert_eq!(app.scalar(&format!("SELECT CAST(attempts AS TEXT) AS value {job}")), "0");
 
     // Worker B takes the job and dies after storing the PDF, before recording the issue.
     let (mut node_b, b_keys) = worker(&app, &s3, pki.path(), Some("exit_after_pdf_stored")).await;
-    let died = node_b.exited_within(Duration::from_secs(20)).await;
+    let died = node_b.exited_within(crate::wait::BACKGROUND).await;
     assert_eq!(died.and_then(|s| s.code()), Some(70), "worker B died in the middle of issuance");
     assert_eq!(app.case(&id, &applicant.token).await["status"], "approved");
-    let job = format!("FROM jobs WHERE kind = 'issue_output' AND subject = '{id}'");
     assert_eq!(app.scalar(&format!("SELECT status AS value {job}")), "pending");
 
     // Worker C, with its own copy of the key (B's, whose path the database recorded, is gone),
