@@ -268,44 +268,57 @@ pub fn wake(kinds: &[JobKind]) {
     }
 }
 
-/// Waits until a job of one of `kinds` is committed in this process, or `timeout` passes.
-pub fn wait_for(kinds: &[JobKind], timeout: std::time::Duration) {
-    // Runners serve one kind each in practice; with several, the first kind's signal is awaited
-    // and the others are found by the next poll.
-    if let Some(kind) = kinds.first() {
-        SIGNALS[kind.index()].wait(timeout);
-    }
+/// How many signals `kinds` have had: a runner reads it before it looks for due jobs, and
+/// waits only while it stays the same, so that work committed between its look and its wait
+/// is never missed.
+pub fn seen(kinds: &[JobKind]) -> u64 {
+    kinds.iter().map(|kind| SIGNALS[kind.index()].count()).sum()
 }
 
-/// A wake-up flag and its condition variable.
-struct Signal {
-    pending: Mutex<bool>,
-    ready: Condvar,
+/// Waits until a job of one of `kinds` is committed in this process after `seen` was read, or
+/// `timeout` passes. Signals are counted, never consumed: runners of several applications in one
+/// process (tests) each see every signal, at the cost of a look that finds nothing.
+pub fn wait_for(kinds: &[JobKind], seen_before: u64, timeout: std::time::Duration) {
+    let deadline = std::time::Instant::now() + timeout;
+    let Ok(mut guard) = CHANGES.lock() else { return };
+    while seen(kinds) == seen_before {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        guard = match READY.wait_timeout(guard, left) {
+            Ok((guard, _)) => guard,
+            Err(_) => return,
+        };
+    }
+    drop(guard);
 }
+
+/// Signals of one kind, counted.
+struct Signal {
+    count: std::sync::atomic::AtomicU64,
+}
+
+/// Held while a signal is counted or a runner decides to wait, so that a signal between the two
+/// cannot be missed.
+static CHANGES: Mutex<()> = Mutex::new(());
+/// Where runners wait for signals.
+static READY: Condvar = Condvar::new();
 
 static SIGNALS: [Signal; 3] = [Signal::new(), Signal::new(), Signal::new()];
 
 impl Signal {
     const fn new() -> Signal {
-        Signal { pending: Mutex::new(false), ready: Condvar::new() }
+        Signal { count: std::sync::atomic::AtomicU64::new(0) }
+    }
+
+    fn count(&self) -> u64 {
+        self.count.load(std::sync::atomic::Ordering::Acquire)
     }
 
     fn wake(&self) {
-        if let Ok(mut pending) = self.pending.lock() {
-            *pending = true;
-            self.ready.notify_all();
-        }
-    }
-
-    fn wait(&self, timeout: std::time::Duration) {
-        if let Ok(mut pending) = self.pending.lock() {
-            if !*pending {
-                pending = match self.ready.wait_timeout(pending, timeout) {
-                    Ok((guard, _)) => guard,
-                    Err(_) => return,
-                };
-            }
-            *pending = false;
-        }
+        let _changes = CHANGES.lock();
+        self.count.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        READY.notify_all();
     }
 }

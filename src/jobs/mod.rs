@@ -12,6 +12,7 @@ use crate::app;
 use crate::config::Config;
 use crate::db::jobs::{self, JobKind, JobRow};
 use crate::db::{self, outbox};
+use crate::issuance::driver::Issuance;
 use crate::notify::{code_lifetime_minutes, mailer};
 use crate::startup::AppState;
 
@@ -54,7 +55,11 @@ pub fn policy(kind: JobKind, config: &Config) -> Policy {
 
 async fn handle(state: &AppState, kind: JobKind, job: &JobRow) -> anyhow::Result<()> {
     match kind {
-        JobKind::IssueOutput => app::issue::issue(state, &job.subject).await,
+        JobKind::IssueOutput => {
+            let issuance =
+                Issuance { db: &state.db, keys: &state.keys, documents: &state.documents, config: &state.config };
+            app::issue::issue(&issuance, &job.subject).await
+        }
         JobKind::SendEmail => mailer::deliver(state, &job.subject).await,
         JobKind::RemindInformation => app::review::follow_up::follow_up(&state.db, &state.config, &job.subject),
     }
@@ -160,14 +165,15 @@ impl Runners {
             };
             while !stopping.load(Ordering::Acquire) {
                 let Some(state) = state.upgrade() else { break };
+                let seen = jobs::seen(kinds);
                 let outcome = runtime.block_on(run_once(&state, kinds, &holding));
                 drop(state);
                 match outcome {
                     Ok(true) => continue,
-                    Ok(false) => jobs::wait_for(kinds, poll),
+                    Ok(false) => jobs::wait_for(kinds, seen, poll),
                     Err(err) => {
                         tracing::warn!(runner = %label, error = %format!("{err:#}"), "runner");
-                        jobs::wait_for(kinds, poll);
+                        jobs::wait_for(kinds, seen, poll);
                     }
                 }
             }

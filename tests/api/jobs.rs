@@ -6,11 +6,15 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
+/// Well within the poll interval of ten minutes, however loaded the machine: work done by then
+/// was started by a signal.
+const PROMPT: Duration = Duration::from_secs(120);
+
 /// Polls so rarely that only a signal explains prompt work.
 async fn slow_polling(db: Db) -> TestApp {
     TestApp::spawn_configured(db, |config| {
-        config.mail_poll_ms = 60_000;
-        config.issuance_poll_ms = 60_000;
+        config.mail_poll_ms = 600_000;
+        config.issuance_poll_ms = 600_000;
     })
     .await
 }
@@ -28,10 +32,10 @@ async fn runners_are_woken_by_commits(app: TestApp) {
     crate::issuance::wait_issued(&app, &id, &holder.token).await;
     let sent = || app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS value FROM outbox WHERE status <> 'sent'");
     while sent() != "0" {
-        assert!(started.elapsed() < Duration::from_secs(20), "e-mails waited for a poll");
+        assert!(started.elapsed() < PROMPT, "e-mails waited for a poll");
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(started.elapsed() < PROMPT);
 }
 
 mod runners_start_on_commit_not_on_poll {
