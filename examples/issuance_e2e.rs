@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use evisa::app::accounts::{self, AccountInput};
 use evisa::auth::password;
 use evisa::config::Config;
-use evisa::db::schema::{cases, users, visas};
+use evisa::db::schema::{cases, issued_documents as visas, users};
 use evisa::domain::role::Role;
 use evisa::startup::Application;
 

@@ -7,8 +7,9 @@
 //! ```
 
 use diesel::RunQueryDsl;
-use evisa::db::visas::VisaRow;
-use evisa::db::{self, Db};
+use evisa::db::{self, Db, issued_documents};
+use evisa::domain::issued::{DocumentStatus, Holder, IssuedDocument, Passport, VisaTerms};
+use evisa::domain::service::OutputKind;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -56,40 +57,42 @@ fn main() -> anyhow::Result<()> {
                     form_version: 1,
                 })
                 .execute(conn)?;
-            let number = evisa::outputs::e_visa::issue::new_visa_number();
+            let number = evisa::issuance::e_visa::new_visa_number();
             let passport = format!("P{i:08}");
-            let visa = VisaRow {
-                visa_number: number.clone(),
+            let visa = IssuedDocument {
+                number: number.clone(),
+                kind: OutputKind::EVisa,
                 case_id,
-                visa_type: "TOURIST".into(),
-                type_letter: "C".into(),
-                entries: "single".into(),
-                valid_from: today,
-                valid_until: today + chrono::Duration::days(90),
-                duration_of_stay_days: 30,
-                surname: "Seed".into(),
-                given_names: format!("Holder {i}"),
-                sex: "X".into(),
-                date_of_birth: "1990-01-01".parse().unwrap_or(today),
-                place_of_birth: "Nowhere".into(),
-                nationality: "GBR".into(),
-                passport_number: passport.clone(),
-                passport_expiry: today + chrono::Duration::days(3650),
+                service_code: "TOURIST".into(),
+                holder: Holder {
+                    surname: "Seed".into(),
+                    given_names: format!("Holder {i}"),
+                    sex: Some("X".into()),
+                    date_of_birth: "1990-01-01".parse().unwrap_or(today),
+                    place_of_birth: Some("Nowhere".into()),
+                    nationality: "GBR".into(),
+                    passport: Some(Passport { number: passport.clone(), expiry: today + chrono::Duration::days(3650) }),
+                },
+                terms: Some(VisaTerms {
+                    type_letter: 'C',
+                    entries: "single".into(),
+                    valid_from: today,
+                    valid_until: today + chrono::Duration::days(90),
+                    duration_of_stay_days: 30,
+                }),
                 issuing_state: "UTO".into(),
                 issuing_post: "UTO-HQ".into(),
                 issue_date: today,
                 kid: kid.clone(),
-                status: "valid".into(),
-                pdf_key: None,
-                pdf_sha256: None,
-                revoked_at: None,
-                revocation_grounds: None,
+                status: DocumentStatus::Valid,
+                pdf: None,
+                revocation: None,
                 created_at: now,
             };
-            evisa::db::visas::insert(conn, &visa)?;
+            issued_documents::insert(conn, &visa)?;
             bodies.push_str(&format!("{{\"visa_number\":\"{number}\",\"passport_number\":\"{passport}\"}}\n"));
         }
-        Ok::<_, diesel::result::Error>(())
+        Ok::<_, anyhow::Error>(())
     })?;
     std::fs::write(&out, bodies)?;
     let (_, key) = db::write_transaction(&mut conn, |conn| {

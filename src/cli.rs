@@ -213,7 +213,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
 
 fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
     use crate::db::keys as rows;
-    use crate::outputs::e_visa::{keyring, keys};
+    use crate::issuance::kit::{keyring, keys};
     std::fs::create_dir_all(&config.data_dir)?;
     let db = Db::connect(&config.database_url, 1)?;
     let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -2,7 +2,7 @@
 //!
 //! Layers, from the inside out: [`domain`] holds pure types and rules (the state machine, the
 //! effects of each transition, the service catalogue's types, MRZ); [`db`] stores them and holds
-//! the one job queue; [`app`] holds the use cases and the case engine; [`outputs`] produces what
+//! the one job queue; [`app`] holds the use cases and the case engine; [`issuance`] produces what
 //! approval gives (the e-visa); [`jobs`] runs background work; [`notify`] renders and sends
 //! e-mail; [`web`] is the HTTP surface; [`startup`] wires it together.
 
@@ -19,9 +19,9 @@ pub mod config;
 pub mod db;
 pub mod decision_pace;
 pub mod domain;
+pub mod issuance;
 pub mod jobs;
 pub mod notify;
-pub mod outputs;
 pub mod payment_providers;
 pub mod ratelimit;
 pub mod startup;

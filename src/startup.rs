@@ -23,9 +23,9 @@ use crate::db::catalog::{self, PostRow};
 use crate::db::jobs::JobKind;
 use crate::db::{self, Db, users};
 use crate::domain::role::Role;
+use crate::issuance::kit::keyring::{self, KeyRing};
 use crate::jobs;
 use crate::notify::mailer::Transport;
-use crate::outputs::e_visa::keyring::{self, KeyRing};
 use crate::ratelimit::RateLimits;
 use crate::storage::DocumentStore;
 use crate::web::error::AppError;
@@ -57,7 +57,7 @@ pub struct AppState {
     /// The verification log writer.
     pub checks: CheckLog,
     /// Issued visas kept for verification.
-    pub visa_cache: Arc<crate::visa_cache::VisaCache<crate::web::api::verify::KnownVisa>>,
+    pub visa_cache: Arc<crate::visa_cache::VisaCache<crate::app::verification::KnownVisa>>,
     /// The catalogue the portal's busiest pages show.
     pub catalogue: Arc<crate::catalogue_cache::CatalogueCache>,
     /// The statistics' decision times, by post, kept while the post's counts stay the same.
@@ -245,22 +245,9 @@ fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
         std::fs::create_dir_all(dir)?;
     }
     let secret: [u8; 48] = rand::rng().random();
-    write_private(path, hex::encode(secret).as_bytes())?;
+    crate::issuance::kit::keys::write_private(path, hex::encode(secret).as_bytes())?;
     tracing::info!(path = %path.display(), "generated a new secret");
     Ok(secret.to_vec())
-}
-
-/// Writes a file that only its owner may read.
-pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(contents)?;
-    file.sync_all()?;
-    Ok(())
 }
 
 /// The running service.

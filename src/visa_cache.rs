@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crate::db::Db;
-use crate::db::visas;
+use crate::db::issued_documents;
 
 /// How many visas are kept; beyond that the cache starts afresh.
 const CAPACITY: usize = 50_000;
@@ -52,7 +52,7 @@ impl<V: Send + Sync + 'static> VisaCache<V> {
             db,
             Arc::downgrade(&cache),
             WATCH_EVERY,
-            visas::latest_revocation,
+            issued_documents::latest_revocation,
             invalidate,
         )?;
         Ok(cache)

@@ -63,6 +63,12 @@ impl From<diesel::result::Error> for Error {
     }
 }
 
+impl From<crate::db::DbError> for Error {
+    fn from(err: crate::db::DbError) -> Self {
+        Error::Internal(err.into())
+    }
+}
+
 impl From<diesel::r2d2::PoolError> for Error {
     fn from(err: diesel::r2d2::PoolError) -> Self {
         Error::Unavailable(format!("database pool: {err}"))

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 
 use super::AnyConnection;
-use super::schema::{api_clients, verification_log, visas};
+use super::schema::{api_clients, verification_log};
 
 /// A machine client.
 #[derive(Queryable, Insertable, Debug, Clone)]
@@ -206,24 +206,4 @@ pub fn checks(
         .offset(offset)
         .load(conn)?;
     Ok((rows, total))
-}
-
-/// A revoked visa: number, revocation time, grounds as JSON text.
-pub type Revocation = (String, Option<NaiveDateTime>, Option<String>);
-
-/// Visas revoked after `since` (every one without it), oldest first.
-pub fn revoked_since(
-    conn: &mut AnyConnection,
-    since: Option<NaiveDateTime>,
-    limit: i64,
-) -> QueryResult<Vec<Revocation>> {
-    let mut query = visas::table.filter(visas::status.eq("revoked")).into_boxed();
-    if let Some(since) = since {
-        query = query.filter(visas::revoked_at.gt(since));
-    }
-    query
-        .order((visas::revoked_at.asc(), visas::visa_number.asc()))
-        .select((visas::visa_number, visas::revoked_at, visas::revocation_grounds))
-        .limit(limit)
-        .load(conn)
 }

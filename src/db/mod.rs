@@ -9,19 +9,19 @@ pub mod appointments;
 pub mod case_counts;
 pub mod cases;
 pub mod catalog;
-pub mod certificates;
 pub mod checkouts;
 pub mod clients;
 pub mod documents;
+mod error;
 pub mod events;
 pub mod fees;
+pub mod issued_documents;
 pub mod jobs;
 pub mod keys;
 pub mod outbox;
 #[allow(missing_docs)]
 pub mod schema;
 pub mod users;
-pub mod visas;
 pub mod watch;
 pub mod web_sessions;
 
@@ -50,6 +50,7 @@ mod multi {
         Sqlite(diesel::SqliteConnection),
     }
 }
+pub use error::DbError;
 pub use multi::AnyConnection;
 
 /// Which database a URL designates.
@@ -230,17 +231,17 @@ where
     E: From<diesel::result::Error>,
 {
     jobs::forget_pending();
-    visas::forget();
+    issued_documents::forget();
     if matches!(conn, AnyConnection::Postgresql(_)) {
         return match std::panic::catch_unwind(AssertUnwindSafe(|| conn.transaction(work))) {
             Ok(Ok(value)) => {
                 jobs::signal_committed();
-                visas::committed();
+                issued_documents::committed();
                 Ok(value)
             }
             Ok(Err(err)) => {
                 jobs::forget_pending();
-                visas::forget();
+                issued_documents::forget();
                 Err(err)
             }
             Err(panic) => {
@@ -257,20 +258,20 @@ where
         Ok(Ok(value)) => match conn.batch_execute("COMMIT") {
             Ok(()) => {
                 jobs::signal_committed();
-                visas::committed();
+                issued_documents::committed();
                 Ok(value)
             }
             Err(err) => {
                 let _ = conn.batch_execute("ROLLBACK");
                 jobs::forget_pending();
-                visas::forget();
+                issued_documents::forget();
                 Err(err.into())
             }
         },
         Ok(Err(err)) => {
             let _ = conn.batch_execute("ROLLBACK");
             jobs::forget_pending();
-            visas::forget();
+            issued_documents::forget();
             Err(err)
         }
         Err(panic) => {

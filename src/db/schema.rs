@@ -188,38 +188,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Issued visas, with the holder's data as it was at issue.
-    visas (visa_number) {
-        visa_number -> Text,
-        case_id -> Text,
-        visa_type -> Text,
-        type_letter -> Text,
-        entries -> Text,
-        valid_from -> Date,
-        valid_until -> Date,
-        duration_of_stay_days -> Integer,
-        surname -> Text,
-        given_names -> Text,
-        sex -> Text,
-        date_of_birth -> Date,
-        place_of_birth -> Text,
-        nationality -> Text,
-        passport_number -> Text,
-        passport_expiry -> Date,
-        issuing_state -> Text,
-        issuing_post -> Text,
-        issue_date -> Date,
-        kid -> Text,
-        status -> Text,
-        pdf_key -> Nullable<Text>,
-        pdf_sha256 -> Nullable<Text>,
-        revoked_at -> Nullable<Timestamp>,
-        revocation_grounds -> Nullable<Text>,
-        created_at -> Timestamp,
-    }
-}
-
-diesel::table! {
     /// The durable queue of background work: one row per (kind, subject).
     jobs (kind, subject) {
         kind -> Text,
@@ -362,29 +330,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Signed certificates.
-    certificates (document_number) {
-        document_number -> Text,
-        case_id -> Text,
-        service_code -> Text,
-        surname -> Text,
-        given_names -> Text,
-        date_of_birth -> Date,
-        nationality -> Text,
-        issuing_state -> Text,
-        issuing_post -> Text,
-        issue_date -> Date,
-        kid -> Text,
-        status -> Text,
-        pdf_key -> Nullable<Text>,
-        pdf_sha256 -> Nullable<Text>,
-        revoked_at -> Nullable<Timestamp>,
-        revocation_grounds -> Nullable<Text>,
-        created_at -> Timestamp,
-    }
-}
-
-diesel::table! {
     /// Each post's appointment schedule.
     post_schedules (post_code, service_code) {
         post_code -> Text,
@@ -453,3 +398,36 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_events,
     case_documents
 );
+
+diesel::table! {
+    /// Every issued document (e-visas and certificates), with its holder as printed.
+    issued_documents (number) {
+        number -> Text,
+        kind -> Text,
+        case_id -> Text,
+        service_code -> Text,
+        surname -> Text,
+        given_names -> Text,
+        sex -> Nullable<Text>,
+        date_of_birth -> Date,
+        place_of_birth -> Nullable<Text>,
+        nationality -> Text,
+        passport_number -> Nullable<Text>,
+        passport_expiry -> Nullable<Date>,
+        type_letter -> Nullable<Text>,
+        entries -> Nullable<Text>,
+        valid_from -> Nullable<Date>,
+        valid_until -> Nullable<Date>,
+        duration_of_stay_days -> Nullable<Integer>,
+        issuing_state -> Text,
+        issuing_post -> Text,
+        issue_date -> Date,
+        kid -> Text,
+        status -> Text,
+        pdf_key -> Nullable<Text>,
+        pdf_sha256 -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+        revocation_grounds -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}

@@ -11,6 +11,7 @@ pub mod effects;
 pub mod email;
 pub mod field_error;
 pub mod form_design;
+pub mod issued;
 pub mod mrz;
 pub mod password_policy;
 pub mod reference;

@@ -1,18 +1,24 @@
-//! What approving a case produces, one module per output kind: the e-visa and the certificate
-//! (appointments are booked by the applicant, see [`crate::app::appointments`]). The engine asks
-//! the case's output for the rules only it knows (extra submission checks, the terms of an
-//! approval) and hands approved cases to its issuer.
+//! The issuance wing: what approving a case produces. One [`Issuer`] per output kind states the
+//! rules only that kind knows (its form check, what else stands in the way of submission, the
+//! terms of an approval) and, for kinds that issue a document, a [`DocumentKind`] (its number,
+//! its holder and terms, its token's claims, its page). The [`driver`] runs the one issuance
+//! protocol for every kind; [`kit`] holds what every document shares (keys, token, PDF
+//! signature, Latin text). A new output kind is a module implementing these traits and one line
+//! in [`issuer`].
 
 pub mod certificate;
+pub mod driver;
 pub mod e_visa;
-pub mod images;
+pub mod kit;
+mod plain_form;
 
 use serde_json::Value;
 
-use crate::app::{self, Error};
-use crate::db::AnyConnection;
+use crate::app;
 use crate::db::cases::CaseRow;
+use crate::db::{self, AnyConnection, issued_documents};
 use crate::domain::FieldError;
+use crate::domain::issued::{DocumentStatus, Holder, IssuedDocument, VisaTerms};
 use crate::domain::service::OutputKind;
 use e_visa::grant::GrantRequest;
 
@@ -29,116 +35,145 @@ pub struct CheckedForm {
     pub nationality: Option<String>,
 }
 
-/// Checks a draft's form as the output's rules require, field by field. E-visas use their typed
-/// form; other services store the form as given (their JSON Schema is checked on submission
-/// once consular services arrive) and contribute the applicant's identity.
-pub fn check_form(output: OutputKind, form: Value) -> app::Result<CheckedForm> {
-    match output {
-        OutputKind::EVisa => e_visa::rules::check_form(form),
-        OutputKind::Certificate | OutputKind::Appointment | OutputKind::Decision => {
-            if !form.is_object() {
-                return Err(Error::invalid_field("form", "invalid", "the form must be a JSON object"));
-            }
-            let text =
-                |name: &str| form["applicant"][name].as_str().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-            let unwritable: Vec<FieldError> = ["surname", "given_names"]
-                .into_iter()
-                .filter(|name| text(name).is_some_and(|value| !crate::domain::mrz::has_latin_form(&value)))
-                .map(|name| {
-                    FieldError::new(
-                        format!("applicant.{name}"),
-                        "not_transliterable",
-                        "write the name in Latin or Cyrillic letters, as in the passport's machine-readable zone",
-                    )
-                })
-                .collect();
-            if !unwritable.is_empty() {
-                return Err(Error::Invalid(unwritable));
-            }
-            Ok(CheckedForm {
-                surname: text("surname"),
-                given_names: text("given_names"),
-                nationality: text("nationality"),
-                json: form.to_string(),
-            })
-        }
+/// The rules of one output kind.
+pub trait Issuer: Sync {
+    /// Checks a draft's form as the kind requires, field by field. By default the form is kept
+    /// as given (its service's JSON Schema is checked on submission) and gives the applicant's
+    /// identity.
+    fn check_form(&self, form: Value) -> app::Result<CheckedForm> {
+        plain_form::check(form)
+    }
+
+    /// The answers the kind's own rules require at submission beyond its form schema's
+    /// `required`, by dotted path.
+    fn required_answers(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// What stands in the way of submitting `case` beyond its service's required documents and
+    /// the applicant's identity, listed all at once.
+    fn submission_problems(&self, _conn: &mut AnyConnection, _case: &CaseRow) -> app::Result<Vec<FieldError>> {
+        Ok(Vec::new())
+    }
+
+    /// The terms an approval of `case` grants (for an e-visa, its grant: the officer's choices,
+    /// defaulted and bounded); `None` for kinds without terms.
+    fn approval_terms(
+        &self,
+        _conn: &mut AnyConnection,
+        _case: &CaseRow,
+        _request: &GrantRequest,
+    ) -> app::Result<Option<Value>> {
+        Ok(None)
+    }
+
+    /// The document the kind issues once a case is approved; `None` when nothing is issued.
+    fn document(&self) -> Option<&dyn DocumentKind> {
+        None
     }
 }
 
-/// What stands in the way of submitting `case` beyond its service's required documents and the
-/// applicant's identity, listed all at once.
-pub fn submission_problems(
-    conn: &mut AnyConnection,
-    case: &CaseRow,
-    output: OutputKind,
-) -> app::Result<Vec<FieldError>> {
-    match output {
-        OutputKind::EVisa => e_visa::rules::submission_problems(conn, case),
-        OutputKind::Certificate | OutputKind::Appointment | OutputKind::Decision => Ok(Vec::new()),
+/// What an issuer records of an approved case: the document but for its number, signer and
+/// status, which the driver gives it.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// The service (for a visa, its visa type) issuing it.
+    pub service_code: String,
+    /// The holder, as printed.
+    pub holder: Holder,
+    /// A visa's terms.
+    pub terms: Option<VisaTerms>,
+}
+
+/// What drawing a document needs besides its record, the token and the signer.
+pub struct Rendering<'a> {
+    /// The document, recorded.
+    pub document: &'a IssuedDocument,
+    /// The reference of its case.
+    pub case_reference: &'a str,
+    /// The service's name (the visa type's, for an e-visa).
+    pub service_name: &'a str,
+    /// The service's description.
+    pub service_description: &'a str,
+    /// The issuing post's name.
+    pub post_name: &'a str,
+    /// Name of the issuing state.
+    pub state_name: &'a str,
+    /// The holder's portrait, for kinds that print it.
+    pub portrait: Option<&'a [u8]>,
+}
+
+/// How the applicant is told their document is issued.
+pub struct Announcement {
+    /// The e-mail template's context.
+    pub context: Value,
+    /// The attached PDF's file name.
+    pub file_name: String,
+}
+
+/// A kind of document: what it records, how it is drawn and announced.
+pub trait DocumentKind: Sync {
+    /// A fresh number for a document of this kind.
+    fn new_number(&self) -> String;
+
+    /// Where documents of this kind are stored (`visas`, `certificates`).
+    fn storage_prefix(&self) -> &'static str;
+
+    /// What the document is called in its signature's reason and the log (`e-visa`).
+    fn label(&self) -> &'static str;
+
+    /// The holder and terms of the approved `case`.
+    fn draft(&self, conn: &mut AnyConnection, case: &CaseRow) -> anyhow::Result<Draft>;
+
+    /// Whether the document prints the holder's portrait.
+    fn prints_portrait(&self) -> bool {
+        false
+    }
+
+    /// The claims of the document's QR token.
+    fn claims(&self, document: &IssuedDocument) -> anyhow::Result<Value>;
+
+    /// Draws the document as an unsigned PDF whose QR code carries `token`, overprinted
+    /// SPECIMEN when `specimen` (signed with development keys).
+    fn render(&self, rendering: &Rendering<'_>, token: &str, specimen: bool) -> anyhow::Result<Vec<u8>>;
+
+    /// The e-mail announcing the issued document.
+    fn announcement(&self, document: &IssuedDocument, case: &CaseRow, public_url: &str) -> Announcement;
+
+    /// What the audit event of issue records besides the number, signer and PDF digest.
+    fn audit_details(&self, _document: &IssuedDocument) -> Value {
+        Value::Object(serde_json::Map::new())
     }
 }
 
-/// The answers an output's own rules require at submission beyond its form schema's `required`
-/// (the typed rules of e-visas), by dotted path.
-pub fn required_answers(output: OutputKind) -> &'static [&'static str] {
-    match output {
-        OutputKind::EVisa => &e_visa::form::REQUIRED,
-        OutputKind::Certificate | OutputKind::Appointment | OutputKind::Decision => &[],
+/// Kinds that issue nothing: an appointment is booked by the applicant, a decision is its own
+/// output.
+struct NothingIssued;
+
+impl Issuer for NothingIssued {}
+
+/// The issuer of an output kind: the one place kinds are registered.
+pub fn issuer(kind: OutputKind) -> &'static dyn Issuer {
+    match kind {
+        OutputKind::EVisa => &e_visa::EVisa,
+        OutputKind::Certificate => &certificate::Certificate,
+        OutputKind::Appointment | OutputKind::Decision => &NothingIssued,
     }
 }
 
-/// The terms an approval of `case` grants (for an e-visa, its grant: the officer's choices,
-/// defaulted and bounded); `None` for outputs without terms.
-pub fn approval_terms(
-    conn: &mut AnyConnection,
-    case: &CaseRow,
-    output: OutputKind,
-    request: &GrantRequest,
-) -> app::Result<Option<Value>> {
-    match output {
-        OutputKind::EVisa => {
-            let grant = e_visa::rules::grant(conn, case, request)?;
-            Ok(Some(serde_json::to_value(grant)?))
-        }
-        OutputKind::Certificate | OutputKind::Appointment | OutputKind::Decision => Ok(None),
+/// Revokes the document issued for `case`, recording the grounds' codes; the revoked document's
+/// number, or `None` when nothing valid was issued.
+pub fn revoke(conn: &mut AnyConnection, case: &CaseRow, grounds: &[&str]) -> app::Result<Option<String>> {
+    let valid = issued_documents::for_case(conn, &case.id)?.filter(|d| d.status == DocumentStatus::Valid);
+    let Some(document) = valid else { return Ok(None) };
+    let codes = serde_json::to_string(grounds)?;
+    if issued_documents::revoke(conn, &document.number, &codes, db::now())? == 0 {
+        return Ok(None);
     }
+    Ok(Some(document.number))
 }
 
-/// Revokes what was issued for `case`, recording the grounds' codes; the number of the revoked
-/// document, or `None` when nothing valid was issued.
-pub fn revoke(
-    conn: &mut AnyConnection,
-    case: &CaseRow,
-    output: OutputKind,
-    grounds: &[&str],
-) -> app::Result<Option<String>> {
-    match output {
-        OutputKind::EVisa => e_visa::rules::revoke(conn, case, grounds),
-        OutputKind::Certificate => certificate::revoke(conn, case, grounds),
-        OutputKind::Appointment | OutputKind::Decision => Ok(None),
-    }
-}
-
-/// The approved case `case_id` whose output is yet to be issued, read inside an issuer's
-/// transaction; `None` when it is already issued (a repeated job has nothing left to do).
-pub fn case_to_issue(conn: &mut AnyConnection, case_id: &str) -> anyhow::Result<Option<CaseRow>> {
-    use crate::domain::status::CaseStatus;
-    let case = crate::db::cases::find(conn, case_id)?.ok_or_else(|| anyhow::anyhow!("case vanished"))?;
-    match case.status {
-        CaseStatus::Approved => Ok(Some(case)),
-        CaseStatus::Issued => Ok(None),
-        other => anyhow::bail!("the case is {other}, not approved"),
-    }
-}
-
-/// The number of the document issued for `case`, once issued (the visa number of an e-visa, the
-/// certificate's number).
+/// The number of the document issued for `case`, once issued.
 pub fn issued_number(conn: &mut AnyConnection, case: &CaseRow) -> app::Result<Option<String>> {
-    if case.service == OutputKind::EVisa.family() {
-        return Ok(crate::db::visas::for_case(conn, &case.id)?
-            .filter(|v| v.status != "issuing")
-            .map(|v| v.visa_number));
-    }
-    let certificate = crate::db::certificates::for_case(conn, &case.id)?;
-    Ok(certificate.filter(|c| c.status != "issuing").map(|c| c.document_number))
+    Ok(issued_documents::for_case(conn, &case.id)?.filter(|d| d.status.is_issued()).map(|d| d.number))
 }

@@ -167,6 +167,12 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+impl From<crate::db::DbError> for AppError {
+    fn from(err: crate::db::DbError) -> Self {
+        AppError::Internal(err.into())
+    }
+}
+
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(err: diesel::r2d2::PoolError) -> Self {
         AppError::Unavailable(format!("database pool: {err}"))

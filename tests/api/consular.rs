@@ -182,7 +182,7 @@ backend_tests! {
         assert_eq!(confirmed.status(), StatusCode::OK);
 
         // 4. The citizen receives the signed certificate by e-mail.
-        let number = app.eventual_scalar(&format!("SELECT document_number AS value FROM certificates WHERE case_id = '{id}' AND status = 'valid'")).await;
+        let number = app.eventual_scalar(&format!("SELECT number AS value FROM issued_documents WHERE case_id = '{id}' AND status = 'valid'")).await;
         assert!(number.starts_with("CRT") && number.len() == 12, "{number}");
         app.eventual_scalar(&format!("SELECT status AS value FROM cases WHERE id = '{id}' AND status = 'issued'")).await;
         let shown: Value = app.get(&format!("/api/v1/requests/{id}"), &citizen.token).await.json().await.unwrap();

@@ -242,24 +242,25 @@ backend_tests! {
 
 backend_tests! {
     async fn an_expired_visa_token_answers_expired_not_invalid(app: TestApp) {
-        use evisa::outputs::e_visa::{issue, keys, token};
+        use evisa::issuance::e_visa::claims;
+        use evisa::issuance::kit::{keys, token};
         let (_, _, number) = crate::issuance::issued_visa(&app).await;
         let today = chrono::Utc::now().date_naive();
         let (from, until) = (today - chrono::Duration::days(100), today - chrono::Duration::days(10));
-        app.execute_sql(&format!("UPDATE visas SET valid_from = '{from}', valid_until = '{until}' WHERE visa_number = '{number}'"));
+        app.execute_sql(&format!("UPDATE issued_documents SET valid_from = '{from}', valid_until = '{until}' WHERE number = '{number}'"));
         // The token the service would have printed for those dates, signed by its own key.
         let db = evisa::db::Db::connect(&app.config.database_url, 1).unwrap();
         let mut conn = db.conn().unwrap();
-        let visa = evisa::db::visas::find(&mut conn, &number).unwrap().unwrap();
+        let visa = evisa::db::issued_documents::find(&mut conn, evisa::domain::service::OutputKind::EVisa, &number).unwrap().unwrap();
         let stored = evisa::db::keys::find(&mut conn, &visa.kid).unwrap().unwrap();
         let signer = keys::load_signer(
-            &evisa::outputs::e_visa::keyring::key_path(&app.config.data_dir, &stored.key_file),
+            &evisa::issuance::kit::keyring::key_path(&app.config.data_dir, &stored.key_file),
             stored.certificate_pem.as_deref().unwrap(),
             stored.ca_certificate_pem.as_deref().unwrap(),
             stored.development,
         )
         .unwrap();
-        let claims = issue::claims(&visa);
+        let claims = claims::claims(&visa).unwrap();
         assert!(claims.exp.unwrap() < chrono::Utc::now().timestamp(), "the registered claim says expired");
         let signed = token::sign(&claims, &signer).unwrap();
 

@@ -1,5 +1,6 @@
 use crate::backend_tests;
 use crate::helpers::*;
+use evisa::domain::issued::{DocumentStatus, Holder, IssuedDocument, Passport, VisaTerms};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -328,14 +329,18 @@ mod crash_recovery {
             app.act(&id, "decision", &officer.token, Some(json!({"decision": "approve"}))).await.status(),
             StatusCode::OK
         );
-        let visas_of_case = format!("SELECT CAST(COUNT(*) AS TEXT) AS value FROM visas WHERE case_id = '{id}'");
+        let visas_of_case =
+            format!("SELECT CAST(COUNT(*) AS TEXT) AS value FROM issued_documents WHERE case_id = '{id}'");
 
         // Killed after recording the visa: the case is still approved, with one visa being issued.
         serve_until(&app, Some("exit_after_visa_record"), &id, &applicant.token).await;
         assert_eq!(app.case(&id, &applicant.token).await["status"], "approved");
         assert_eq!(app.scalar(&visas_of_case), "1");
-        let number = app.scalar(&format!("SELECT visa_number AS value FROM visas WHERE case_id = '{id}'"));
-        assert_eq!(app.scalar(&format!("SELECT status AS value FROM visas WHERE case_id = '{id}'")), "issuing");
+        let number = app.scalar(&format!("SELECT number AS value FROM issued_documents WHERE case_id = '{id}'"));
+        assert_eq!(
+            app.scalar(&format!("SELECT status AS value FROM issued_documents WHERE case_id = '{id}'")),
+            "issuing"
+        );
 
         // Killed after storing the PDF: still not issued, still one visa.
         serve_until(&app, Some("exit_after_pdf_stored"), &id, &applicant.token).await;
@@ -386,8 +391,7 @@ mod configured_keys {
     /// A signer made outside the service (here with the library's own CA helpers), handed to it
     /// as PEM files.
     fn pem_files(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf, String) {
-        let (signer, key_file) =
-            evisa::outputs::e_visa::keys::new_dev_signer(dir, "UTO", "Republic of Utopia").unwrap();
+        let (signer, key_file) = evisa::issuance::kit::keys::new_dev_signer(dir, "UTO", "Republic of Utopia").unwrap();
         let cert = dir.join("signer.pem");
         let ca = dir.join("csca.pem");
         std::fs::write(&cert, signer.certificate_pem().unwrap()).unwrap();
@@ -436,34 +440,36 @@ mod configured_keys {
 }
 
 /// A visa record of a holder of `nationality`, as issuance records it.
-fn visa_of(nationality: &str, surname: &str, given_names: &str) -> evisa::db::visas::VisaRow {
+fn visa_of(nationality: &str, surname: &str, given_names: &str) -> IssuedDocument {
     let date = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
-    evisa::db::visas::VisaRow {
-        visa_number: "AB12CD34E".into(),
+    IssuedDocument {
+        number: "AB12CD34E".into(),
+        kind: evisa::domain::service::OutputKind::EVisa,
         case_id: "case".into(),
-        visa_type: "TOURIST".into(),
-        type_letter: "C".into(),
-        entries: "single".into(),
-        valid_from: date("2027-03-01"),
-        valid_until: date("2027-05-29"),
-        duration_of_stay_days: 14,
-        surname: surname.into(),
-        given_names: given_names.into(),
-        sex: "F".into(),
-        date_of_birth: date("1990-02-15"),
-        place_of_birth: "Berlin".into(),
-        nationality: nationality.into(),
-        passport_number: "C01X00T47".into(),
-        passport_expiry: date("2031-01-01"),
+        service_code: "TOURIST".into(),
+        holder: Holder {
+            surname: surname.into(),
+            given_names: given_names.into(),
+            sex: Some("F".into()),
+            date_of_birth: date("1990-02-15"),
+            place_of_birth: Some("Berlin".into()),
+            nationality: nationality.into(),
+            passport: Some(Passport { number: "C01X00T47".into(), expiry: date("2031-01-01") }),
+        },
+        terms: Some(VisaTerms {
+            type_letter: 'C',
+            entries: "single".into(),
+            valid_from: date("2027-03-01"),
+            valid_until: date("2027-05-29"),
+            duration_of_stay_days: 14,
+        }),
         issuing_state: "UTO".into(),
         issuing_post: "UTO-HQ".into(),
         issue_date: date("2026-11-27"),
         kid: "kid".into(),
-        status: "valid".into(),
-        pdf_key: None,
-        pdf_sha256: None,
-        revoked_at: None,
-        revocation_grounds: None,
+        status: DocumentStatus::Valid,
+        pdf: None,
+        revocation: None,
         created_at: chrono::Utc::now().naive_utc(),
     }
 }
@@ -488,7 +494,8 @@ fn mrz_nationalities_are_icao_codes_accepted_by_an_independent_checker() {
     for (nationality, printed, surname, given) in cases {
         let code: evisa::domain::country::CountryCode =
             nationality.parse().unwrap_or_else(|_| panic!("{nationality} is accepted"));
-        let [first, second] = evisa::outputs::e_visa::issue::mrz_lines(&visa_of(code.as_str(), surname, given));
+        let [first, second] =
+            evisa::issuance::e_visa::claims::mrz_lines(&visa_of(code.as_str(), surname, given)).unwrap();
         assert_eq!(&second[10..13], printed, "{nationality}: {second}");
         let output = Command::new("python3").args(["-c", script, &format!("{first}\n{second}")]).output().unwrap();
         assert!(output.status.success(), "{nationality} {first} {second}: {}", String::from_utf8_lossy(&output.stdout));

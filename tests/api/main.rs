@@ -43,6 +43,7 @@ mod second_review;
 mod shutdown;
 mod smtp;
 mod upgrade;
+mod upgrade_documents;
 mod use_cases;
 mod verification;
 mod wait;

@@ -205,7 +205,7 @@ async fn two_nodes_over_postgres_and_s3_issue_exactly_once_when_a_worker_dies_mi
     let (_node_c, _c_keys) = worker(&app, &s3, pki.path(), None).await;
     let case = crate::issuance::wait_issued(&app, &id, &applicant.token).await;
     let count = |sql: String| app.scalar(&format!("SELECT CAST(COUNT(*) AS TEXT) AS value {sql}"));
-    assert_eq!(count(format!("FROM visas WHERE case_id = '{id}'")), "1", "one visa");
+    assert_eq!(count(format!("FROM issued_documents WHERE case_id = '{id}'")), "1", "one visa");
     assert_eq!(count(format!("FROM case_events WHERE case_id = '{id}' AND action = 'issue'")), "1", "issued once");
     assert_eq!(
         count(format!("FROM outbox WHERE case_id = '{id}' AND attachment_key IS NOT NULL")),
@@ -220,9 +220,9 @@ async fn two_nodes_over_postgres_and_s3_issue_exactly_once_when_a_worker_dies_mi
     assert_eq!(pdf.status(), StatusCode::OK);
     let pdf = pdf.bytes().await.unwrap();
     assert!(pdf.starts_with(b"%PDF-") && pdf.windows(10).any(|w| w == b"/ByteRange"), "a signed PDF");
-    let key = app.scalar(&format!("SELECT pdf_key AS value FROM visas WHERE case_id = '{id}'"));
+    let key = app.scalar(&format!("SELECT pdf_key AS value FROM issued_documents WHERE case_id = '{id}'"));
     assert!(s3.keys().await.contains(&format!("documents/{key}")), "the PDF is in S3 under {key}");
-    let kid = app.scalar(&format!("SELECT kid AS value FROM visas WHERE case_id = '{id}'"));
+    let kid = app.scalar(&format!("SELECT kid AS value FROM issued_documents WHERE case_id = '{id}'"));
     let development = app.scalar(&format!(
         "SELECT CASE WHEN development THEN 'yes' ELSE 'no' END AS value FROM signing_keys WHERE kid = '{kid}'"
     ));

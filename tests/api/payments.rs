@@ -327,7 +327,7 @@ backend_tests! {
         // The issuing job runs, and leaves the approved visa waiting for its fee.
         app.eventual_scalar(&format!("SELECT status AS value FROM jobs WHERE subject = '{id}' AND kind = 'issue_output' AND status = 'done'")).await;
         assert_eq!(app.case(&id, &applicant.token).await["status"], "approved");
-        assert_eq!(count(&app, &format!("FROM visas WHERE case_id = '{id}'")), 0);
+        assert_eq!(count(&app, &format!("FROM issued_documents WHERE case_id = '{id}'")), 0);
         // Paid at the counter: issued.
         let paid = app.post(&format!("/api/v1/cases/{id}/counter-payments"), &officer.token, &json!({"method": "card", "receipt_number": "T-1"})).await;
         assert_eq!(paid.status(), StatusCode::OK);

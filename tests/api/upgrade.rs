@@ -15,13 +15,13 @@ const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 /// The first migration after the last release.
 const RELEASED: &str = "2026-11-27-000007";
 
-const APPLICANT: &str = "10000000-0000-0000-0000-00000000000a";
+pub(crate) const APPLICANT: &str = "10000000-0000-0000-0000-00000000000a";
 const OFFICER: &str = "10000000-0000-0000-0000-00000000000b";
 const SUPERVISOR: &str = "10000000-0000-0000-0000-00000000000c";
-const API_KEY: &str = "evk_UPGRADE001_0123456789abcdefghijklmnopqrstuvwxyzABCD";
+pub(crate) const API_KEY: &str = "evk_UPGRADE001_0123456789abcdefghijklmnopqrstuvwxyzABCD";
 
 /// One case per status, as the last release stored them: (id, status).
-const CASES: [(&str, &str); 10] = [
+pub(crate) const CASES: [(&str, &str); 10] = [
     ("20000000-0000-0000-0000-000000000001", "draft"),
     ("20000000-0000-0000-0000-000000000002", "submitted"),
     ("20000000-0000-0000-0000-000000000003", "in_review"),
@@ -34,12 +34,12 @@ const CASES: [(&str, &str); 10] = [
     ("20000000-0000-0000-0000-000000000010", "revoked"),
 ];
 
-fn case_id(status: &str) -> &'static str {
+pub(crate) fn case_id(status: &str) -> &'static str {
     CASES.iter().find(|(_, s)| *s == status).unwrap().0
 }
 
 /// The form of every case: the visa form without its visa type and post.
-fn form() -> Value {
+pub(crate) fn form() -> Value {
     let mut form = valid_application();
     let fields = form.as_object_mut().unwrap();
     fields.remove("visa_type");
@@ -141,7 +141,7 @@ fn release_database(data_dir: &std::path::Path, postgres: Option<&PostgresDb>) -
 
 /// A database of `data_dir` (or `postgres`) migrated by the migrations named before `before`
 /// (their names start with their dates), holding `rows`.
-fn migrated_database(
+pub(crate) fn migrated_database(
     data_dir: &std::path::Path,
     postgres: Option<&PostgresDb>,
     before: &str,

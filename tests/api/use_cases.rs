@@ -15,7 +15,7 @@ use evisa::db::{self, Db, users};
 use evisa::domain::decision::Decision;
 use evisa::domain::role::Role;
 use evisa::domain::status::CaseStatus;
-use evisa::outputs::e_visa::grant::GrantRequest;
+use evisa::issuance::e_visa::grant::GrantRequest;
 use evisa::storage::DocumentStore;
 use serde_json::{Value, json};
 use std::sync::Arc;

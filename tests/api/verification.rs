@@ -118,10 +118,10 @@ backend_tests! {
         // Validity is answered from the visa's dates (arranged here before the visa is first
         // checked: issued visas keep their dates, and verification keeps copies of them).
         let (_, _, expired) = valid_visa(&app).await;
-        app.execute_sql(&format!("UPDATE visas SET valid_until = '2020-01-01' WHERE visa_number = '{expired}'"));
+        app.execute_sql(&format!("UPDATE issued_documents SET valid_until = '2020-01-01' WHERE number = '{expired}'"));
         assert_eq!(check(&app, &key, &expired, "123456789").await.1["result"], "expired");
         let (_, _, later) = valid_visa(&app).await;
-        app.execute_sql(&format!("UPDATE visas SET valid_from = '2099-01-01', valid_until = '2099-02-01' WHERE visa_number = '{later}'"));
+        app.execute_sql(&format!("UPDATE issued_documents SET valid_from = '2099-01-01', valid_until = '2099-02-01' WHERE number = '{later}'"));
         assert_eq!(check(&app, &key, &later, "123456789").await.1["result"], "not_yet_valid");
     }
 

@@ -15,7 +15,7 @@ use crate::domain::FieldError;
 use crate::domain::reference::{counter_scope, format_reference};
 use crate::domain::service::Service;
 use crate::domain::status::CaseStatus;
-use crate::outputs::CheckedForm;
+use crate::issuance::CheckedForm;
 
 /// What a new case is for.
 #[derive(Debug, Clone)]

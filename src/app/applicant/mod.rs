@@ -17,7 +17,7 @@ use crate::db::{AnyConnection, Db, catalog};
 use crate::domain::form_design;
 use crate::domain::role::Role;
 use crate::domain::service::{OutputKind, Service};
-use crate::outputs::{self, CheckedForm};
+use crate::issuance::{self, CheckedForm};
 
 /// The case `id` if it is the applicant's own (anyone else's does not exist for them).
 pub(crate) fn own_case(conn: &mut AnyConnection, id: &str, user: &Applicant) -> Result<CaseRow> {
@@ -59,7 +59,7 @@ pub(crate) fn checked_form(
             return Err(Error::Invalid(problems));
         }
     }
-    outputs::check_form(service.output, form)
+    issuance::issuer(service.output).check_form(form)
 }
 
 /// The caller as the applicant acting on case `id`. Whoever else can see the case (its post's

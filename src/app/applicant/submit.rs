@@ -16,7 +16,7 @@ use crate::db::{documents, fees};
 use crate::domain::FieldError;
 use crate::domain::service::{Fee, OutputKind};
 use crate::domain::status::{Action, CaseStatus};
-use crate::outputs::{self, CheckedForm};
+use crate::issuance::{self, CheckedForm};
 
 /// Everything that stands in the way of submitting `case`: its form against the version it was
 /// written for (the typed rules of e-visas, the JSON Schema of every other service), the service's
@@ -61,7 +61,7 @@ pub(crate) fn submission_problems(
             format!("the fee is paid before submission: {} {} is outstanding", due.decimal(), due.currency),
         ));
     }
-    for problem in outputs::submission_problems(conn, case, service.output)? {
+    for problem in issuance::issuer(service.output).submission_problems(conn, case)? {
         if !problems.iter().any(|p| p.field == problem.field) {
             problems.push(problem);
         }

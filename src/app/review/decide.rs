@@ -13,7 +13,7 @@ use crate::db::cases::TransitionChanges;
 use crate::db::{self, Db, catalog};
 use crate::domain::decision::Decision;
 use crate::domain::status::Action;
-use crate::outputs::{self, e_visa::grant::GrantRequest};
+use crate::issuance::{self, e_visa::grant::GrantRequest};
 
 /// A decision as the officer takes it.
 #[derive(Debug, Clone)]
@@ -58,7 +58,7 @@ pub async fn decide(
                     return Err(Error::Invalid(problems));
                 }
                 let output = output_of(conn, case)?;
-                let terms = outputs::approval_terms(conn, case, output, &grant)?;
+                let terms = issuance::issuer(output).approval_terms(conn, case, &grant)?;
                 let service = catalog::find_service(conn, &case.service_code)?;
                 let post = catalog::find_post(conn, &case.post_code)?;
                 let four_eyes = service.is_some_and(|s| s.four_eyes) || post.is_some_and(|p| p.four_eyes);

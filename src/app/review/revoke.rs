@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use super::grounds::{self, Purpose};
-use crate::app::engine::{self, Actor, Audit, Step, output_of, visible_case};
+use crate::app::engine::{self, Actor, Audit, Step, visible_case};
 use crate::app::{Error, Result, Staff, Supervisor, text};
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::status::Action;
-use crate::outputs;
+use crate::issuance;
 
 /// Revokes the output of case `id`; the case becomes `revoked` and the holder is told why.
 pub async fn revoke(
@@ -26,8 +26,7 @@ pub async fn revoke(
         let case = visible_case(conn, &id, &staff)?;
         let grounds = grounds::resolve(conn, &codes, Purpose::Revocation)?;
         let recorded: Vec<&str> = grounds.iter().map(|g| g.code.as_str()).collect();
-        let output = output_of(conn, &case)?;
-        let revoked = outputs::revoke(conn, &case, output, &recorded)?
+        let revoked = issuance::revoke(conn, &case, &recorded)?
             .ok_or_else(|| Error::Conflict("nothing valid was issued for this case".into()))?;
         let audit = audit
             .with_staff_note(note)

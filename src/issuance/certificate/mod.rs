@@ -1,17 +1,24 @@
 //! The certificate: a signed PDF stating what the consulate certifies for the holder (a record
 //! of no convictions, a legalisation, ...), with a document number, a QR token signed by the same
 //! document signers as e-visas (so it verifies against the same JWKS) and the same PAdES
-//! signature. Issued exactly once per approved case, verified by number and date of birth.
+//! signature. Issued by the wing's driver, verified by number and date of birth.
 
-pub mod issue;
 pub mod pdf;
 
-use chrono::NaiveDate;
+use anyhow::Context;
+use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
-use crate::app;
+use super::kit::latin::{latin, latin_text};
+use super::kit::numbers;
+use super::{Announcement, DocumentKind, Draft, Issuer, Rendering};
+use crate::db::AnyConnection;
 use crate::db::cases::CaseRow;
-use crate::db::{self, AnyConnection, certificates};
+use crate::domain::issued::{Holder, IssuedDocument};
+
+/// The certificate's issuer.
+pub struct Certificate;
 
 /// The claims of a certificate's QR token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,14 +41,85 @@ pub struct CertificateClaims {
     pub issue_date: NaiveDate,
 }
 
-/// Revokes the valid certificate of `case`; its number, or `None` when it has none.
-pub fn revoke(conn: &mut AnyConnection, case: &CaseRow, grounds: &[&str]) -> app::Result<Option<String>> {
-    let Some(certificate) = certificates::for_case(conn, &case.id)?.filter(|c| c.status == "valid") else {
-        return Ok(None);
-    };
-    let codes = serde_json::to_string(grounds)?;
-    if certificates::revoke(conn, &certificate.document_number, &codes, db::now())? == 0 {
-        return Ok(None);
+impl Issuer for Certificate {
+    fn document(&self) -> Option<&dyn DocumentKind> {
+        Some(self)
     }
-    Ok(Some(certificate.document_number))
+}
+
+impl DocumentKind for Certificate {
+    /// `CRT` and 9 random characters of A-Z and 0-9.
+    fn new_number(&self) -> String {
+        format!("CRT{}", numbers::random(9))
+    }
+
+    fn storage_prefix(&self) -> &'static str {
+        "certificates"
+    }
+
+    fn label(&self) -> &'static str {
+        "certificate"
+    }
+
+    fn draft(&self, _conn: &mut AnyConnection, case: &CaseRow) -> anyhow::Result<Draft> {
+        let form: Value = serde_json::from_str(&case.form)?;
+        let applicant = &form["applicant"];
+        let field = |name: &str| {
+            applicant[name].as_str().map(str::to_owned).with_context(|| format!("the form lacks applicant.{name}"))
+        };
+        Ok(Draft {
+            service_code: case.service_code.clone(),
+            holder: Holder {
+                surname: field("surname")?,
+                given_names: field("given_names").unwrap_or_default(),
+                sex: None,
+                date_of_birth: field("date_of_birth")?.parse().context("applicant.date_of_birth")?,
+                place_of_birth: None,
+                nationality: field("nationality")?,
+                passport: None,
+            },
+            terms: None,
+        })
+    }
+
+    fn claims(&self, certificate: &IssuedDocument) -> anyhow::Result<Value> {
+        let holder = &certificate.holder;
+        Ok(serde_json::to_value(CertificateClaims {
+            iss: certificate.issuing_state.clone(),
+            iat: Utc::now().timestamp(),
+            typ: "certificate".into(),
+            document_number: certificate.number.clone(),
+            service: certificate.service_code.clone(),
+            name: format!("{}, {}", latin(&holder.surname), latin(&holder.given_names)),
+            date_of_birth: holder.date_of_birth,
+            issue_date: certificate.issue_date,
+        })?)
+    }
+
+    fn render(&self, rendering: &Rendering<'_>, token: &str, specimen: bool) -> anyhow::Result<Vec<u8>> {
+        let certificate = rendering.document;
+        pdf::render(&pdf::CertificateDocument {
+            certificate,
+            state_name: rendering.state_name,
+            title: latin(rendering.service_name),
+            statement: format!(
+                "{} Issued in answer to request {} of the person named above.",
+                latin_text(rendering.service_description),
+                rendering.case_reference
+            ),
+            issuing_post: format!("{} ({})", latin_text(rendering.post_name), certificate.issuing_post),
+            qr_token: token,
+            specimen,
+        })
+    }
+
+    fn announcement(&self, certificate: &IssuedDocument, case: &CaseRow, public_url: &str) -> Announcement {
+        Announcement {
+            context: json!({
+                "document_number": certificate.number,
+                "link": format!("{public_url}/api/v1/requests/{}/document.pdf", case.id),
+            }),
+            file_name: format!("certificate-{}.pdf", certificate.number),
+        }
+    }
 }

@@ -2,53 +2,35 @@
 //! document number, the issuing post and date, and the QR code, drawn with printpdf.
 
 use chrono::NaiveDate;
-use printpdf::{
-    BuiltinFont, Color, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, Point, Pt, Rgb, TextItem,
-    TextMatrix,
-};
+use printpdf::{BuiltinFont, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, Pt, TextItem, TextMatrix};
 
-use crate::outputs::e_visa::pdf::{place, save_options};
-use crate::outputs::images;
+use crate::domain::issued::IssuedDocument;
+use crate::issuance::kit::drawing::{self, place, rgb, rule, save_options};
+use crate::issuance::kit::images;
+use crate::issuance::kit::latin::latin;
 
-/// Everything printed on a certificate (Latin text: the built-in fonts cover Latin-1).
+/// What is printed on a certificate besides its record (Latin text: the built-in fonts cover
+/// Latin-1).
 #[derive(Debug, Clone)]
-pub struct CertificateDocument {
+pub struct CertificateDocument<'a> {
+    /// The certificate: its number and holder.
+    pub certificate: &'a IssuedDocument,
     /// Name of the issuing state.
-    pub state_name: String,
+    pub state_name: &'a str,
     /// Title: the service's name.
     pub title: String,
-    /// Document number.
-    pub document_number: String,
-    /// Holder's surname.
-    pub surname: String,
-    /// Holder's given names.
-    pub given_names: String,
-    /// Holder's date of birth.
-    pub date_of_birth: NaiveDate,
-    /// Holder's nationality (ICAO code).
-    pub nationality: String,
     /// What is certified, in one paragraph.
     pub statement: String,
     /// Issuing post (name and code).
     pub issuing_post: String,
-    /// Date of issue.
-    pub issue_date: NaiveDate,
     /// What the QR code carries: the signed token.
-    pub qr_token: String,
+    pub qr_token: &'a str,
     /// Whether to overprint SPECIMEN (documents signed with development keys).
     pub specimen: bool,
 }
 
-fn rgb(r: f32, g: f32, b: f32) -> Color {
-    Color::Rgb(Rgb { r, g, b, icc_profile: None })
-}
-
 fn text(ops: &mut Vec<Op>, font: BuiltinFont, size: f32, x: f32, y: f32, content: &str) {
-    ops.push(Op::StartTextSection);
-    ops.push(Op::SetFont { font: PdfFontHandle::Builtin(font), size: Pt(size) });
-    ops.push(Op::SetTextCursor { pos: Point::new(Mm(x), Mm(y)) });
-    ops.push(Op::ShowText { items: vec![TextItem::Text(content.to_owned())] });
-    ops.push(Op::EndTextSection);
+    drawing::text(ops, PdfFontHandle::Builtin(font), size, x, y, content);
 }
 
 /// Breaks `text` into lines of at most `width` characters, at spaces.
@@ -71,48 +53,42 @@ fn date(d: NaiveDate) -> String {
 }
 
 /// Renders the certificate as an (unsigned) PDF.
-pub fn render(certificate: &CertificateDocument) -> anyhow::Result<Vec<u8>> {
+pub fn render(page: &CertificateDocument<'_>) -> anyhow::Result<Vec<u8>> {
+    let certificate = page.certificate;
+    let holder = &certificate.holder;
     let mut warnings = Vec::new();
-    let mut doc = PdfDocument::new(&format!("Certificate {}", certificate.document_number));
+    let mut doc = PdfDocument::new(&format!("Certificate {}", certificate.number));
     let now = printpdf::OffsetDateTime::now();
     doc.metadata.info.creation_date = now;
     doc.metadata.info.modification_date = now;
     doc.metadata.info.metadata_date = now;
-    doc.metadata.info.author = certificate.state_name.clone();
+    doc.metadata.info.author = page.state_name.to_owned();
     doc.metadata.info.creator = "evisa".into();
     doc.metadata.info.producer = "evisa".into();
-    doc.metadata.info.subject = format!("{} {}", certificate.title, certificate.document_number);
-    let qr = images::qr(&mut doc, &certificate.qr_token)?;
+    doc.metadata.info.subject = format!("{} {}", page.title, certificate.number);
+    let qr = images::qr(&mut doc, page.qr_token)?;
 
     let mut ops = Vec::new();
     let (bold, regular) = (BuiltinFont::HelveticaBold, BuiltinFont::Helvetica);
     ops.push(Op::SetFillColor { col: rgb(0.08, 0.22, 0.42) });
-    text(&mut ops, bold, 20.0, 20.0, 272.0, &certificate.state_name.to_uppercase());
+    text(&mut ops, bold, 20.0, 20.0, 272.0, &page.state_name.to_uppercase());
     text(&mut ops, regular, 10.0, 20.0, 265.0, "Ministry of Foreign Affairs - Consular service");
     ops.push(Op::SetOutlineColor { col: rgb(0.08, 0.22, 0.42) });
     ops.push(Op::SetOutlineThickness { pt: Pt(1.2) });
-    ops.push(Op::DrawLine {
-        line: Line {
-            points: vec![
-                LinePoint { p: Point::new(Mm(20.0), Mm(260.0)), bezier: false },
-                LinePoint { p: Point::new(Mm(190.0), Mm(260.0)), bezier: false },
-            ],
-            is_closed: false,
-        },
-    });
+    rule(&mut ops, 20.0, 260.0, 190.0, 260.0);
     let mut y = 246.0;
-    for line in wrap(&certificate.title.to_uppercase(), 44) {
+    for line in wrap(&page.title.to_uppercase(), 44) {
         text(&mut ops, bold, 16.0, 20.0, y, &line);
         y -= 8.0;
     }
     ops.push(Op::SetFillColor { col: rgb(0.0, 0.0, 0.0) });
-    text(&mut ops, regular, 10.0, 20.0, y - 2.0, &format!("No. {}", certificate.document_number));
+    text(&mut ops, regular, 10.0, 20.0, y - 2.0, &format!("No. {}", certificate.number));
 
     let fields: [(&str, String); 4] = [
-        ("SURNAME", certificate.surname.clone()),
-        ("GIVEN NAMES", certificate.given_names.clone()),
-        ("DATE OF BIRTH", date(certificate.date_of_birth)),
-        ("NATIONALITY", certificate.nationality.clone()),
+        ("SURNAME", latin(&holder.surname)),
+        ("GIVEN NAMES", latin(&holder.given_names)),
+        ("DATE OF BIRTH", date(holder.date_of_birth)),
+        ("NATIONALITY", holder.nationality.clone()),
     ];
     let mut y = y - 18.0;
     for (label, value) in &fields {
@@ -121,13 +97,13 @@ pub fn render(certificate: &CertificateDocument) -> anyhow::Result<Vec<u8>> {
         y -= 13.0;
     }
     y -= 4.0;
-    for line in wrap(&certificate.statement, 90) {
+    for line in wrap(&page.statement, 90) {
         text(&mut ops, regular, 11.0, 20.0, y, &line);
         y -= 6.0;
     }
     y -= 8.0;
     text(&mut ops, regular, 7.0, 20.0, y, "ISSUED AT");
-    text(&mut ops, bold, 11.0, 20.0, y - 5.0, &certificate.issuing_post);
+    text(&mut ops, bold, 11.0, 20.0, y - 5.0, &page.issuing_post);
     text(&mut ops, regular, 7.0, 20.0, y - 14.0, "DATE OF ISSUE");
     text(&mut ops, bold, 11.0, 20.0, y - 19.0, &date(certificate.issue_date));
 
@@ -150,7 +126,7 @@ pub fn render(certificate: &CertificateDocument) -> anyhow::Result<Vec<u8>> {
     );
     text(&mut ops, regular, 7.0, 20.0, 28.0, "by its number and the holder's date of birth.");
 
-    if certificate.specimen {
+    if page.specimen {
         ops.push(Op::SetFillColor { col: rgb(0.85, 0.1, 0.1) });
         ops.push(Op::StartTextSection);
         ops.push(Op::SetFont { font: PdfFontHandle::Builtin(bold), size: Pt(96.0) });
@@ -176,18 +152,39 @@ mod tests {
 
     #[test]
     fn the_certificate_is_one_a4_page() {
+        use crate::domain::issued::{DocumentStatus, Holder};
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let certificate = IssuedDocument {
+            number: "CRTAB12CD34E".into(),
+            kind: crate::domain::service::OutputKind::Certificate,
+            case_id: "case".into(),
+            service_code: "NO_CRIMINAL_RECORD".into(),
+            holder: Holder {
+                surname: "Nurly".into(),
+                given_names: "Aigerim".into(),
+                sex: None,
+                date_of_birth: d("1991-05-04"),
+                place_of_birth: None,
+                nationality: "UTO".into(),
+                passport: None,
+            },
+            terms: None,
+            issuing_state: "UTO".into(),
+            issuing_post: "UTO-LON".into(),
+            issue_date: d("2026-11-27"),
+            kid: "kid".into(),
+            status: DocumentStatus::Issuing,
+            pdf: None,
+            revocation: None,
+            created_at: d("2026-11-27").and_hms_opt(9, 0, 0).unwrap(),
+        };
         let document = CertificateDocument {
-            state_name: "Republic of Utopia".into(),
+            certificate: &certificate,
+            state_name: "Republic of Utopia",
             title: "Certificate of no criminal record".into(),
-            document_number: "CRTAB12CD34E".into(),
-            surname: "NURLY".into(),
-            given_names: "AIGERIM".into(),
-            date_of_birth: "1991-05-04".parse().unwrap(),
-            nationality: "UTO".into(),
             statement: "The records show no conviction. ".repeat(8),
             issuing_post: "Embassy in London (UTO-LON)".into(),
-            issue_date: "2026-11-27".parse().unwrap(),
-            qr_token: "token".into(),
+            qr_token: "token",
             specimen: true,
         };
         let pdf = render(&document).unwrap();

@@ -20,14 +20,18 @@ pub enum Entries {
 }
 
 impl Entries {
+    /// The catalogue's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entries::Single => "single",
+            Entries::Double => "double",
+            Entries::Multiple => "multiple",
+        }
+    }
+
     /// Parses the catalogue's name.
     pub fn parse(name: &str) -> Option<Entries> {
-        match name {
-            "single" => Some(Entries::Single),
-            "double" => Some(Entries::Double),
-            "multiple" => Some(Entries::Multiple),
-            _ => None,
-        }
+        [Entries::Single, Entries::Double, Entries::Multiple].into_iter().find(|e| e.as_str() == name)
     }
 }
 

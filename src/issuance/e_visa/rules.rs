@@ -5,9 +5,9 @@ use super::form::{SubmissionContext, VisaApplicationForm};
 use super::grant::{Entries, Grant, GrantContext, GrantRequest, decide_grant};
 use crate::app::{self, Error};
 use crate::db::cases::CaseRow;
-use crate::db::{self, AnyConnection, catalog, visas};
+use crate::db::{AnyConnection, catalog};
 use crate::domain::FieldError;
-use crate::outputs::CheckedForm;
+use crate::issuance::CheckedForm;
 
 /// Checks a visa application form as written: the shape, then every present field.
 pub fn check_form(form: serde_json::Value) -> app::Result<CheckedForm> {
@@ -62,16 +62,4 @@ pub fn grant(conn: &mut AnyConnection, case: &CaseRow, request: &GrantRequest) -
         passport_expiry: form.passport.expiry_date,
     };
     decide_grant(request, &ctx).map_err(Error::Invalid)
-}
-
-/// Revokes the valid visa of `case`; its number, or `None` when it has none.
-pub fn revoke(conn: &mut AnyConnection, case: &CaseRow, grounds: &[&str]) -> app::Result<Option<String>> {
-    let Some(visa) = visas::for_case(conn, &case.id)?.filter(|v| v.status == "valid") else {
-        return Ok(None);
-    };
-    let codes = serde_json::to_string(grounds)?;
-    if visas::revoke(conn, &visa.visa_number, &codes, db::now())? == 0 {
-        return Ok(None);
-    }
-    Ok(Some(visa.visa_number))
 }

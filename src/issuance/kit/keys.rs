@@ -18,8 +18,6 @@ use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Validity;
 
-use crate::startup::write_private;
-
 /// A document signer ready to sign: its private key and its certificate chain.
 pub struct Signer {
     /// Key id: the RFC 7638 thumbprint of the public key.
@@ -191,6 +189,19 @@ impl Signer {
     pub fn pkcs8_pem(&self) -> anyhow::Result<p256::elliptic_curve::zeroize::Zeroizing<String>> {
         Ok(self.key.to_pkcs8_pem(LineEnding::LF)?)
     }
+}
+
+/// Writes a file that only its owner may read.
+pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(contents)?;
+    file.sync_all()?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::app::engine::{Audit, visible_case};
 use crate::app::{Applicant, CaseFile, Error, User};
 use crate::db::{cases, events};
 use crate::domain::role::Role;
-use crate::outputs::e_visa::form::{ApplicantDetails, ContactDetails, PassportDetails, TravelDetails};
+use crate::issuance::e_visa::form::{ApplicantDetails, ContactDetails, PassportDetails, TravelDetails};
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{JsonBody, OptionalJsonBody, Page, PageQuery, from_value};

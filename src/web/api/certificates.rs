@@ -11,23 +11,16 @@ use super::verify::{entry, peer, require_scope};
 use super::visas::issued_pdf;
 use crate::auth::AuthUser;
 use crate::auth::api_keys::ApiClient;
-use crate::db::catalog;
-use crate::db::certificates::{self, CertificateRow};
+use crate::db::{catalog, issued_documents};
+use crate::domain::issued::{DocumentStatus, IssuedDocument};
+use crate::domain::service::OutputKind;
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
 
-/// The number and PDF of the certificate issued for a case.
-pub(crate) fn certificate_pdf(
-    conn: &mut crate::db::AnyConnection,
-    case_id: &str,
-) -> diesel::QueryResult<Option<(String, Option<String>)>> {
-    Ok(certificates::for_case(conn, case_id)?.map(|c| (c.document_number, c.pdf_key)))
-}
-
 /// `GET /api/v1/requests/{id}/document.pdf`: the signed certificate.
 pub async fn pdf(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
-    issued_pdf(&state, user, path.into_inner(), "certificate", certificate_pdf).await
+    issued_pdf(&state, user, path.into_inner(), OutputKind::Certificate).await
 }
 
 /// Body of `POST /api/v1/verify/document`.
@@ -55,14 +48,16 @@ pub struct DocumentAnswer {
 
 /// The answer for a certificate (if any) whose holder must be born on `born`; a mismatch answers
 /// exactly like an unknown number.
-fn answer_for(found: Option<(CertificateRow, String)>, born: NaiveDate) -> DocumentAnswer {
-    let stored = found.as_ref().map_or_else(String::new, |(c, _)| c.date_of_birth.to_string());
+fn answer_for(found: Option<(IssuedDocument, String)>, born: NaiveDate) -> DocumentAnswer {
+    let stored = found.as_ref().map_or_else(String::new, |(c, _)| c.holder.date_of_birth.to_string());
     let same: bool = format!("{stored:\0<10}").as_bytes().ct_eq(format!("{born:\0<10}").as_bytes()).into();
-    match found.filter(|(c, _)| same && c.status != "issuing") {
+    match found.filter(|(c, _)| same && c.status.is_issued()) {
         Some((certificate, service)) => DocumentAnswer {
-            result: if certificate.status == "revoked" { "revoked" } else { "valid" },
-            holder: Some(format!("{} {}", certificate.given_names, certificate.surname).trim().to_owned()),
-            document_number: Some(certificate.document_number),
+            result: if certificate.status == DocumentStatus::Revoked { "revoked" } else { "valid" },
+            holder: Some(
+                format!("{} {}", certificate.holder.given_names, certificate.holder.surname).trim().to_owned(),
+            ),
+            document_number: Some(certificate.number),
             service: Some(service),
             issue_date: Some(certificate.issue_date),
             checked_at: Utc::now(),
@@ -96,7 +91,9 @@ pub async fn verify(
     }
     let lookup = number.clone();
     let found = crate::web::read(&state.db, move |conn| {
-        let Some(certificate) = certificates::find(conn, &lookup)? else { return Ok(None) };
+        let Some(certificate) = issued_documents::find(conn, OutputKind::Certificate, &lookup)? else {
+            return Ok(None);
+        };
         let service = catalog::find_service(conn, &certificate.service_code)?
             .map_or_else(|| certificate.service_code.clone(), |s| s.name);
         Ok(Some((certificate, service)))

@@ -20,7 +20,7 @@ use crate::app::review::{
     assign, claim, confirm, decide, extend_deadline, note, release, request_info, return_case, revoke, set_priority,
 };
 use crate::app::{Applicant, CaseFile, Staff, Supervisor, User};
-use crate::outputs::e_visa::grant::{Entries, GrantRequest};
+use crate::issuance::e_visa::grant::{Entries, GrantRequest};
 use crate::startup::AppState;
 use crate::web::error::AppResult;
 use crate::web::extract::JsonBody;

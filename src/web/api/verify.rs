@@ -4,84 +4,18 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use serde::Deserialize;
 use sha2::Sha256;
 use std::sync::Arc;
-use subtle::ConstantTimeEq;
 
+use crate::app::verification::{KnownVisa, answer_for, verify_token};
 use crate::auth::api_keys::ApiClient;
-use crate::db::clients::{self, CheckRow};
-use crate::db::visas::{self, VisaRow};
-use crate::db::{self, AnyConnection, keys};
-use crate::domain::mrz;
-use crate::domain::verification::{CheckResult, check};
-use crate::outputs::e_visa::token::VisaClaims;
+use crate::db::clients::CheckRow;
+use crate::db::{self, issued_documents};
+use crate::domain::service::OutputKind;
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
-
-/// What a matching check discloses.
-#[derive(Serialize)]
-pub struct Disclosed {
-    visa_type: String,
-    entries: String,
-    valid_from: chrono::NaiveDate,
-    valid_until: chrono::NaiveDate,
-    duration_of_stay_days: i32,
-    surname: String,
-    given_names: String,
-    nationality: String,
-    date_of_birth: chrono::NaiveDate,
-}
-
-/// The answer of a check.
-#[derive(Serialize)]
-pub struct Answer<'a> {
-    result: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    visa_number: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    visa: Option<&'a RawValue>,
-    checked_at: chrono::DateTime<Utc>,
-}
-
-fn disclosed(visa: &VisaRow) -> Disclosed {
-    let name = mrz::name_field(&visa.surname, &visa.given_names);
-    let (surname, given) = name.trim_end_matches('<').split_once("<<").unwrap_or((name.trim_end_matches('<'), ""));
-    Disclosed {
-        visa_type: visa.visa_type.clone(),
-        entries: visa.entries.clone(),
-        valid_from: visa.valid_from,
-        valid_until: visa.valid_until,
-        duration_of_stay_days: visa.duration_of_stay_days,
-        surname: surname.replace('<', " "),
-        given_names: given.replace('<', " "),
-        nationality: visa.nationality.clone(),
-        date_of_birth: visa.date_of_birth,
-    }
-}
-
-/// A visa as the verification path keeps it in memory: the record, and what a matching check
-/// discloses, rendered once rather than on every check.
-pub struct KnownVisa {
-    row: VisaRow,
-    disclosed: Box<RawValue>,
-}
-
-impl KnownVisa {
-    fn new(row: VisaRow) -> AppResult<KnownVisa> {
-        let disclosed = serde_json::value::to_raw_value(&disclosed(&row)).map_err(AppError::internal)?;
-        Ok(KnownVisa { row, disclosed })
-    }
-
-    /// Whether the visa is issued. One still being issued is answered like an unknown number,
-    /// and never kept: it changes without a revocation.
-    fn issued(&self) -> bool {
-        self.row.status != "issuing"
-    }
-}
 
 pub(super) fn require_scope(client: &ApiClient, scope: &str) -> AppResult<()> {
     if client.0.has_scope(scope) {
@@ -107,43 +41,6 @@ pub fn passport_digest(key: &[u8], number: &str) -> String {
 
 fn normalise(text: &str) -> String {
     text.trim().to_uppercase()
-}
-
-/// The same bytes for equal strings of at most 64 bytes, compared in constant time.
-fn same_number(a: &str, b: &str) -> bool {
-    let padded = |s: &str| {
-        let mut bytes = [0u8; 64];
-        let n = s.len().min(64);
-        bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
-        bytes
-    };
-    let same_bytes: bool = padded(a).ct_eq(&padded(b)).into();
-    same_bytes && a.len() == b.len() && a.len() <= 64
-}
-
-/// Answers for a visa (if any) whose passport number must equal `passport`; a mismatch answers
-/// exactly like an unknown number, after the same work.
-fn answer_for<'a>(visa: Option<&'a KnownVisa>, passport: &str) -> Answer<'a> {
-    let today = Utc::now().date_naive();
-    let stored = visa.map_or("", |v| v.row.passport_number.as_str());
-    // Compared in constant time, and compared even when there is no visa, so that timing tells
-    // nothing either.
-    let same = same_number(stored, passport);
-    match visa.filter(|v| same && v.issued()) {
-        Some(visa) => {
-            let row = &visa.row;
-            let result = check(row.valid_from, row.valid_until, row.status == "revoked", today);
-            Answer {
-                result: result.as_str(),
-                visa_number: Some(&row.visa_number),
-                visa: Some(&visa.disclosed),
-                checked_at: Utc::now(),
-            }
-        }
-        None => {
-            Answer { result: CheckResult::NotFound.as_str(), visa_number: None, visa: None, checked_at: Utc::now() }
-        }
-    }
 }
 
 pub(super) fn entry(
@@ -203,7 +100,9 @@ pub async fn by_number(
         None => {
             let generation = crate::visa_cache::generation();
             let lookup = number.clone();
-            let found = crate::web::read(&state.db, move |conn| Ok(visas::find(conn, &lookup)?)).await?;
+            let found =
+                crate::web::read(&state.db, move |conn| Ok(issued_documents::find(conn, OutputKind::EVisa, &lookup)?))
+                    .await?;
             let found = found.map(KnownVisa::new).transpose()?.map(Arc::new);
             if let Some(visa) = found.as_ref().filter(|visa| visa.issued()) {
                 state.visa_cache.put(generation, &number, visa.clone());
@@ -236,31 +135,6 @@ pub struct TokenCheck {
     token: String,
 }
 
-fn verify_token(conn: &mut AnyConnection, token: &str) -> AppResult<VisaClaims> {
-    let invalid = |detail: &str| AppError::invalid_field("token", "invalid", detail);
-    let header = jsonwebtoken::decode_header(token).map_err(|_| invalid("not a compact JWS"))?;
-    if header.alg != Algorithm::ES256 {
-        return Err(invalid("only ES256 tokens are issued"));
-    }
-    let kid = header.kid.ok_or_else(|| invalid("the token names no key"))?;
-    let key =
-        keys::find(conn, &kid)?.and_then(|k| k.certificate_pem).ok_or_else(|| invalid("signed by an unknown key"))?;
-    let certificate: x509_cert::Certificate = der::DecodePem::from_pem(key.as_bytes()).map_err(AppError::internal)?;
-    let spki = der::Encode::to_der(&certificate.tbs_certificate.subject_public_key_info).map_err(AppError::internal)?;
-    let public: p256::PublicKey = spki::DecodePublicKey::from_public_key_der(&spki).map_err(AppError::internal)?;
-    let pem =
-        spki::EncodePublicKey::to_public_key_pem(&public, p256::pkcs8::LineEnding::LF).map_err(AppError::internal)?;
-    let decoding = DecodingKey::from_ec_pem(pem.as_bytes()).map_err(AppError::internal)?;
-    let mut validation = Validation::new(Algorithm::ES256);
-    // Validity is answered from the record (`expired`, `not_yet_valid`), never as "invalid".
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.set_required_spec_claims(&["iss"]);
-    let data = jsonwebtoken::decode::<VisaClaims>(token, &decoding, &validation)
-        .map_err(|_| invalid("the signature or the claims do not verify"))?;
-    Ok(data.claims)
-}
-
 /// `POST /api/v1/verify/token`: verifies a QR token's signature and claims, then the visa's
 /// current status (a revoked visa with a valid token answers `revoked`).
 pub async fn by_token(
@@ -277,11 +151,11 @@ pub async fn by_token(
         return Err(AppError::invalid_field("token", "invalid", "a compact JWS of at most 4096 characters"));
     }
     let checked = crate::web::read(&state.db, move |conn| {
-        let claims = match verify_token(conn, &token) {
+        let claims = match verify_token(conn, &token).map_err(AppError::from) {
             Ok(claims) => claims,
             Err(err) => return Ok(Err(err)),
         };
-        let visa = visas::find(conn, &claims.visa_number)?;
+        let visa = issued_documents::find(conn, OutputKind::EVisa, &claims.visa_number)?;
         Ok(Ok((claims, visa)))
     })
     .await?;
@@ -296,8 +170,7 @@ pub async fn by_token(
         }
     };
     // The token must describe the record: same passport and validity.
-    let visa = visa.filter(|v| v.valid_from == claims.valid_from && v.valid_until == claims.valid_until);
-    let visa = visa.map(KnownVisa::new).transpose()?;
+    let visa = visa.map(KnownVisa::new).transpose()?.filter(|v| v.has_validity(&claims));
     let answer = answer_for(visa.as_ref(), &claims.passport_number);
     crate::web::metrics::verification("token", answer.result);
     let row = entry(
@@ -332,7 +205,8 @@ pub async fn revocations(
     state.limits.client(&client.0.id)?;
     require_scope(&client, "revocations")?;
     let since: Option<NaiveDateTime> = query.since.map(|s| s.naive_utc());
-    let items = crate::web::read(&state.db, move |conn| Ok(clients::revoked_since(conn, since, 1000)?)).await?;
+    let items =
+        crate::web::read(&state.db, move |conn| Ok(issued_documents::revoked_visas(conn, since, 1000)?)).await?;
     let result = format!("{} revoked", items.len());
     state.checks.record(entry(&state.log_key, &client.0.id, "revocations", None, None, &result, peer(&req))).await?;
     let items: Vec<serde_json::Value> = items
@@ -343,21 +217,4 @@ pub async fn revocations(
         })
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "generated_at": Utc::now()})))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_number;
-
-    #[test]
-    fn passport_numbers_match_only_when_equal() {
-        assert!(same_number("X1234567", "X1234567"));
-        assert!(!same_number("X1234567", "X123456"));
-        assert!(!same_number("X123456", "X1234567"));
-        assert!(!same_number("", "X1"));
-        assert!(!same_number("X1234568", "X1234567"));
-        assert!(!same_number("X1234567\0", "X1234567"), "padding is not the number");
-        let long = "A".repeat(70);
-        assert!(!same_number(&long, &long), "longer than any passport number: never a match");
-    }
 }

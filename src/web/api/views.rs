@@ -16,7 +16,7 @@ use crate::domain::decision::Decision;
 use crate::domain::role::Role;
 use crate::domain::service::Fee;
 use crate::domain::texts::Texts;
-use crate::outputs::e_visa::form::VisaApplicationForm;
+use crate::issuance::e_visa::form::VisaApplicationForm;
 
 fn utc(at: NaiveDateTime) -> DateTime<Utc> {
     at.and_utc()

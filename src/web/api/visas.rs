@@ -10,57 +10,48 @@ use crate::app::Supervisor;
 use crate::app::engine::{Audit, visible_case};
 use crate::app::review::revoke;
 use crate::auth::AuthUser;
-use crate::db::certificates;
-use crate::db::visas::{self, VisaRow};
-use crate::db::{self, keys};
+use crate::db::{self, issued_documents, keys as key_rows};
+use crate::domain::issued::IssuedDocument;
 use crate::domain::role::Role;
+use crate::domain::service::OutputKind;
 use crate::domain::status::CaseStatus;
-use crate::outputs::e_visa;
+use crate::issuance::e_visa::claims;
+use crate::issuance::{self, kit::keys};
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
 
-/// Finds what was issued for a case: its number and the object-store key of its PDF.
-pub(crate) type FindIssued = fn(&mut db::AnyConnection, &str) -> diesel::QueryResult<Option<(String, Option<String>)>>;
-
-/// The signed PDF issued for the case `id`, for its holder and the post's staff (who still see a
-/// revoked one): `find` gives the document's number and object-store key, and the file is served
-/// as `<prefix>-<number>.pdf`.
+/// The signed PDF issued for the case `id` if it is of `kind`, for its holder and the post's
+/// staff (who still see a revoked one), served as `<label>-<number>.pdf`.
 pub(crate) async fn issued_pdf(
     state: &AppState,
     user: AuthUser,
     id: String,
-    prefix: &'static str,
-    find: FindIssued,
+    kind: OutputKind,
 ) -> AppResult<HttpResponse> {
     let (number, key) = crate::web::read(&state.db, move |conn| {
         let case = visible_case(conn, &id, &user)?;
         let visible =
             case.status == CaseStatus::Issued || (user.role.handles_cases() && case.status == CaseStatus::Revoked);
-        let (number, key) = find(conn, &case.id)?.filter(|_| visible).ok_or(AppError::NotFound)?;
-        Ok((number, key.ok_or(AppError::NotFound)?))
+        let document = issued_documents::for_case(conn, &case.id)?
+            .filter(|d| visible && d.kind == kind)
+            .ok_or(AppError::NotFound)?;
+        Ok((document.number, document.pdf.ok_or(AppError::NotFound)?.key))
     })
     .await?;
+    let label = issuance::issuer(kind).document().map_or("document", |d| d.label());
     let bytes = state.documents.get(&key).await.map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
-        .insert_header((header::CONTENT_DISPOSITION, format!("inline; filename=\"{prefix}-{number}.pdf\"")))
+        .insert_header((header::CONTENT_DISPOSITION, format!("inline; filename=\"{label}-{number}.pdf\"")))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(bytes))
 }
 
-/// The number and PDF of the e-visa issued for a case.
-pub(crate) fn visa_pdf(
-    conn: &mut db::AnyConnection,
-    case_id: &str,
-) -> diesel::QueryResult<Option<(String, Option<String>)>> {
-    Ok(visas::for_case(conn, case_id)?.map(|v| (v.visa_number, v.pdf_key)))
-}
-
 /// `GET /api/v1/applications/{id}/evisa.pdf`: the signed e-visa, for its holder and the post's staff.
 pub async fn pdf(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
-    issued_pdf(&state, user, path.into_inner(), "e-visa", visa_pdf).await
+    issued_pdf(&state, user, path.into_inner(), OutputKind::EVisa).await
 }
 
 /// A visa record as staff see it.
@@ -92,43 +83,48 @@ pub struct VisaView {
     revocation_grounds: Option<serde_json::Value>,
 }
 
-impl From<VisaRow> for VisaView {
-    fn from(row: VisaRow) -> Self {
-        let mrz = e_visa::issue::mrz_lines(&row);
-        VisaView {
+impl TryFrom<IssuedDocument> for VisaView {
+    type Error = AppError;
+
+    fn try_from(visa: IssuedDocument) -> AppResult<VisaView> {
+        let mrz = claims::mrz_lines(&visa).map_err(AppError::internal)?;
+        let terms = claims::terms(&visa).map_err(AppError::internal)?.clone();
+        let holder = visa.holder;
+        let passport = holder.passport.ok_or_else(|| AppError::internal(anyhow::anyhow!("a visa without passport")))?;
+        Ok(VisaView {
             mrz,
-            visa_number: row.visa_number,
-            case_id: row.case_id,
-            status: row.status,
-            visa_type: row.visa_type,
-            entries: row.entries,
-            valid_from: row.valid_from,
-            valid_until: row.valid_until,
-            duration_of_stay_days: row.duration_of_stay_days,
-            surname: row.surname,
-            given_names: row.given_names,
-            sex: row.sex,
-            date_of_birth: row.date_of_birth,
-            place_of_birth: row.place_of_birth,
-            nationality: row.nationality,
-            passport_number: row.passport_number,
-            passport_expiry: row.passport_expiry,
-            issuing_state: row.issuing_state,
-            issuing_post: row.issuing_post,
-            issue_date: row.issue_date,
-            kid: row.kid,
-            pdf_sha256: row.pdf_sha256,
-            revoked_at: row.revoked_at.map(|at| at.and_utc()),
-            revocation_grounds: row.revocation_grounds.and_then(|g| serde_json::from_str(&g).ok()),
-        }
+            visa_number: visa.number,
+            case_id: visa.case_id,
+            status: visa.status.as_str().to_owned(),
+            visa_type: visa.service_code,
+            entries: terms.entries,
+            valid_from: terms.valid_from,
+            valid_until: terms.valid_until,
+            duration_of_stay_days: terms.duration_of_stay_days,
+            surname: holder.surname,
+            given_names: holder.given_names,
+            sex: holder.sex.unwrap_or_default(),
+            date_of_birth: holder.date_of_birth,
+            place_of_birth: holder.place_of_birth.unwrap_or_default(),
+            nationality: holder.nationality,
+            passport_number: passport.number,
+            passport_expiry: passport.expiry,
+            issuing_state: visa.issuing_state,
+            issuing_post: visa.issuing_post,
+            issue_date: visa.issue_date,
+            kid: visa.kid,
+            pdf_sha256: visa.pdf.map(|p| p.sha256),
+            revoked_at: visa.revocation.as_ref().map(|r| r.at.and_utc()),
+            revocation_grounds: visa.revocation.and_then(|r| r.grounds).and_then(|g| serde_json::from_str(&g).ok()),
+        })
     }
 }
 
 /// The visa `number` if the caller is staff of its issuing post.
-fn staff_visa(conn: &mut db::AnyConnection, number: &str, user: &AuthUser) -> AppResult<VisaRow> {
+fn staff_visa(conn: &mut db::AnyConnection, number: &str, user: &AuthUser) -> AppResult<IssuedDocument> {
     user.require(&[Role::Officer, Role::Supervisor])?;
-    visas::find(conn, number)?
-        .filter(|v| v.status != "issuing" && user.post.as_deref() == Some(v.issuing_post.as_str()))
+    issued_documents::find(conn, OutputKind::EVisa, number)?
+        .filter(|v| v.status.is_issued() && user.post.as_deref() == Some(v.issuing_post.as_str()))
         .ok_or(AppError::NotFound)
 }
 
@@ -136,7 +132,7 @@ fn staff_visa(conn: &mut db::AnyConnection, number: &str, user: &AuthUser) -> Ap
 pub async fn get(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
     let number = path.into_inner();
     let visa = crate::web::read(&state.db, move |conn| staff_visa(conn, &number, &user)).await?;
-    Ok(HttpResponse::Ok().json(VisaView::from(visa)))
+    Ok(HttpResponse::Ok().json(VisaView::try_from(visa)?))
 }
 
 /// Body of `POST /api/v1/visas/{visa_number}/revoke` and `POST /api/v1/cases/{id}/revoke`.
@@ -166,26 +162,28 @@ pub async fn revoke(
     let user = Supervisor::new(user)?;
     let audit = Audit::for_request(request_id);
     revoke::revoke(&state.db, state.config.clone(), &user, visa.case_id, grounds, note, audit).await?;
-    let visa = crate::web::read(&state.db, move |conn| visas::find(conn, &number)?.ok_or(AppError::NotFound)).await?;
-    Ok(HttpResponse::Ok().json(VisaView::from(visa)))
+    let visa = crate::web::read(&state.db, move |conn| {
+        issued_documents::find(conn, OutputKind::EVisa, &number)?.ok_or(AppError::NotFound)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(VisaView::try_from(visa)?))
 }
 
 /// `GET /.well-known/jwks.json`: the public keys of every signer of a visa or certificate still
 /// valid, and of the active signer, each with its certificate chain in `x5c`.
 pub async fn jwks(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let keys = crate::web::read(&state.db, |conn| {
-        let mut kids = visas::kids_of_valid_visas(conn, Utc::now().date_naive())?;
-        kids.extend(certificates::kids_of_valid_certificates(conn)?);
-        if let Some(active) = keys::active(conn)? {
+        let mut kids = issued_documents::kids_in_force(conn, Utc::now().date_naive())?;
+        if let Some(active) = key_rows::active(conn)? {
             kids.push(active.kid);
         }
         kids.sort();
         kids.dedup();
         let mut jwks = Vec::new();
         for kid in kids {
-            let Some(row) = keys::find(conn, &kid)? else { continue };
+            let Some(row) = key_rows::find(conn, &kid)? else { continue };
             if let (Some(cert), Some(ca)) = (&row.certificate_pem, &row.ca_certificate_pem) {
-                jwks.push(e_visa::keys::jwk(&row.kid, cert, ca).map_err(AppError::internal)?);
+                jwks.push(keys::jwk(&row.kid, cert, ca).map_err(AppError::internal)?);
             }
         }
         Ok(jwks)

@@ -198,7 +198,8 @@ pub async fn load(ctx: &Ctx, user: User, id: String) -> app::Result<Draft> {
             let words = Words::new(lang, &texts, (&config.issuing_state, config.state_name(lang)));
             let mut steps = schema_form::shown_steps(&schema, &words, &form);
             // Required as the submission's rules say, which may ask more than the schema.
-            let required = service.output().map_or(&[][..], crate::outputs::required_answers);
+            let required =
+                service.output().map_or(&[][..], |output| crate::issuance::issuer(output).required_answers());
             for field in steps.iter_mut().flat_map(|s| s.fields.iter_mut()) {
                 field.required |= required.contains(&field.name.as_str());
             }

@@ -16,10 +16,10 @@ use crate::app::{self, Applicant};
 use crate::db::catalog::RefusalGroundRow;
 use crate::db::{cases, catalog, events, fees, users};
 use crate::domain::role::Role;
+use crate::domain::service::OutputKind;
 use crate::domain::status::{Action, CaseStatus, transition};
-use crate::web::api::certificates::certificate_pdf;
 use crate::web::api::views::EventView;
-use crate::web::api::visas::{issued_pdf, visa_pdf};
+use crate::web::api::visas::issued_pdf;
 
 use super::Form;
 
@@ -321,8 +321,8 @@ async fn issued(ctx: Ctx, path: web::Path<(String, String)>) -> HttpResponse {
     let user = signed_in!(ctx);
     let (id, which) = path.into_inner();
     let answer = match which.as_str() {
-        "evisa.pdf" => issued_pdf(&ctx.state, user, id, "e-visa", visa_pdf).await,
-        "document.pdf" => issued_pdf(&ctx.state, user, id, "certificate", certificate_pdf).await,
+        "evisa.pdf" => issued_pdf(&ctx.state, user, id, OutputKind::EVisa).await,
+        "document.pdf" => issued_pdf(&ctx.state, user, id, OutputKind::Certificate).await,
         _ => return ctx.fail(app::Error::NotFound),
     };
     served(&ctx, answer).await

@@ -27,7 +27,7 @@ use crate::domain::FieldError;
 use crate::domain::decision::Decision;
 use crate::domain::role::Role;
 use crate::domain::status::{self, Action, CaseStatus};
-use crate::outputs::e_visa::grant::GrantRequest;
+use crate::issuance::e_visa::grant::GrantRequest;
 
 use super::Form;
 
