@@ -3,8 +3,8 @@
 //! revoked) and appointments (schedules, slots, booking, moving, capacity under concurrency).
 
 use crate::backend_tests;
+use crate::checkers::{can_read_qr_tokens, pdfsig, python_module, qr_claims, run, tool};
 use crate::helpers::*;
-use crate::issuance::{pdfsig, python_module, run, tool};
 use chrono::{Duration, Utc};
 use hmac::{Hmac, Mac};
 use reqwest::{Method, StatusCode};
@@ -204,22 +204,9 @@ backend_tests! {
             assert!(report.contains("Signature Validation: Signature is Valid."), "{report}");
             assert!(report.contains("ETSI.CAdES.detached"), "{report}");
         }
-        if tool("pdftoppm", &["-v"]) && tool("zbarimg", &["--version"]) && python_module("jwt") {
-            let file = dir.path().join("certificate.pdf");
-            std::fs::write(&file, &pdf).unwrap();
-            run(Command::new("pdftoppm").args(["-r", "300", "-png", "-singlefile"]).arg(&file).arg(dir.path().join("page")));
-            let token = run(Command::new("zbarimg").args(["--quiet", "--raw"]).arg(dir.path().join("page.png"))).trim().to_owned();
+        if can_read_qr_tokens() {
             let jwks = app.request(Method::GET, "/.well-known/jwks.json", None, None).await.text().await.unwrap();
-            let jwks_file = dir.path().join("jwks.json");
-            std::fs::write(&jwks_file, &jwks).unwrap();
-            let script = r#"
-import json, sys, jwt
-jwks = json.load(open(sys.argv[1]))
-token = sys.argv[2]
-key = next(k for k in jwks["keys"] if k["kid"] == jwt.get_unverified_header(token)["kid"])
-print(json.dumps(jwt.decode(token, jwt.algorithms.ECAlgorithm.from_jwk(json.dumps(key)), algorithms=["ES256"])))
-"#;
-            let claims: Value = serde_json::from_str(&run(Command::new("python3").args(["-c", script]).arg(&jwks_file).arg(&token))).unwrap();
+            let (_, claims) = qr_claims(dir.path(), &pdf, &jwks, "certificate");
             assert_eq!((claims["typ"].as_str(), claims["document_number"].as_str()), (Some("certificate"), Some(number.as_str())));
             assert_eq!((claims["service"].as_str(), claims["date_of_birth"].as_str()), (Some("ARCHIVE_EXTRACT"), Some("1991-05-04")));
         }

@@ -1,43 +1,11 @@
 use crate::backend_tests;
+use crate::checkers::{can_read_qr_tokens, pdfsig, python_module, qr_claims, run, tool};
 use crate::helpers::*;
 use evisa::domain::issued::{DocumentStatus, Holder, IssuedDocument, Passport, VisaTerms};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
-
-/// Whether an external tool can run; in CI a missing tool fails the test instead of skipping it.
-pub(crate) fn tool(name: &str, probe: &[&str]) -> bool {
-    let found = Command::new(name)
-        .args(probe)
-        .output()
-        .is_ok_and(|o| o.status.success() || !o.stderr.is_empty() || !o.stdout.is_empty());
-    if !found {
-        assert!(std::env::var("CI").is_err(), "CI must install {name} (see .ci/run)");
-        eprintln!("{name} is not installed: check skipped outside CI");
-    }
-    found
-}
-
-pub(crate) fn python_module(module: &str) -> bool {
-    let found = Command::new("python3").args(["-c", &format!("import {module}")]).status().is_ok_and(|s| s.success());
-    if !found {
-        assert!(std::env::var("CI").is_err(), "CI must install the Python module {module} (see .ci/run)");
-        eprintln!("Python module {module} is not installed: check skipped outside CI");
-    }
-    found
-}
-
-pub(crate) fn run(command: &mut Command) -> String {
-    let output = command.output().expect("command runs");
-    assert!(
-        output.status.success(),
-        "{command:?}: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 /// Waits until the case is issued and returns it (as the applicant sees it).
 pub async fn wait_issued(app: &TestApp, id: &str, token: &str) -> Value {
@@ -87,17 +55,6 @@ async fn pdf_bytes(app: &TestApp, id: &str, token: &str) -> Vec<u8> {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "application/pdf");
     response.bytes().await.unwrap().to_vec()
-}
-
-pub(crate) fn pdfsig(dir: &Path, pdf: &[u8], name: &str, nss: Option<&Path>) -> String {
-    let file = dir.join(name);
-    std::fs::write(&file, pdf).unwrap();
-    let mut command = Command::new("pdfsig");
-    if let Some(nss) = nss {
-        command.arg("-nssdir").arg(format!("sql:{}", nss.display()));
-    }
-    let output = command.arg(&file).output().unwrap();
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 backend_tests! {
@@ -219,32 +176,10 @@ backend_tests! {
             assert!(text.contains("SPECIMEN"), "development keys say SPECIMEN");
         }
 
-        if tool("pdftoppm", &["-v"]) && tool("zbarimg", &["--version"]) && python_module("jwt") {
-            let file = dir.path().join("evisa.pdf");
-            std::fs::write(&file, &pdf).unwrap();
-            run(Command::new("pdftoppm").args(["-r", "300", "-png", "-singlefile"]).arg(&file).arg(dir.path().join("page")));
-            let decoded = run(Command::new("zbarimg").args(["--quiet", "--raw"]).arg(dir.path().join("page.png")));
-            let token = decoded.trim();
-            assert_eq!(token.split('.').count(), 3, "a compact JWS: {token}");
+        if can_read_qr_tokens() {
             let jwks = app.request(Method::GET, "/.well-known/jwks.json", None, None).await.text().await.unwrap();
-            let jwks_file = dir.path().join("jwks.json");
-            std::fs::write(&jwks_file, &jwks).unwrap();
-            let script = r#"
-import json, sys, jwt
-jwks = json.load(open(sys.argv[1]))
-token = sys.argv[2]
-kid = jwt.get_unverified_header(token)["kid"]
-key = next(k for k in jwks["keys"] if k["kid"] == kid)
-public = jwt.algorithms.ECAlgorithm.from_jwk(json.dumps(key))
-try:
-    jwt.decode(token, public, algorithms=["ES256"])
-    sys.exit("a visa that starts later must not verify yet")
-except jwt.exceptions.ImmatureSignatureError:
-    pass
-claims = jwt.decode(token, public, algorithms=["ES256"], options={"verify_nbf": False, "require": ["iat", "nbf", "exp"]})
-print(json.dumps(claims))
-"#;
-            let claims: Value = serde_json::from_str(&run(Command::new("python3").args(["-c", script]).arg(&jwks_file).arg(token))).unwrap();
+            let (token, claims) = qr_claims(dir.path(), &pdf, &jwks, "visa");
+            assert_eq!(token.split('.').count(), 3, "a compact JWS: {token}");
             assert_eq!(claims["visa_number"], number.as_str());
             assert_eq!(claims["passport_number"], "123456789");
             assert_eq!(claims["name"], "MUELLER<LUEDENSCHEIDT<<ZOE<ANAIS");
@@ -416,14 +351,10 @@ mod configured_keys {
         if tool("pdftotext", &["-v"]) {
             let file = keys_dir.path().join("evisa.pdf");
             std::fs::write(&file, &pdf).unwrap();
-            let text = run_command(Command::new("pdftotext").arg(&file).arg("-"));
+            let text = crate::checkers::run(Command::new("pdftotext").arg(&file).arg("-"));
             assert!(!text.contains("SPECIMEN"), "production keys make no specimen");
             assert!(text.contains(&number));
         }
-    }
-
-    fn run_command(command: &mut Command) -> String {
-        super::run(command)
     }
 
     #[actix_web::test]

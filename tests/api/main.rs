@@ -13,6 +13,7 @@ mod browser_designer;
 mod browser_information;
 mod browser_payment;
 mod browser_schedules;
+mod checkers;
 mod cli;
 mod concurrency;
 mod console_queue;
