@@ -24,9 +24,9 @@ impl SecondProcess {
     }
 
     /// Serves the test app's database with settings added (or replaced) by `env`; returns once it
-    /// answers `/ready`, or has exited.
+    /// answers `/ready`, or has exited. It binds port 0 and the port it got is read from its
+    /// "listening" log line, so no other process can take the port in between.
     pub(crate) async fn start_with(app: &TestApp, env: &[(&str, &str)]) -> SecondProcess {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let data_dir = tempfile::tempdir().unwrap();
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_evisa"));
         command
@@ -34,29 +34,37 @@ impl SecondProcess {
             .env_clear()
             .env("EVISA_DATA_DIR", data_dir.path())
             .env("DATABASE_URL", &app.config.database_url)
-            .env("EVISA_BIND", format!("127.0.0.1:{port}"))
+            .env("EVISA_BIND", "127.0.0.1:0")
             .env("EVISA_JWT_SECRET", JWT_SECRET)
             .env("EVISA_JWT_ISSUER", &app.config.jwt_issuer)
             .env("EVISA_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null());
+            .env("RUST_LOG", "warn,evisa::cli=info")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
         for (name, value) in env {
             command.env(name, value);
         }
-        let child = command.spawn().unwrap();
+        let mut child = command.spawn().unwrap();
+        let port = listening_port(child.stderr.take().unwrap());
         // Its mail worker may send what the test's own server enqueued: read its mailbox too.
         app.add_mailbox(data_dir.path().join("mail"));
-        let mut process = SecondProcess { child, address: format!("http://127.0.0.1:{port}"), data_dir };
-        for _ in 0..300 {
-            if reqwest::get(format!("{}/ready", process.address)).await.is_ok_and(|r| r.status().is_success()) {
-                return process;
-            }
+        let mut process = SecondProcess { child, address: String::new(), data_dir };
+        let deadline = std::time::Instant::now() + crate::wait::BACKGROUND;
+        while std::time::Instant::now() < deadline {
             // A process told to die at a fault may get there before it answers: the caller
             // reads how it ended.
             if process.child.try_wait().unwrap().is_some() {
                 return process;
             }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+            if let Ok(port) = port.try_recv() {
+                process.address = format!("http://127.0.0.1:{port}");
+            }
+            if !process.address.is_empty()
+                && reqwest::get(format!("{}/ready", process.address)).await.is_ok_and(|r| r.status().is_success())
+            {
+                return process;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         panic!("the second server process did not become ready");
     }
@@ -85,4 +93,38 @@ impl Drop for SecondProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The port a server process says it listens on, from its log; every other line of its log goes
+/// on to the test's own output.
+fn listening_port(stderr: std::process::ChildStderr) -> std::sync::mpsc::Receiver<u16> {
+    let (found, port) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let plain = strip_ansi(&line);
+            match plain.split("port=").nth(1).filter(|_| plain.contains("listening")) {
+                Some(rest) => {
+                    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    let _ = found.send(digits.parse().unwrap_or(0));
+                }
+                None => eprintln!("{line}"),
+            }
+        }
+    });
+    port
+}
+
+/// A log line without its terminal colours.
+fn strip_ansi(line: &str) -> String {
+    let mut plain = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|c| c.is_ascii_alphabetic());
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
 }
