@@ -65,7 +65,9 @@ impl CatalogueCache {
             return Ok(catalogue);
         }
         let catalogue = db
-            .run(|conn| Ok(Catalogue { services: catalog::list_services(conn)?, posts: catalog::list_posts(conn)? }))
+            .run::<_, crate::app::Error, _>(|conn| {
+                Ok(Catalogue { services: catalog::list_services(conn)?, posts: catalog::list_posts(conn)? })
+            })
             .await?;
         let catalogue = Arc::new(catalogue);
         if let Ok(mut current) = self.current.write() {

@@ -29,49 +29,7 @@ use crate::notify::mailer::Transport;
 use crate::ratelimit::RateLimits;
 use crate::storage::DocumentStore;
 use crate::web::error::AppError;
-
-/// What every request handler shares.
-pub struct AppState {
-    /// The configuration.
-    pub config: Arc<Config>,
-    /// The database.
-    pub db: Db,
-    /// Access tokens.
-    pub tokens: TokenService,
-    /// Uploaded documents.
-    pub documents: DocumentStore,
-    /// Which sessions still hold.
-    pub sessions: crate::auth::sessions::Sessions,
-    /// Login attempts per account.
-    pub login_throttle: LoginThrottle,
-    /// Wrong passwords, per account and address and per account.
-    pub sign_ins: SignInThrottle,
-    /// The payment provider.
-    pub payments: crate::payment_providers::Provider,
-    /// Document signers.
-    pub keys: KeyRing,
-    /// Where e-mails go.
-    pub mailer: Transport,
-    /// Rate limits of clients and addresses.
-    pub limits: RateLimits,
-    /// The verification log writer.
-    pub checks: CheckLog,
-    /// Issued visas kept for verification.
-    pub visa_cache: Arc<crate::visa_cache::VisaCache<crate::app::verification::KnownVisa>>,
-    /// The catalogue the portal's busiest pages show.
-    pub catalogue: Arc<crate::catalogue_cache::CatalogueCache>,
-    /// The statistics' decision times, by post, kept while the post's counts stay the same.
-    pub decision_pace: crate::decision_pace::PaceMemo,
-    /// Key of the passport-number digests in the verification log.
-    pub log_key: Vec<u8>,
-    /// Key of the payment provider's callback signatures.
-    pub payment_key: Vec<u8>,
-    /// Set once the process is stopping: answers then close their connections.
-    pub draining: std::sync::atomic::AtomicBool,
-    /// API clients recently authenticated, by key prefix, with when they were loaded.
-    pub client_cache:
-        std::sync::Mutex<std::collections::HashMap<String, (Arc<crate::db::clients::ClientRow>, std::time::Instant)>>,
-}
+use crate::web::state::AppState;
 
 /// Prepares everything the service needs on a fresh or existing data directory: creates the
 /// directory, migrates the database, seeds the headquarters post and the first administrator,
@@ -276,8 +234,10 @@ impl Application {
             runners.spawn("issuance", &[JobKind::IssueOutput], Arc::downgrade(&state.clone().into_inner()), poll)?;
         }
         let serving = state.clone();
+        let proxies = crate::web::client_addr::TrustedProxies(state.config.trusted_proxies.clone());
         let server = HttpServer::new(move || {
             let state = serving.clone();
+            let trusted = proxies.clone();
             App::new()
                 .wrap(actix_web::middleware::from_fn(crate::web::drain::close_connections_when_draining))
                 // Browsers that reached the service over https once never try plain http again.
@@ -292,6 +252,7 @@ impl Application {
                 .wrap(TracingLogger::<crate::web::request_id::RootSpan>::new())
                 .wrap(actix_web::middleware::from_fn(crate::web::request_id::assign))
                 .app_data(state.clone())
+                .app_data(trusted.clone())
                 .app_data(
                     web::QueryConfig::default()
                         .error_handler(|err, _| AppError::BadRequest(format!("invalid query: {err}")).into()),

@@ -6,7 +6,6 @@
 //! that commits during the read leaves the copy stale rather than wrong.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -18,16 +17,9 @@ const CAPACITY: usize = 50_000;
 /// How often revocations by other processes are looked for.
 const WATCH_EVERY: Duration = Duration::from_millis(250);
 
-static GENERATION: AtomicU64 = AtomicU64::new(0);
-
 /// The current generation; read it before reading a visa from the database.
 pub fn generation() -> u64 {
-    GENERATION.load(Ordering::Acquire)
-}
-
-/// Moves the generation on: every copy read before now is stale.
-pub fn invalidate() {
-    GENERATION.fetch_add(1, Ordering::AcqRel);
+    issued_documents::revocations_seen()
 }
 
 /// Copies of issued visas by number, in the form their reader keeps them (`V`), each with the
@@ -53,7 +45,7 @@ impl<V: Send + Sync + 'static> VisaCache<V> {
             Arc::downgrade(&cache),
             WATCH_EVERY,
             issued_documents::latest_revocation,
-            invalidate,
+            issued_documents::count_revocation,
         )?;
         Ok(cache)
     }
@@ -88,7 +80,7 @@ mod tests {
         cache.put(before, "AAA", Arc::new("valid"));
         assert!(cache.get("AAA").is_some_and(|v| *v == "valid") || generation() != before);
         assert!(cache.get("BBB").is_none());
-        invalidate();
+        issued_documents::count_revocation();
         assert!(cache.get("AAA").is_none(), "a revocation makes every copy stale");
         cache.put(generation(), "AAA", Arc::new("revoked"));
         assert!(cache.get("AAA").is_some_and(|v| *v == "revoked"));

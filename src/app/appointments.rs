@@ -194,7 +194,7 @@ pub async fn book(
     let check_user = user.clone();
     let check_id = id.clone();
     let ((case, post, schedule, schedule_key), current, service) = db
-        .run(move |conn| {
+        .run::<_, crate::app::Error, _>(move |conn| {
             let bookable = bookable(conn, &check_id, &check_user)?;
             let case = &bookable.0;
             let current = appointments::for_case(conn, &case.id)?;

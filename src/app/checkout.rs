@@ -47,7 +47,7 @@ pub async fn start(db: &Db, provider: &Provider, user: &Applicant, case_id: Stri
     let name = provider.name();
     let fresh_id = uuid::Uuid::new_v4().to_string();
     let checkout = db
-        .write(move |conn| {
+        .write::<_, crate::app::Error, _>(move |conn| {
             let case = visible_case(conn, &case_id, &user)?;
             let fee = payable(conn, &case)?;
             if let Some(open) = checkouts::open_for_case(conn, &case.id)? {

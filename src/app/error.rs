@@ -65,7 +65,10 @@ impl From<diesel::result::Error> for Error {
 
 impl From<crate::db::DbError> for Error {
     fn from(err: crate::db::DbError) -> Self {
-        Error::Internal(err.into())
+        match err {
+            crate::db::DbError::Unavailable(detail) => Error::Unavailable(detail),
+            other => Error::Internal(other.into()),
+        }
     }
 }
 

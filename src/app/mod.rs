@@ -133,7 +133,7 @@ impl CaseFile {
     /// number), for listings that show many: no fee, no appointment.
     pub fn visa_file(conn: &mut AnyConnection, case: CaseRow) -> Result<CaseFile> {
         let documents = documents::for_case(conn, &case.id)?;
-        let issued_number = crate::issuance::issued_number(conn, &case)?;
+        let issued_number = crate::db::issued_documents::issued_number(conn, &case.id)?;
         Ok(CaseFile { case, documents, issued_number, fee: None, appointment: None })
     }
 }

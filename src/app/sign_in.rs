@@ -28,7 +28,7 @@ pub async fn sign_in(db: &Db, throttle: &SignInThrottle, email: &str, given: Str
     let email = email.trim().to_lowercase();
     throttle.check(&email, address).map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
     let lookup = email.clone();
-    let user = db.run(move |conn| Ok(users::find_by_email(conn, &lookup)?)).await?;
+    let user = db.run::<_, crate::app::Error, _>(move |conn| Ok(users::find_by_email(conn, &lookup)?)).await?;
     let (user, matches) = password::bounded(move || {
         // Unknown accounts are checked against a decoy hash so both cases cost the same.
         let hash = user.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |u| u.password_hash.clone());
@@ -61,7 +61,7 @@ pub async fn verify_email(db: &Db, email: &str, code: &str) -> Result<UserRow> {
         return Err(Error::invalid_field("code", "format", "the six digits of the code in the e-mail"));
     }
     let verified = db
-        .write(move |conn| {
+        .write::<_, crate::app::Error, _>(move |conn| {
             let Some(user) = users::find_by_email(conn, &email)? else { return Ok(None) };
             let hash = notify::code_hash(&user.id, &code);
             if !outbox::consume_code(conn, &user.id, &hash, "verify_email", db::now(), notify::CODE_ATTEMPTS)? {
@@ -80,7 +80,7 @@ pub async fn verify_email(db: &Db, email: &str, code: &str) -> Result<UserRow> {
 /// messages may still be in mailboxes); the account it belongs to.
 pub async fn verify_email_token(db: &Db, token: &str) -> Result<UserRow> {
     let hash = notify::token_hash(token.trim());
-    db.write(move |conn| {
+    db.write::<_, crate::app::Error, _>(move |conn| {
         let user = outbox::consume_token(conn, &hash, "verify_email", db::now())?
             .ok_or_else(|| Error::invalid_field("token", "invalid", "the link is invalid, expired or already used"))?;
         users::mark_verified(conn, &user, db::now())?;
@@ -135,7 +135,7 @@ fn send_code_later(
     let db = db.clone();
     actix_web::rt::spawn(async move {
         let sent = db
-            .write(move |conn| {
+            .write::<_, crate::app::Error, _>(move |conn| {
                 if let Some(user) = users::find_by_email(conn, &email)?.filter(wanted) {
                     notify::send_token(conn, &config, &user, purpose)?;
                 }
@@ -156,8 +156,11 @@ pub async fn reset_password(db: &Db, token: &str, password: Option<String>) -> R
     let token_hash = notify::token_hash(token.trim());
     let invalid = || Error::invalid_field("token", "invalid", "the link is invalid, expired or already used");
     let lookup = token_hash.clone();
-    let known =
-        db.run(move |conn| Ok(outbox::find_valid_token(conn, &lookup, "password_reset", db::now())?.is_some())).await?;
+    let known = db
+        .run::<_, crate::app::Error, _>(move |conn| {
+            Ok(outbox::find_valid_token(conn, &lookup, "password_reset", db::now())?.is_some())
+        })
+        .await?;
     if !known {
         return Err(invalid());
     }

@@ -10,4 +10,10 @@ pub enum DbError {
     /// A row holds what the schema forbids (an unknown kind or status).
     #[error("corrupt data: {0}")]
     Corrupt(String),
+    /// No connection could be had (the pool is exhausted, the server is down).
+    #[error("{0}")]
+    Unavailable(String),
+    /// The blocking task running the work failed (it panicked).
+    #[error("database task failed: {0}")]
+    Task(String),
 }

@@ -153,6 +153,11 @@ pub fn find(conn: &mut AnyConnection, kind: OutputKind, number: &str) -> Result<
     one(table::table.find(number).filter(table::kind.eq(kind.as_str())).first(conn).optional()?)
 }
 
+/// The number of the document issued for the case, once issued (not while it is being made).
+pub fn issued_number(conn: &mut AnyConnection, case_id: &str) -> Result<Option<String>, DbError> {
+    Ok(for_case(conn, case_id)?.filter(|d| d.status.is_issued()).map(|d| d.number))
+}
+
 /// Whether any document carries this number (numbers are unique across kinds).
 pub fn number_taken(conn: &mut AnyConnection, number: &str) -> Result<bool, DbError> {
     Ok(table::table.find(number).select(table::number).first::<String>(conn).optional()?.is_some())
@@ -175,10 +180,25 @@ thread_local! {
     static REVOKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// After a commit: a revocation it held makes every cached copy of a visa stale.
+/// Revocations this process has seen committed, by itself or (as its watcher reports) by
+/// another: a copy of a document read before the count moved may be stale.
+static REVOCATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many revocations this process has seen committed; read it before reading a document
+/// that will be kept.
+pub fn revocations_seen() -> u64 {
+    REVOCATIONS.load(std::sync::atomic::Ordering::Acquire)
+}
+
+/// Counts a revocation committed by another process, or by this one.
+pub fn count_revocation() {
+    REVOCATIONS.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+}
+
+/// After a commit: a revocation it held makes every kept copy of a document stale.
 pub(super) fn committed() {
     if REVOKED.with(|revoked| revoked.replace(false)) {
-        crate::visa_cache::invalidate();
+        count_revocation();
     }
 }
 

@@ -33,8 +33,6 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
-use crate::app;
-
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
@@ -132,6 +130,11 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
+/// A connection the pool could not give.
+fn pool_error(err: r2d2::PoolError) -> DbError {
+    DbError::Unavailable(format!("database pool: {err}"))
+}
+
 /// The shared handle to the database.
 #[derive(Clone)]
 pub struct Db {
@@ -184,38 +187,41 @@ impl Db {
     /// A connection of its own, outside the pool, for a thread that writes all the time (the
     /// verification log): it is not checked on every use, as pooled ones are, and it takes no
     /// pool slot from the requests.
-    pub fn dedicated(&self) -> app::Result<AnyConnection> {
-        self.manager.connect().map_err(|e| app::Error::internal(anyhow::anyhow!("connecting: {e}")))
+    pub fn dedicated(&self) -> Result<AnyConnection, DbError> {
+        self.manager.connect().map_err(|e| DbError::Unavailable(format!("connecting: {e}")))
     }
 
     /// A pooled connection for synchronous callers (command-line tools, workers' own threads).
-    pub fn conn(&self) -> app::Result<r2d2::PooledConnection<ConnectionManager>> {
-        Ok(self.pool.get()?)
+    pub fn conn(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, DbError> {
+        self.pool.get().map_err(pool_error)
     }
 
-    /// Runs `work` with a pooled connection on the blocking thread pool.
-    pub async fn run<T, F>(&self, work: F) -> app::Result<T>
+    /// Runs `work` with a pooled connection on the blocking thread pool; its error is the
+    /// caller's, which says what a database error means to it.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> app::Result<T> + Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
     {
         let pool = self.pool.clone();
         let task = tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
+            let mut conn = pool.get().map_err(pool_error)?;
             work(&mut conn)
         });
         match task.await {
             Ok(result) => result,
-            Err(failed) => Err(app::Error::internal(anyhow::anyhow!("database task failed: {failed}"))),
+            Err(failed) => Err(DbError::Task(failed.to_string()).into()),
         }
     }
 
     /// Runs `work` in a write transaction on the blocking thread pool: committed when it returns
     /// `Ok`, rolled back otherwise.
-    pub async fn write<T, F>(&self, work: F) -> app::Result<T>
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> app::Result<T> + Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
     {
         self.run(|conn| write_transaction(conn, work)).await
     }
@@ -301,14 +307,6 @@ fn transaction_manager_is_broken(conn: &mut AnyConnection) -> bool {
 /// Whether a database error is a violated unique constraint.
 pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
     matches!(err, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
-}
-
-/// Maps "no row" to not found and everything else to an internal error.
-pub fn not_found_or_internal(err: diesel::result::Error) -> app::Error {
-    match err {
-        diesel::result::Error::NotFound => app::Error::NotFound,
-        other => app::Error::from(other),
-    }
 }
 
 /// The current time as stored in the database: UTC, microsecond precision (PostgreSQL's).

@@ -23,3 +23,8 @@ pub mod texts;
 pub mod verification;
 
 pub use field_error::FieldError;
+
+/// A name that is not one of the enumeration's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown name")]
+pub struct UnknownName;

@@ -7,7 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::FieldError;
-use super::status::UnknownName;
+use super::UnknownName;
 
 /// Who may apply for a service, by the applicant's nationality.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 //! The legal edges are data ([`EDGES`]); [`transition`] only looks them up. Persisting a
 //! transition is the database layer's job, guarded by the expected current status.
 
+use super::UnknownName;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -105,11 +106,6 @@ impl TryFrom<String> for CaseStatus {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown case status {0:?}")]
 pub struct UnknownStatus(pub String);
-
-/// A name that is not one of the enumeration's values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("unknown name")]
-pub struct UnknownName;
 
 /// Something an actor does to a case that may change its status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -172,8 +172,3 @@ pub fn revoke(conn: &mut AnyConnection, case: &CaseRow, grounds: &[&str]) -> app
     }
     Ok(Some(document.number))
 }
-
-/// The number of the document issued for `case`, once issued.
-pub fn issued_number(conn: &mut AnyConnection, case: &CaseRow) -> app::Result<Option<String>> {
-    Ok(issued_documents::for_case(conn, &case.id)?.filter(|d| d.status.is_issued()).map(|d| d.number))
-}

@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex, Weak};
 use crate::app;
 use crate::config::Config;
 use crate::db::jobs::{self, JobKind, JobRow};
-use crate::db::{self, outbox};
+use crate::db::{self, Db, outbox};
 use crate::issuance::driver::Issuance;
-use crate::notify::{code_lifetime_minutes, mailer};
-use crate::startup::AppState;
+use crate::notify::code_lifetime_minutes;
+use crate::notify::mailer::{self, Delivery};
 
 /// Backoff before the attempt after `attempts`: exponential from `base_secs`, at most an hour,
 /// plus up to a quarter of jitter so that retries of many jobs spread out.
@@ -53,15 +53,24 @@ pub fn policy(kind: JobKind, config: &Config) -> Policy {
     }
 }
 
-async fn handle(state: &AppState, kind: JobKind, job: &JobRow) -> anyhow::Result<()> {
+/// What the runners take from the application that starts them: the parts each kind of job
+/// uses.
+pub trait Resources: Send + Sync + 'static {
+    /// The database holding the queue.
+    fn db(&self) -> &Db;
+    /// The configuration (retry policies, the public address).
+    fn config(&self) -> &Config;
+    /// What issuing a document needs.
+    fn issuance(&self) -> Issuance<'_>;
+    /// What sending an e-mail needs.
+    fn delivery(&self) -> Delivery<'_>;
+}
+
+async fn handle(state: &dyn Resources, kind: JobKind, job: &JobRow) -> anyhow::Result<()> {
     match kind {
-        JobKind::IssueOutput => {
-            let issuance =
-                Issuance { db: &state.db, keys: &state.keys, documents: &state.documents, config: &state.config };
-            app::issue::issue(&issuance, &job.subject).await
-        }
-        JobKind::SendEmail => mailer::deliver(state, &job.subject).await,
-        JobKind::RemindInformation => app::review::follow_up::follow_up(&state.db, &state.config, &job.subject),
+        JobKind::IssueOutput => app::issue::issue(&state.issuance(), &job.subject).await,
+        JobKind::SendEmail => mailer::deliver(&state.delivery(), &job.subject).await,
+        JobKind::RemindInformation => app::review::follow_up::follow_up(state.db(), state.config(), &job.subject),
     }
 }
 
@@ -75,11 +84,11 @@ struct Lease {
 
 /// Runs one due job of `kinds`, if any, noting its lease in `held` while it runs; returns whether
 /// there was one.
-async fn run_once(state: &AppState, kinds: &[JobKind], held: &Mutex<Option<Lease>>) -> anyhow::Result<bool> {
+async fn run_once(state: &dyn Resources, kinds: &[JobKind], held: &Mutex<Option<Lease>>) -> anyhow::Result<bool> {
     let now = db::now();
-    let longest_lease = kinds.iter().map(|k| policy(*k, &state.config).lease_secs).max().unwrap_or(60);
+    let longest_lease = kinds.iter().map(|k| policy(*k, state.config()).lease_secs).max().unwrap_or(60);
     let lease = now + Duration::seconds(longest_lease);
-    let mut conn = state.db.conn()?;
+    let mut conn = state.db().conn()?;
     let job = db::write_transaction(&mut conn, |conn| jobs::lease_next(conn, kinds, now, lease))?;
     drop(conn);
     let Some(job) = job else { return Ok(false) };
@@ -99,15 +108,15 @@ fn set_held(held: &Mutex<Option<Lease>>, lease: Option<Lease>) {
 
 /// Records the outcome of a job: done, or failed with a retry planned unless it was the last
 /// attempt.
-fn record(state: &AppState, kind: JobKind, job: &JobRow, outcome: anyhow::Result<()>) -> anyhow::Result<()> {
-    let mut conn = state.db.conn()?;
+fn record(state: &dyn Resources, kind: JobKind, job: &JobRow, outcome: anyhow::Result<()>) -> anyhow::Result<()> {
+    let mut conn = state.db().conn()?;
     match outcome {
         Ok(()) => {
             jobs::finish(&mut conn, kind, &job.subject, db::now())?;
         }
         Err(err) => {
             let message = format!("{err:#}");
-            let policy = policy(kind, &state.config);
+            let policy = policy(kind, state.config());
             let final_attempt = job.attempts >= policy.max_attempts;
             let retry = (!final_attempt).then(|| db::now() + backoff(policy.base_backoff_secs, job.attempts));
             tracing::warn!(job = kind.as_str(), subject = %job.subject, attempt = job.attempts, retry = retry.is_some(), error = %message, "job failed");
@@ -144,11 +153,11 @@ struct Runner {
 impl Runners {
     /// Starts a runner thread for `kinds`: it runs jobs until none is due, then waits for a
     /// signal or the poll interval.
-    pub fn spawn(
+    pub fn spawn<R: Resources>(
         &mut self,
         name: &str,
         kinds: &'static [JobKind],
-        state: Weak<AppState>,
+        state: Weak<R>,
         poll: std::time::Duration,
     ) -> std::io::Result<()> {
         let label = name.to_owned();
@@ -166,7 +175,7 @@ impl Runners {
             while !stopping.load(Ordering::Acquire) {
                 let Some(state) = state.upgrade() else { break };
                 let seen = jobs::seen(kinds);
-                let outcome = runtime.block_on(run_once(&state, kinds, &holding));
+                let outcome = runtime.block_on(run_once(&*state, kinds, &holding));
                 drop(state);
                 match outcome {
                     Ok(true) => continue,

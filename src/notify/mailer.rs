@@ -9,10 +9,11 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Config;
+use crate::db::Db;
 use crate::db::outbox::{self, EmailRow};
 use crate::db::{self};
 use crate::notify::code_lifetime_minutes;
-use crate::startup::AppState;
+use crate::storage::DocumentStore;
 
 /// Where e-mails go.
 pub enum Transport {
@@ -87,9 +88,21 @@ pub fn build(config: &Config, email: &EmailRow, attachment: Option<Vec<u8>>) -> 
 pub const SCRUBBED: &str = "This message carried a single-use code. It was removed from the outbox once the \
 message was sent or the code expired; the delivered message is the only copy.";
 
+/// What sending an e-mail of the outbox needs.
+pub struct Delivery<'a> {
+    /// The database holding the outbox.
+    pub db: &'a Db,
+    /// The sender's address and the public address links point to.
+    pub config: &'a Config,
+    /// Where attachments are stored.
+    pub documents: &'a DocumentStore,
+    /// Where e-mails go.
+    pub transport: &'a Transport,
+}
+
 /// Sends the outbox e-mail `id` (the handler of a `send_email` job). An e-mail already recorded
 /// as sent is not sent again; a failure is recorded by the job runner.
-pub async fn deliver(state: &AppState, id: &str) -> anyhow::Result<()> {
+pub async fn deliver(state: &Delivery<'_>, id: &str) -> anyhow::Result<()> {
     let mut conn = state.db.conn()?;
     let email = outbox::find(&mut conn, id)?.ok_or_else(|| anyhow::anyhow!("e-mail {id} vanished"))?;
     drop(conn);
@@ -111,8 +124,8 @@ pub async fn deliver(state: &AppState, id: &str) -> anyhow::Result<()> {
         Some(key) => Some(state.documents.get(key).await?.to_vec()),
         None => None,
     };
-    let message = build(&state.config, &email, attachment)?;
-    state.mailer.send(message).await?;
+    let message = build(state.config, &email, attachment)?;
+    state.transport.send(message).await?;
     let mut conn = state.db.conn()?;
     db::write_transaction(&mut conn, |conn| {
         outbox::mark_sent(conn, &email.id, db::now())?;

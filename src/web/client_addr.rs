@@ -9,8 +9,6 @@ use actix_web::http::header::{HeaderMap, HeaderName};
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 
-use crate::startup::AppState;
-
 fn trusted(proxies: &[IpNet], addr: IpAddr) -> bool {
     proxies.iter().any(|net| net.contains(&addr))
 }
@@ -68,13 +66,16 @@ pub fn resolve(proxies: &[IpNet], peer: IpAddr, headers: &HeaderMap) -> IpAddr {
     client
 }
 
+/// The proxies whose forwarding headers are believed (`EVISA_TRUSTED_PROXIES`), shared with
+/// every request as application data.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Vec<ipnet::IpNet>);
+
 /// The address of the client that sent `req` (see the module's documentation).
 pub fn client_addr(req: &HttpRequest) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip();
-    match req.app_data::<actix_web::web::Data<AppState>>() {
-        Some(state) if !state.config.trusted_proxies.is_empty() => {
-            Some(resolve(&state.config.trusted_proxies, peer, req.headers()))
-        }
+    match req.app_data::<TrustedProxies>() {
+        Some(TrustedProxies(proxies)) if !proxies.is_empty() => Some(resolve(proxies, peer, req.headers())),
         _ => Some(peer),
     }
 }

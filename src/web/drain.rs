@@ -9,7 +9,7 @@ use actix_web::middleware::Next;
 use actix_web::web;
 use std::sync::atomic::Ordering;
 
-use crate::startup::AppState;
+use crate::web::state::AppState;
 
 /// Marks the answer `Connection: close` when the process is stopping.
 pub async fn close_connections_when_draining(

@@ -169,7 +169,10 @@ impl From<diesel::result::Error> for AppError {
 
 impl From<crate::db::DbError> for AppError {
     fn from(err: crate::db::DbError) -> Self {
-        AppError::Internal(err.into())
+        match err {
+            crate::db::DbError::Unavailable(detail) => AppError::Unavailable(detail),
+            other => AppError::Internal(other.into()),
+        }
     }
 }
 

@@ -10,8 +10,8 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::app::{Admin, Applicant, Staff, Supervisor, User};
 use crate::db::users;
-use crate::startup::AppState;
 use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 fn authenticate(req: &HttpRequest) -> LocalBoxFuture<'static, Result<User, AppError>> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
@@ -23,7 +23,10 @@ fn authenticate(req: &HttpRequest) -> LocalBoxFuture<'static, Result<User, AppEr
             Some(current) => current,
             None => {
                 let account = claims.sub.clone();
-                let current = state.db.run(move |conn| Ok(users::session_state(conn, &account)?)).await?;
+                let current = state
+                    .db
+                    .run::<_, crate::web::error::AppError, _>(move |conn| Ok(users::session_state(conn, &account)?))
+                    .await?;
                 state.sessions.remember(&claims.sub, current);
                 current
             }

@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 
 use crate::db::jobs::JobKind;
 use crate::db::{self, cases, jobs};
-use crate::startup::AppState;
+use crate::web::state::AppState;
 
 /// Latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
@@ -130,7 +130,7 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
     }
     let figures = state
         .db
-        .run(|conn| {
+        .run::<_, crate::web::error::AppError, _>(|conn| {
             Ok((
                 cases::count_by_post_and_status(conn)?,
                 jobs::count_by_kind_and_status(conn)?,

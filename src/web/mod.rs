@@ -2,6 +2,7 @@
 //! console. Everything here extracts, calls a use case of [`crate::app`], and renders.
 
 pub mod api;
+pub mod api_client;
 pub mod client_addr;
 pub mod drain;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod identity;
 pub mod metrics;
 pub mod pages;
 pub mod request_id;
+pub mod state;
 pub mod text;
 
 use crate::db::{self, AnyConnection, Db};
@@ -21,7 +23,7 @@ where
     T: Send + 'static,
     F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
 {
-    db.run(move |conn| Ok(work(conn))).await?
+    db.run::<_, crate::web::error::AppError, _>(move |conn| Ok(work(conn))).await?
 }
 
 /// Runs a handler's write in a transaction on the blocking pool, with the API's own errors: an
@@ -31,5 +33,5 @@ where
     T: Send + 'static,
     F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
 {
-    db.run(move |conn| Ok(db::write_transaction(conn, work))).await?
+    db.run::<_, crate::web::error::AppError, _>(move |conn| Ok(db::write_transaction(conn, work))).await?
 }

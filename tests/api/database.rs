@@ -28,7 +28,7 @@ backend_tests! {
             .await;
         assert!(panicked.is_err(), "the panic surfaces as an error");
 
-        db.write(|conn| Ok(catalog::insert_post(conn, &post("AFTER-1"))?)).await.unwrap();
+        db.write::<_, evisa::db::DbError, _>(|conn| Ok(catalog::insert_post(conn, &post("AFTER-1"))?)).await.unwrap();
         drop(db);
 
         // Read from outside the pool: the later write is committed, the panicked one is not.

@@ -16,10 +16,10 @@ use crate::db::{self, admin_events, users};
 use crate::domain::country::CountryCode;
 use crate::domain::role::Role;
 use crate::domain::texts::Texts;
-use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{JsonBody, Page, PageQuery};
 use crate::web::request_id::RequestId;
+use crate::web::state::AppState;
 
 /// Body of `POST /api/v1/admin/posts`.
 #[derive(Deserialize)]

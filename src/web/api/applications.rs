@@ -13,9 +13,9 @@ use crate::app::{Applicant, CaseFile, Error, User};
 use crate::db::{cases, events};
 use crate::domain::role::Role;
 use crate::issuance::e_visa::form::{ApplicantDetails, ContactDetails, PassportDetails, TravelDetails};
-use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{JsonBody, OptionalJsonBody, Page, PageQuery, from_value};
+use crate::web::state::AppState;
 
 /// A visa application as clients write it: the visa type and post, then the form.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,11 +48,6 @@ fn visa_vocabulary(err: Error) -> AppError {
     }
 }
 
-/// The view of a case for `viewer`.
-pub(super) fn render(file: CaseFile, viewer: Role) -> ApplicationView {
-    ApplicationView::new(file, viewer)
-}
-
 /// `POST /api/v1/applications`: creates a draft.
 pub async fn create(
     state: web::Data<AppState>,
@@ -68,7 +63,7 @@ pub async fn create(
     let file = create::create(&state.db, state.config.clone(), &user, draft, Audit::for_request(request_id))
         .await
         .map_err(visa_vocabulary)?;
-    let view = render(file, user.role);
+    let view = ApplicationView::new(file, user.role);
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/applications/{}", view.id))).json(view))
 }
 
@@ -143,7 +138,7 @@ pub async fn update(
     let file = edit::edit(&state.db, state.config.clone(), &user, id, changes, Audit::for_request(request_id))
         .await
         .map_err(visa_vocabulary)?;
-    Ok(HttpResponse::Ok().json(render(file, user.role)))
+    Ok(HttpResponse::Ok().json(ApplicationView::new(file, user.role)))
 }
 
 /// `POST /api/v1/applications/{id}/submit` (and `/api/v1/requests/{id}/submit`): checks every rule and submits, or lists every problem.

@@ -12,9 +12,9 @@ use crate::app::appointments::{self, Attendance};
 use crate::app::engine::Audit;
 use crate::app::{Admin, Staff, User};
 use crate::domain::schedule::Schedule;
-use crate::startup::AppState;
 use crate::web::error::AppResult;
 use crate::web::extract::JsonBody;
+use crate::web::state::AppState;
 
 /// `PUT /api/v1/admin/posts/{code}/schedule`: publishes a post's appointment schedule.
 pub async fn publish_schedule(

@@ -10,10 +10,10 @@ use crate::auth::AuthUser;
 use crate::db::users;
 use crate::domain::role::Role;
 use crate::notify;
-use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
 use crate::web::request_id::RequestId;
+use crate::web::state::AppState;
 
 /// Body of `POST /api/v1/auth/register`.
 #[derive(Deserialize)]

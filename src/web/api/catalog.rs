@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, web};
 
 use super::views::{GroundView, PostView, ServiceView, VisaTypeView};
 use crate::db::catalog;
-use crate::startup::AppState;
 use crate::web::error::AppResult;
+use crate::web::state::AppState;
 
 /// `GET /api/v1/visa-types`.
 pub async fn visa_types(state: web::Data<AppState>) -> AppResult<HttpResponse> {

@@ -10,13 +10,13 @@ use subtle::ConstantTimeEq;
 use super::verify::{entry, peer, require_scope};
 use super::visas::issued_pdf;
 use crate::auth::AuthUser;
-use crate::auth::api_keys::ApiClient;
 use crate::db::{catalog, issued_documents};
 use crate::domain::issued::{DocumentStatus, IssuedDocument};
 use crate::domain::service::OutputKind;
-use crate::startup::AppState;
+use crate::web::api_client::ApiClient;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
+use crate::web::state::AppState;
 
 /// `GET /api/v1/requests/{id}/document.pdf`: the signed certificate.
 pub async fn pdf(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {

@@ -8,10 +8,10 @@ use crate::app::checkout::{self, Checkout};
 use crate::app::{Applicant, User};
 use crate::db::checkouts::CheckoutRow;
 use crate::payment_providers::{Provider, stripe};
-use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{JsonBody, RawJsonBody};
 use crate::web::request_id::RequestId;
+use crate::web::state::AppState;
 
 /// A checkout as the API shows it.
 #[derive(Serialize)]

@@ -10,9 +10,9 @@ use crate::auth::api_keys;
 use crate::db::clients::{self, CheckRow, ClientRow};
 use crate::db::{self, admin_events};
 use crate::domain::role::Role;
-use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{JsonBody, Page, PageQuery};
+use crate::web::state::AppState;
 
 /// A client as administrators see it (never its key).
 #[derive(Serialize)]

@@ -10,9 +10,9 @@ use crate::app::User;
 use crate::app::applicant::{as_applicant, upload};
 use crate::app::engine::{Audit, visible_case};
 use crate::db::documents;
-use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{declared_length, read_body};
+use crate::web::state::AppState;
 
 /// `PUT /api/v1/applications/{id}/documents/{kind}`: uploads or replaces a document of a kind the
 /// case's service asks for. The body is the file itself, with its media type as `Content-Type`.

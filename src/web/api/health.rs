@@ -6,8 +6,8 @@ use serde_json::json;
 
 use crate::db::Backend;
 use crate::db::jobs::{self, JobKind};
-use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
+use crate::web::state::AppState;
 
 /// `GET /health`: the process is up.
 pub async fn health() -> HttpResponse {

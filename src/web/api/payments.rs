@@ -5,9 +5,9 @@ use crate::web::request_id::RequestId;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::app::payments::{self, Report, SIGNATURE_HEADER};
-use crate::startup::AppState;
 use crate::web::error::AppResult;
 use crate::web::extract::{RawJsonBody, parse_json};
+use crate::web::state::AppState;
 
 /// `POST /api/v1/cases/{id}/payments`: a payment for the case's fee, signed with the shared
 /// secret. A replay of a transaction answers as the first report did.

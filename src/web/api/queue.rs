@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::applications::render;
 use super::views::ApplicationView;
 use crate::app::engine::Audit;
 use crate::app::review::{OPEN_STATUSES, claim_next};
@@ -17,9 +16,9 @@ use crate::decision_pace::Pace;
 use crate::domain::country::CountryCode;
 use crate::domain::role::Role;
 use crate::domain::status::CaseStatus;
-use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{Page, PageQuery};
+use crate::web::state::AppState;
 
 /// Query of `GET /api/v1/queue`.
 #[derive(Deserialize)]
@@ -123,7 +122,7 @@ pub async fn claim_next(state: web::Data<AppState>, user: Staff, request_id: Req
     let claimed =
         claim_next::claim_next(&state.db, state.config.clone(), &user, Audit::for_request(request_id)).await?;
     Ok(match claimed {
-        Some(file) => HttpResponse::Ok().json(render(file, user.role)),
+        Some(file) => HttpResponse::Ok().json(ApplicationView::new(file, user.role)),
         None => HttpResponse::NoContent().finish(),
     })
 }

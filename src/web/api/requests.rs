@@ -13,9 +13,9 @@ use crate::app::applicant::{as_applicant, create, edit};
 use crate::app::engine::Audit;
 use crate::app::{Applicant, CaseFile, User};
 use crate::db::cases;
-use crate::startup::AppState;
 use crate::web::error::AppResult;
 use crate::web::extract::{JsonBody, Page, PageQuery};
+use crate::web::state::AppState;
 
 /// Body of `POST /api/v1/requests`.
 #[derive(Deserialize)]

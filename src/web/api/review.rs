@@ -9,8 +9,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use std::future::{Ready, ready};
 
-use super::applications::render;
-use super::views::CaseView;
+use super::views::{ApplicationView, CaseView};
 use super::visas::RevokeRequest;
 use crate::app::applicant::respond;
 use crate::app::engine::Audit;
@@ -21,15 +20,15 @@ use crate::app::review::{
 };
 use crate::app::{Applicant, CaseFile, Staff, Supervisor, User};
 use crate::issuance::e_visa::grant::{Entries, GrantRequest};
-use crate::startup::AppState;
 use crate::web::error::AppResult;
 use crate::web::extract::JsonBody;
+use crate::web::state::AppState;
 
 /// The shape a case takes in an answer: a visa application's under `/api/v1/applications`, the
 /// service-neutral one under `/api/v1/cases` and `/api/v1/requests`. The same handlers serve all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
-    /// [`ApplicationView`](super::views::ApplicationView).
+    /// [`ApplicationView`].
     Application,
     /// [`CaseView`].
     Case,
@@ -47,7 +46,7 @@ impl FromRequest for Shape {
 
 pub(super) fn ok(shape: Shape, file: CaseFile, viewer: &User) -> HttpResponse {
     match shape {
-        Shape::Application => HttpResponse::Ok().json(render(file, viewer.role)),
+        Shape::Application => HttpResponse::Ok().json(ApplicationView::new(file, viewer.role)),
         Shape::Case => HttpResponse::Ok().json(CaseView::new(file, viewer.role)),
     }
 }

@@ -11,9 +11,9 @@ use crate::app::catalogue::{self, ServiceInput};
 use crate::db::catalog::{self, ServiceRow};
 use crate::domain::service::{DocumentRequirement, Eligibility, Fee, InformationLapse, OutputKind};
 use crate::domain::texts::Texts;
-use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
+use crate::web::state::AppState;
 
 /// Body of `POST /api/v1/admin/services` and `PATCH /api/v1/admin/services/{code}`.
 #[derive(Deserialize)]

@@ -9,13 +9,13 @@ use sha2::Sha256;
 use std::sync::Arc;
 
 use crate::app::verification::{KnownVisa, answer_for, verify_token};
-use crate::auth::api_keys::ApiClient;
 use crate::db::clients::CheckRow;
 use crate::db::{self, issued_documents};
 use crate::domain::service::OutputKind;
-use crate::startup::AppState;
+use crate::web::api_client::ApiClient;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
+use crate::web::state::AppState;
 
 pub(super) fn require_scope(client: &ApiClient, scope: &str) -> AppResult<()> {
     if client.0.has_scope(scope) {

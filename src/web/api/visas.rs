@@ -17,9 +17,9 @@ use crate::domain::service::OutputKind;
 use crate::domain::status::CaseStatus;
 use crate::issuance::e_visa::claims;
 use crate::issuance::{self, kit::keys};
-use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
+use crate::web::state::AppState;
 
 /// The signed PDF issued for the case `id` if it is of `kind`, for its holder and the post's
 /// staff (who still see a revoked one), served as `<label>-<number>.pdf`.

@@ -80,7 +80,7 @@ async fn overview_page(ctx: Ctx, refused: Option<Refused>) -> HttpResponse {
         ctx,
         ctx.state
             .db
-            .run(|conn| {
+            .run::<_, crate::app::Error, _>(|conn| {
                 let posts = catalog::list_posts(conn)?;
                 let staff = users::list_staff(conn, None, 500, 0)?.0;
                 let services = catalog::list_all_services(conn)?;

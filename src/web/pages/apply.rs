@@ -487,7 +487,7 @@ fn check_page(ctx: &Ctx, draft: &Draft, problems: &[FieldError], fee: Option<Val
 async fn fee_view(ctx: &Ctx, draft: &Draft) -> app::Result<Option<Value>> {
     let id = draft.case.id.clone();
     let prepaid = draft.service.prepaid;
-    let fee = ctx.state.db.run(move |conn| Ok(fees::for_case(conn, &id)?)).await?;
+    let fee = ctx.state.db.run::<_, crate::app::Error, _>(move |conn| Ok(fees::for_case(conn, &id)?)).await?;
     Ok(fee.filter(|f| f.amount_minor > 0).map(|f| {
         json!({"text": fee_text(f.amount_minor, &f.currency), "paid": fee_text(f.paid_minor, &f.currency), "prepaid": prepaid,
                "outstanding": fee_text(f.outstanding_minor(), &f.currency), "due_now": prepaid && f.outstanding_minor() > 0})

@@ -39,7 +39,8 @@ pub(super) async fn booked(
 ) -> app::Result<Option<String>> {
     let Some(appointment) = appointment else { return Ok(None) };
     let post_code = draft.case.post_code.clone();
-    let post = ctx.state.db.run(move |conn| Ok(catalog::find_post(conn, &post_code)?)).await?;
+    let post =
+        ctx.state.db.run::<_, crate::app::Error, _>(move |conn| Ok(catalog::find_post(conn, &post_code)?)).await?;
     let zone = post.and_then(|p| p.time_zone.parse::<chrono_tz::Tz>().ok()).unwrap_or(chrono_tz::Tz::UTC);
     let local = appointment.starts_at.and_utc().with_timezone(&zone);
     Ok(Some(format!("{}, {} ({})", dates::written(ctx.lang, local.date_naive()), local.format("%H:%M"), zone.name())))

@@ -39,7 +39,7 @@ async fn dashboard(ctx: Ctx) -> HttpResponse {
         ctx,
         ctx.state
             .db
-            .run(move |conn| {
+            .run::<_, crate::app::Error, _>(move |conn| {
                 let mut rows = cases::list_for_applicant_of(conn, &id, "visa", 100, 0)?.0;
                 rows.extend(cases::list_for_applicant_of(conn, &id, "consular", 100, 0)?.0);
                 rows.sort_by_key(|c| std::cmp::Reverse(c.created_at));
@@ -189,7 +189,7 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
         ctx,
         ctx.state
             .db
-            .run(move |conn| {
+            .run::<_, crate::app::Error, _>(move |conn| {
                 Ok((
                     events::list_for_case(conn, &case_id)?,
                     app::CaseFile::load(conn, &case_id)?,
@@ -219,7 +219,13 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
     let confirmation = match notice_key.as_deref() {
         Some("submitted_notice") if status != CaseStatus::Draft => {
             let post_code = draft.case.post_code.clone();
-            let post = attempt!(ctx, ctx.state.db.run(move |conn| Ok(catalog::find_post(conn, &post_code)?)).await);
+            let post = attempt!(
+                ctx,
+                ctx.state
+                    .db
+                    .run::<_, crate::app::Error, _>(move |conn| Ok(catalog::find_post(conn, &post_code)?))
+                    .await
+            );
             Some(json!({"post": post.map_or(draft.case.post_code.clone(), |p| p.name_in(ctx.lang)),
                         "deadline": date(ctx.lang, draft.case.decision_deadline)}))
         }
@@ -232,7 +238,10 @@ async fn case_page(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
                "payable": f.outstanding_minor() > 0 && status.takes_payment() && status != CaseStatus::Draft})
     });
     let receipt_case = id.clone();
-    let receipts = attempt!(ctx, ctx.state.db.run(move |conn| Ok(fees::receipts(conn, &receipt_case)?)).await);
+    let receipts = attempt!(
+        ctx,
+        ctx.state.db.run::<_, crate::app::Error, _>(move |conn| Ok(fees::receipts(conn, &receipt_case)?)).await
+    );
     let receipts: Vec<Value> = receipts
         .iter()
         .map(|r| {

@@ -84,7 +84,7 @@ async fn queue(ctx: Ctx, query: web::Query<HashMap<String, String>>) -> HttpResp
         ctx,
         ctx.state
             .db
-            .run(move |conn| {
+            .run::<_, crate::app::Error, _>(move |conn| {
                 let (rows, _) = cases::queue(conn, &filter, 100, 0)?;
                 let away = users::find(conn, &me)?.and_then(|u| u.away_until).filter(|until| *until > filter.now);
                 // What came back from the applicant: an answer, or a request that lapsed.
@@ -286,7 +286,7 @@ async fn case_page(ctx: Ctx, id: String, refused: Refused) -> HttpResponse {
         ctx,
         ctx.state
             .db
-            .run(move |conn| {
+            .run::<_, crate::app::Error, _>(move |conn| {
                 let recommender = match recommended_by {
                     Some(officer) => users::find(conn, &officer)?.map(|u| u.full_name),
                     None => None,

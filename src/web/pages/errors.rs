@@ -9,7 +9,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{Ctx, i18n, session};
-use crate::startup::AppState;
+use crate::web::state::AppState;
 
 /// Paths that machines call: their errors stay problem+json.
 fn is_machine_path(path: &str) -> bool {

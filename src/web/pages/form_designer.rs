@@ -256,7 +256,7 @@ async fn page(ctx: &Ctx, code: &str, design: &Design, shown: Shown) -> HttpRespo
         ctx,
         ctx.state
             .db
-            .run(move |conn| {
+            .run::<_, crate::app::Error, _>(move |conn| {
                 let service = crate::db::catalog::find_service(conn, &lookup)?.ok_or(app::Error::NotFound)?;
                 let schema = crate::db::catalog::form_schema(conn, &lookup, service.form_version)?.unwrap_or_default();
                 Ok((service, schema))

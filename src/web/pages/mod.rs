@@ -34,7 +34,7 @@ use std::sync::OnceLock;
 use crate::app::{self, User};
 use crate::db::users::UserRow;
 use crate::domain::FieldError;
-use crate::startup::AppState;
+use crate::web::state::AppState;
 use session::Visitor;
 
 /// The Content-Security-Policy of every page: no inline script or style, nothing from elsewhere.

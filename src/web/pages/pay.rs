@@ -128,7 +128,7 @@ async fn result(ctx: Ctx, path: web::Path<(String, String)>) -> HttpResponse {
         ctx,
         ctx.state
             .db
-            .run(move |conn| Ok((
+            .run::<_, crate::app::Error, _>(move |conn| Ok((
                 cases::find(conn, &case_id)?.ok_or(app::Error::NotFound)?,
                 fees::receipts(conn, &case_id)?
             )))

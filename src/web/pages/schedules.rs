@@ -101,7 +101,7 @@ async fn page(
         ctx,
         ctx.state
             .db
-            .run(move |conn| {
+            .run::<_, crate::app::Error, _>(move |conn| {
                 let post = catalog::find_post(conn, &lookup)?.ok_or(app::Error::NotFound)?;
                 let services: Vec<(String, String)> = catalog::list_all_services(conn)?
                     .into_iter()

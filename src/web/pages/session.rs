@@ -22,7 +22,7 @@ use crate::app::User;
 use crate::db;
 use crate::db::users::{self, UserRow};
 use crate::db::web_sessions::{self, WebSessionRow};
-use crate::startup::AppState;
+use crate::web::state::AppState;
 
 /// The session cookie, over plain http.
 pub const SESSION_COOKIE: &str = "evisa_session";
@@ -106,7 +106,7 @@ pub async fn start(state: &AppState, user: &UserRow) -> crate::app::Result<Begun
     };
     state
         .db
-        .write(move |conn| {
+        .write::<_, crate::app::Error, _>(move |conn| {
             web_sessions::delete_expired(conn, now)?;
             web_sessions::insert(conn, &row)?;
             Ok(())
@@ -124,7 +124,7 @@ pub async fn start(state: &AppState, user: &UserRow) -> crate::app::Result<Begun
 pub async fn end(state: &AppState, req: &HttpRequest) -> crate::app::Result<()> {
     if let Some(token) = req.cookie(session_cookie(state)) {
         let token_hash = hash(token.value());
-        state.db.write(move |conn| Ok(web_sessions::delete(conn, &token_hash)?)).await?;
+        state.db.write::<_, crate::app::Error, _>(move |conn| Ok(web_sessions::delete(conn, &token_hash)?)).await?;
     }
     Ok(())
 }
