@@ -2,7 +2,7 @@
 //! document number, the issuing post and date, and the QR code, drawn with printpdf.
 
 use chrono::NaiveDate;
-use printpdf::{BuiltinFont, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, Pt, TextItem, TextMatrix};
+use printpdf::{BuiltinFont, Mm, Op, PdfFontHandle, PdfPage, Pt, TextItem, TextMatrix};
 
 use crate::domain::issued::IssuedDocument;
 use crate::issuance::kit::drawing::{self, place, rgb, rule, save_options};
@@ -57,15 +57,8 @@ pub fn render(page: &CertificateDocument<'_>) -> anyhow::Result<Vec<u8>> {
     let certificate = page.certificate;
     let holder = &certificate.holder;
     let mut warnings = Vec::new();
-    let mut doc = PdfDocument::new(&format!("Certificate {}", certificate.number));
-    let now = printpdf::OffsetDateTime::now();
-    doc.metadata.info.creation_date = now;
-    doc.metadata.info.modification_date = now;
-    doc.metadata.info.metadata_date = now;
-    doc.metadata.info.author = page.state_name.to_owned();
-    doc.metadata.info.creator = "evisa".into();
-    doc.metadata.info.producer = "evisa".into();
-    doc.metadata.info.subject = format!("{} {}", page.title, certificate.number);
+    let subject = format!("{} {}", page.title, certificate.number);
+    let mut doc = drawing::new_document(&format!("Certificate {}", certificate.number), page.state_name, subject);
     let qr = images::qr(&mut doc, page.qr_token)?;
 
     let mut ops = Vec::new();

@@ -3,11 +3,11 @@
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use printpdf::{BuiltinFont, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, Pt, TextItem, TextMatrix};
+use printpdf::{BuiltinFont, Mm, Op, ParsedFont, PdfFontHandle, PdfPage, Pt, TextItem, TextMatrix};
 
 use super::claims;
 use crate::domain::issued::IssuedDocument;
-use crate::issuance::kit::drawing::{place, rgb, rule, save_options, text};
+use crate::issuance::kit::drawing::{self, place, rgb, rule, save_options, text};
 use crate::issuance::kit::images;
 use crate::issuance::kit::latin::latin;
 
@@ -45,15 +45,8 @@ pub fn render(page: &VisaDocument<'_>) -> anyhow::Result<Vec<u8>> {
     let passport = holder.passport.as_ref().context("a visa without its passport")?;
     let mrz = claims::mrz_lines(visa)?;
     let mut warnings = Vec::new();
-    let mut doc = PdfDocument::new(&format!("e-Visa {}", visa.number));
-    let now = printpdf::OffsetDateTime::now();
-    doc.metadata.info.creation_date = now;
-    doc.metadata.info.modification_date = now;
-    doc.metadata.info.metadata_date = now;
-    doc.metadata.info.author = page.state_name.to_owned();
-    doc.metadata.info.creator = "evisa".into();
-    doc.metadata.info.producer = "evisa".into();
-    doc.metadata.info.subject = format!("Electronic visa {}", visa.number);
+    let subject = format!("Electronic visa {}", visa.number);
+    let mut doc = drawing::new_document(&format!("e-Visa {}", visa.number), page.state_name, subject);
 
     let ocr = ParsedFont::from_bytes(OCR_B, 0, &mut Vec::new()).context("loading the OCR-B font")?;
     let ocr = PdfFontHandle::External(doc.add_font(&ocr));

@@ -2,10 +2,27 @@
 //! image placed at a width, and how the PDF is written.
 
 use printpdf::{
-    Color, Line, LinePoint, Mm, Op, PdfFontHandle, PdfSaveOptions, Point, Pt, Rgb, TextItem, XObjectTransform,
+    Color, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfSaveOptions, Point, Pt, Rgb, TextItem,
+    XObjectTransform,
 };
 
 use super::images::Placed;
+
+/// A new document titled `title`, its metadata saying who issued it (`author`), what it is
+/// (`subject`), and that it was made now by this service.
+pub fn new_document(title: &str, author: &str, subject: String) -> PdfDocument {
+    let mut doc = PdfDocument::new(title);
+    let now = printpdf::OffsetDateTime::now();
+    let info = &mut doc.metadata.info;
+    info.creation_date = now;
+    info.modification_date = now;
+    info.metadata_date = now;
+    info.author = author.to_owned();
+    info.creator = "evisa".into();
+    info.producer = "evisa".into();
+    info.subject = subject;
+    doc
+}
 
 /// An RGB colour (components 0 to 1).
 pub fn rgb(r: f32, g: f32, b: f32) -> Color {
