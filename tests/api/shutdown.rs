@@ -109,9 +109,17 @@ backend_tests! {
             assert_eq!(outcome, &Ok((200, "valid".to_owned())), "every answer, before or after the signal");
         }
         // Every answered check was logged: the first one, those that opened the connections and
-        // the load's.
+        // the load's. A check whose connection closed in the signal's instant may have been logged
+        // and its answer lost on the way (the client sees no answer and may ask again): logged, at
+        // most once each, never answered without being logged.
+        let lost = outcomes.iter().filter(|(_, outcome)| matches!(outcome, Err(error) if error.contains("IncompleteMessage"))).count();
         let logged_after: usize = app.scalar(logged).parse().unwrap();
-        assert_eq!(logged_after - logged_before, 1 + answered.load(Ordering::Relaxed), "every answered check was logged");
+        let answered_checks = 1 + answered.load(Ordering::Relaxed);
+        assert!(
+            (answered_checks..=answered_checks + lost).contains(&(logged_after - logged_before)),
+            "every answered check was logged: {} logged, {answered_checks} answered, {lost} lost in transit",
+            logged_after - logged_before
+        );
         assert_eq!(answered.load(Ordering::Relaxed), 16 + answers.len(), "each connection was opened by an answered check");
     }
 }
