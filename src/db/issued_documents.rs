@@ -83,11 +83,7 @@ impl TryFrom<Row> for IssuedDocument {
 
     fn try_from(row: Row) -> Result<IssuedDocument, DbError> {
         let corrupt = |what: &str| DbError::Corrupt(format!("issued document {}: {what}", row.number));
-        let kind = match row.kind.as_str() {
-            "e_visa" => OutputKind::EVisa,
-            "certificate" => OutputKind::Certificate,
-            _ => return Err(corrupt("unknown kind")),
-        };
+        let kind: OutputKind = row.kind.parse().map_err(|_| corrupt("unknown kind"))?;
         let status = DocumentStatus::parse(&row.status).ok_or_else(|| corrupt("unknown status"))?;
         let passport = match (row.passport_number, row.passport_expiry) {
             (Some(number), Some(expiry)) => Some(Passport { number, expiry }),

@@ -8,10 +8,11 @@ BEGIN;
 
 -- Every document the service issues, whatever its kind, in one table: the number printed on it,
 -- the holder as printed, the terms of a visa (empty for other kinds), the signer, the stored PDF,
--- and one status that moves issuing -> valid -> revoked.
+-- and one status that moves issuing -> valid -> revoked. The kind is an output kind's name, not
+-- a closed list here, so that a new kind of document needs no rebuild of the table.
 CREATE TABLE issued_documents (
     number                 TEXT PRIMARY KEY,
-    kind                   TEXT NOT NULL CHECK (kind IN ('e_visa', 'certificate')),
+    kind                   TEXT NOT NULL,
     case_id                TEXT NOT NULL UNIQUE REFERENCES cases (id),
     service_code           TEXT NOT NULL,
     surname                TEXT NOT NULL,
