@@ -7,6 +7,7 @@
 pub mod admin_events;
 pub mod appointments;
 pub mod case_counts;
+pub mod case_queue;
 pub mod cases;
 pub mod catalog;
 pub mod checkouts;

@@ -17,7 +17,7 @@ use std::time::Instant;
 use subtle::ConstantTimeEq;
 
 use crate::db::jobs::JobKind;
-use crate::db::{self, cases, jobs};
+use crate::db::{self, jobs};
 use crate::web::state::AppState;
 
 /// Latency buckets, in seconds.
@@ -132,7 +132,7 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
         .db
         .run::<_, crate::web::error::AppError, _>(|conn| {
             Ok((
-                cases::count_by_post_and_status(conn)?,
+                crate::db::case_queue::count_by_post_and_status(conn)?,
                 jobs::count_by_kind_and_status(conn)?,
                 jobs::oldest_pending(conn, JobKind::IssueOutput)?,
             ))

@@ -17,7 +17,7 @@ pub async fn claim_next(db: &Db, config: Arc<Config>, user: &Staff, audit: Audit
     let post = user.post.clone().ok_or_else(|| Error::Forbidden("the account belongs to no post".into()))?;
     let user = user.clone();
     db.write(move |conn| {
-        let Some(id) = cases::next_claimable(conn, &post)? else {
+        let Some(id) = crate::db::case_queue::next_claimable(conn, &post)? else {
             return Ok(None);
         };
         let case = cases::find(conn, &id)?.ok_or(Error::NotFound)?;

@@ -10,7 +10,7 @@ use crate::app::engine::Audit;
 use crate::app::review::{OPEN_STATUSES, claim_next};
 use crate::app::{CaseFile, Staff, Supervisor};
 use crate::auth::AuthUser;
-use crate::db::cases::{self, Assignee, QueueFilter};
+use crate::db::case_queue::{self, Assignee, QueueFilter};
 use crate::db::{self};
 use crate::decision_pace::Pace;
 use crate::domain::country::CountryCode;
@@ -103,7 +103,7 @@ pub async fn list(
     };
     let role = user.role;
     let result = crate::web::read(&state.db, move |conn| {
-        let (rows, total) = cases::queue(conn, &filter, limit, offset)?;
+        let (rows, total) = case_queue::queue(conn, &filter, limit, offset)?;
         let mut items = Vec::with_capacity(rows.len());
         for case in rows {
             items.push(ApplicationView::new(CaseFile::visa_file(conn, case)?, role));
@@ -172,7 +172,7 @@ fn read_pace(
 ) -> diesel::QueryResult<Pace> {
     let mut durations: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for (visa_type, submitted, decided) in
-        cases::decision_times(conn, post, service, now - chrono::Duration::days(DECISION_WINDOW_DAYS))?
+        case_queue::decision_times(conn, post, service, now - chrono::Duration::days(DECISION_WINDOW_DAYS))?
     {
         if let (Some(submitted), Some(decided)) = (submitted, decided) {
             let days = (decided - submitted).num_seconds() as f64 / 86_400.0;
@@ -199,8 +199,8 @@ pub async fn stats(
     let memo = state.clone();
     let stats = crate::web::read(&state.db, move |conn| {
         let service = service.as_deref();
-        let by_status: BTreeMap<String, i64> = cases::count_by_status(conn, &post, service)?.into_iter().collect();
-        let overdue = cases::count_overdue(conn, &post, service, &OPEN_STATUSES, now)?;
+        let by_status: BTreeMap<String, i64> = case_queue::count_by_status(conn, &post, service)?.into_iter().collect();
+        let overdue = case_queue::count_overdue(conn, &post, service, &OPEN_STATUSES, now)?;
         let read_at = std::time::Instant::now();
         let pace = match memo.decision_pace.get(&post, service, &by_status, read_at) {
             Some(pace) => pace,

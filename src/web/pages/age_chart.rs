@@ -3,7 +3,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use crate::db::{AnyConnection, cases};
+use crate::db::AnyConnection;
 use crate::domain::status::CaseStatus;
 
 /// The age bands, in days since submission: from (inclusive) and to (exclusive, none: older).
@@ -22,7 +22,7 @@ pub fn counts(
             // Younger than `from` days means submitted after now - from.
             let newest = Some(now - Duration::days(*from));
             let oldest = to.map(|to| now - Duration::days(to));
-            cases::count_submitted_between(conn, post, open, oldest, newest)
+            crate::db::case_queue::count_submitted_between(conn, post, open, oldest, newest)
         })
         .collect()
 }

@@ -7,9 +7,12 @@ mod account;
 mod admin;
 mod age_chart;
 mod apply;
+mod apply_check;
+mod apply_documents;
 mod booking;
 mod cases;
 mod console;
+mod console_case;
 pub mod errors;
 mod form;
 mod form_designer;
@@ -391,14 +394,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_page_template_parses() {
-        let env = environment();
-        for (name, _) in TEMPLATES {
-            assert!(env.get_template(name).is_ok(), "{name}");
-        }
-    }
-}
+mod tests;
