@@ -144,6 +144,11 @@ pub fn for_case(conn: &mut AnyConnection, case_id: &str) -> Result<Option<Issued
     one(table::table.filter(table::case_id.eq(case_id)).first(conn).optional()?)
 }
 
+/// The document with this number, whatever its kind.
+pub fn find_any(conn: &mut AnyConnection, number: &str) -> Result<Option<IssuedDocument>, DbError> {
+    one(table::table.find(number).first(conn).optional()?)
+}
+
 /// The document with this number, of this kind.
 pub fn find(conn: &mut AnyConnection, kind: OutputKind, number: &str) -> Result<Option<IssuedDocument>, DbError> {
     one(table::table.find(number).filter(table::kind.eq(kind.as_str())).first(conn).optional()?)

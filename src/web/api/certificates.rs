@@ -1,6 +1,6 @@
-//! Issued certificates: the signed PDF for its holder and the post's staff, and the check by
-//! document number and date of birth for third parties (an API key with the `verify` scope,
-//! logged like visa checks, minimal disclosure).
+//! Issued consular documents (certificates, and any kind but e-visas): the signed PDF for its
+//! holder and the post's staff, and the check by document number and date of birth for third
+//! parties (an API key with the `verify` scope, logged like visa checks, minimal disclosure).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDate, Utc};
@@ -20,7 +20,7 @@ use crate::web::state::AppState;
 
 /// `GET /api/v1/requests/{id}/document.pdf`: the signed certificate.
 pub async fn pdf(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
-    issued_pdf(&state, user, path.into_inner(), OutputKind::Certificate).await
+    issued_pdf(&state, user, path.into_inner(), None).await
 }
 
 /// Body of `POST /api/v1/verify/document`.
@@ -91,7 +91,8 @@ pub async fn verify(
     }
     let lookup = number.clone();
     let found = crate::web::read(&state.db, move |conn| {
-        let Some(certificate) = issued_documents::find(conn, OutputKind::Certificate, &lookup)? else {
+        let consular = issued_documents::find_any(conn, &lookup)?.filter(|d| d.kind != OutputKind::EVisa);
+        let Some(certificate) = consular else {
             return Ok(None);
         };
         let service = catalog::find_service(conn, &certificate.service_code)?

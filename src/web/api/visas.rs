@@ -21,22 +21,22 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
 use crate::web::state::AppState;
 
-/// The signed PDF issued for the case `id` if it is of `kind`, for its holder and the post's
-/// staff (who still see a revoked one), served as `<label>-<number>.pdf`.
+/// The signed PDF issued for the case `id` (if it is of `kind`, when given), for its holder and
+/// the post's staff (who still see a revoked one), served as `<label>-<number>.pdf`.
 pub(crate) async fn issued_pdf(
     state: &AppState,
     user: AuthUser,
     id: String,
-    kind: OutputKind,
+    kind: Option<OutputKind>,
 ) -> AppResult<HttpResponse> {
-    let (number, key) = crate::web::read(&state.db, move |conn| {
+    let (number, kind, key) = crate::web::read(&state.db, move |conn| {
         let case = visible_case(conn, &id, &user)?;
         let visible =
             case.status == CaseStatus::Issued || (user.role.handles_cases() && case.status == CaseStatus::Revoked);
         let document = issued_documents::for_case(conn, &case.id)?
-            .filter(|d| visible && d.kind == kind)
+            .filter(|d| visible && kind.is_none_or(|kind| d.kind == kind))
             .ok_or(AppError::NotFound)?;
-        Ok((document.number, document.pdf.ok_or(AppError::NotFound)?.key))
+        Ok((document.number, document.kind, document.pdf.ok_or(AppError::NotFound)?.key))
     })
     .await?;
     let label = issuance::issuer(kind).document().map_or("document", |d| d.label());
@@ -51,7 +51,7 @@ pub(crate) async fn issued_pdf(
 
 /// `GET /api/v1/applications/{id}/evisa.pdf`: the signed e-visa, for its holder and the post's staff.
 pub async fn pdf(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
-    issued_pdf(&state, user, path.into_inner(), OutputKind::EVisa).await
+    issued_pdf(&state, user, path.into_inner(), Some(OutputKind::EVisa)).await
 }
 
 /// A visa record as staff see it.

@@ -330,8 +330,8 @@ async fn issued(ctx: Ctx, path: web::Path<(String, String)>) -> HttpResponse {
     let user = signed_in!(ctx);
     let (id, which) = path.into_inner();
     let answer = match which.as_str() {
-        "evisa.pdf" => issued_pdf(&ctx.state, user, id, OutputKind::EVisa).await,
-        "document.pdf" => issued_pdf(&ctx.state, user, id, OutputKind::Certificate).await,
+        "evisa.pdf" => issued_pdf(&ctx.state, user, id, Some(OutputKind::EVisa)).await,
+        "document.pdf" => issued_pdf(&ctx.state, user, id, None).await,
         _ => return ctx.fail(app::Error::NotFound),
     };
     served(&ctx, answer).await
