@@ -1,6 +1,7 @@
 //! Issue: the service issues the output of an approved case (the handler of an `issue_output`
 //! job) through the issuance wing's driver, once its fee is paid where the service says so.
 
+use crate::app::engine::output_of;
 use crate::db::cases::{self, CaseRow};
 use crate::db::{AnyConnection, catalog, fees};
 use crate::domain::status::CaseStatus;
@@ -22,6 +23,7 @@ pub async fn issue(issuance: &Issuance<'_>, case_id: &str) -> anyhow::Result<()>
         tracing::info!(case = %case.reference, "approved; the document is issued once the fee is paid");
         return Ok(());
     }
+    let output = output_of(&mut conn, &case)?;
     drop(conn);
-    driver::issue(issuance, case_id).await
+    driver::issue(issuance, case_id, output).await
 }

@@ -28,6 +28,7 @@ use crate::db::cases::{self, CaseRow};
 use crate::db::{self, AnyConnection, Db, catalog, documents, issued_documents};
 use crate::domain::document::PORTRAIT;
 use crate::domain::issued::{DocumentStatus, IssuedDocument, StoredPdf};
+use crate::domain::service::OutputKind;
 use crate::domain::status::{Action, CaseStatus};
 use crate::notify;
 use crate::storage::DocumentStore;
@@ -71,7 +72,7 @@ fn case_to_issue(conn: &mut AnyConnection, case_id: &str) -> anyhow::Result<Opti
 fn reserve(
     issuance: &Issuance<'_>,
     kind: &dyn DocumentKind,
-    output: crate::domain::service::OutputKind,
+    output: OutputKind,
     conn: &mut AnyConnection,
     case_id: &str,
 ) -> anyhow::Result<Option<(CaseRow, IssuedDocument)>> {
@@ -181,12 +182,10 @@ fn record(
     })
 }
 
-/// Issues the output of the approved case `case_id` (all three steps; each may be a repeat).
-pub async fn issue(issuance: &Issuance<'_>, case_id: &str) -> anyhow::Result<()> {
-    let mut conn = issuance.db.conn()?;
-    let case = cases::find(&mut conn, case_id)?.ok_or_else(|| anyhow::anyhow!("case {case_id} vanished"))?;
-    let output = crate::app::engine::output_of(&mut conn, &case)?;
+/// Issues the `output` of the approved case `case_id` (all three steps; each may be a repeat).
+pub async fn issue(issuance: &Issuance<'_>, case_id: &str, output: OutputKind) -> anyhow::Result<()> {
     let Some(kind) = issuer(output).document() else { bail!("no document is issued for {output} outputs") };
+    let mut conn = issuance.db.conn()?;
     let Some((case, document)) = reserve(issuance, kind, output, &mut conn, case_id)? else { return Ok(()) };
     drop(conn);
     issuance.fault("exit_after_visa_record");
