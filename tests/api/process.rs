@@ -39,6 +39,7 @@ impl SecondProcess {
             .env("EVISA_JWT_ISSUER", &app.config.jwt_issuer)
             .env("EVISA_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("RUST_LOG", "warn,evisa::cli=info")
+            .env("EVISA_LOG_FORMAT", "json")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped());
         for (name, value) in env {
@@ -95,36 +96,21 @@ impl Drop for SecondProcess {
     }
 }
 
-/// The port a server process says it listens on, from its log; every other line of its log goes
-/// on to the test's own output.
+/// The port a server process says it listens on, from its "listening" log event (JSON lines);
+/// every other line of its log goes on to the test's own output.
 fn listening_port(stderr: std::process::ChildStderr) -> std::sync::mpsc::Receiver<u16> {
     let (found, port) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         use std::io::BufRead;
         for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
-            let plain = strip_ansi(&line);
-            match plain.split("port=").nth(1).filter(|_| plain.contains("listening")) {
-                Some(rest) => {
-                    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                    let _ = found.send(digits.parse().unwrap_or(0));
+            let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+            match event["fields"]["port"].as_u64().filter(|_| event["fields"]["message"] == "listening") {
+                Some(listening) => {
+                    let _ = found.send(u16::try_from(listening).unwrap_or(0));
                 }
                 None => eprintln!("{line}"),
             }
         }
     });
     port
-}
-
-/// A log line without its terminal colours.
-fn strip_ansi(line: &str) -> String {
-    let mut plain = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            chars.by_ref().find(|c| c.is_ascii_alphabetic());
-        } else {
-            plain.push(c);
-        }
-    }
-    plain
 }
