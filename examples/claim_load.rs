@@ -43,7 +43,7 @@ fn seed(db: &Db, count: usize, officers: usize) -> anyhow::Result<()> {
         account(&mut conn, &format!("bench.officer{i}@consulate.test"), Role::Officer)?;
     }
     let now = db::now();
-    db::write_transaction(&mut conn, |conn| {
+    db.write_transaction(&mut conn, |conn| {
         for i in 0..count {
             let id = uuid::Uuid::new_v4().to_string();
             let reference = format!("BENCH-{i:07}");

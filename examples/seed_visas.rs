@@ -35,7 +35,7 @@ fn main() -> anyhow::Result<()> {
     };
     let today = chrono::Utc::now().date_naive();
     let mut bodies = String::new();
-    db::write_transaction(&mut conn, |conn| {
+    db.write_transaction(&mut conn, |conn| {
         for i in 0..count {
             let case_id = uuid::Uuid::new_v4().to_string();
             let now = db::now();
@@ -95,10 +95,11 @@ fn main() -> anyhow::Result<()> {
         Ok::<_, anyhow::Error>(())
     })?;
     std::fs::write(&out, bodies)?;
-    let (_, key) = db::write_transaction(&mut conn, |conn| {
-        evisa::app::clients::create(conn, "Load test", "evisa", &["verify".to_owned()], (None, "system"), None)
-    })
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (_, key) = db
+        .write_transaction(&mut conn, |conn| {
+            evisa::app::clients::create(conn, "Load test", "evisa", &["verify".to_owned()], (None, "system"), None)
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("{key}");
     Ok(())
 }

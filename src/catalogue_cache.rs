@@ -5,22 +5,15 @@
 //! a watcher that reads the count and time of those events every quarter of a second drops it
 //! when another node commits one.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crate::db::catalog::{self, PostRow, ServiceRow};
+use crate::db::watch::Changes;
 use crate::db::{Db, admin_events};
 
 /// How often changes by other processes are looked for.
 const WATCH_EVERY: Duration = Duration::from_millis(250);
-
-static GENERATION: AtomicU64 = AtomicU64::new(0);
-
-/// Drops every copy read before now; called once a change to the catalogue has committed.
-pub fn invalidate() {
-    GENERATION.fetch_add(1, Ordering::AcqRel);
-}
 
 /// The catalogue as the portal shows it.
 #[derive(Debug)]
@@ -39,18 +32,20 @@ impl Catalogue {
 }
 
 /// The copy of the catalogue, with the generation it was read in.
-#[derive(Default)]
 pub struct CatalogueCache {
     current: RwLock<Option<(u64, Arc<Catalogue>)>>,
+    /// The database's changes to the catalogue: its count is the generation.
+    changes: Changes,
 }
 
 impl CatalogueCache {
     /// Starts the cache and its watcher of changes made by other processes; the watcher stops
     /// when the cache is dropped.
     pub fn start(db: Db) -> std::io::Result<Arc<CatalogueCache>> {
-        let cache = Arc::new(CatalogueCache::default());
+        let changes = db.catalogue_changes().clone();
+        let cache = Arc::new(CatalogueCache { current: RwLock::default(), changes: changes.clone() });
         let stamp = admin_events::catalogue_stamp;
-        crate::db::watch::spawn("catalogue-cache", db, Arc::downgrade(&cache), WATCH_EVERY, stamp, invalidate)?;
+        crate::db::watch::spawn("catalogue-cache", db, Arc::downgrade(&cache), WATCH_EVERY, stamp, changes)?;
         Ok(cache)
     }
 
@@ -58,7 +53,7 @@ impl CatalogueCache {
     /// generation is taken before the read, so a change that commits during it leaves the new
     /// copy stale rather than wrong.
     pub async fn get(&self, db: &Db) -> crate::app::Result<Arc<Catalogue>> {
-        let generation = GENERATION.load(Ordering::Acquire);
+        let generation = self.changes.seen();
         if let Some((read_in, catalogue)) = self.current.read().ok().and_then(|c| c.clone())
             && read_in == generation
         {

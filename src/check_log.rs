@@ -70,5 +70,5 @@ fn write(db: &Db, conn: &mut Option<AnyConnection>, rows: &[CheckRow]) -> Result
         Some(conn) => conn,
         None => conn.insert(db.dedicated().map_err(|e| e.to_string())?),
     };
-    clients::log(conn, rows).map_err(|e| e.to_string())
+    clients::log(db, conn, rows).map_err(|e| e.to_string())
 }

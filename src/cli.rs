@@ -164,10 +164,11 @@ pub fn run() -> anyhow::Result<()> {
             std::fs::create_dir_all(&config.data_dir)?;
             let db = Db::connect(&config.database_url, 1)?;
             let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let (client, key) = crate::db::write_transaction(&mut conn, |conn| {
-                crate::app::clients::create(conn, &name, &organisation, &scopes, (None, "system"), None)
-            })
-            .map_err(|e| anyhow::anyhow!("{}", crate::startup::describe(&e)))?;
+            let (client, key) = db
+                .write_transaction(&mut conn, |conn| {
+                    crate::app::clients::create(conn, &name, &organisation, &scopes, (None, "system"), None)
+                })
+                .map_err(|e| anyhow::anyhow!("{}", crate::startup::describe(&e)))?;
             println!("created API client {} ({}) with scopes {}", client.id, client.name, client.scopes);
             println!("api key (shown once): {key}");
             Ok(())
@@ -258,7 +259,7 @@ fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
             let (signer, key_file) =
                 keys::new_dev_signer(&config.data_dir, &config.issuing_state, &config.issuing_state_name)?;
             let details = serde_json::json!({"development": true, "activated": activate});
-            crate::db::write_transaction(&mut conn, |conn| {
+            db.write_transaction(&mut conn, |conn| {
                 keyring::record(
                     conn,
                     &config.data_dir,
@@ -285,7 +286,7 @@ fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
             let key_file = keyring::key_path(&config.data_dir, &row.key_file);
             let signer = keys::load_signer(&key_file, &cert_pem, &ca_pem, row.development)?;
             anyhow::ensure!(signer.kid == kid, "the certificate belongs to another key");
-            crate::db::write_transaction(&mut conn, |conn| {
+            db.write_transaction(&mut conn, |conn| {
                 rows::set_status(conn, &kid, "active", certificates, now)?;
                 crate::db::admin_events::record(
                     conn,
@@ -306,7 +307,7 @@ fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
                 row.status != "active" || others_active,
                 "{kid} is the only active key: activate another first"
             );
-            crate::db::write_transaction(&mut conn, |conn| {
+            db.write_transaction(&mut conn, |conn| {
                 rows::set_status(conn, &kid, "retired", None, now)?;
                 crate::db::admin_events::record(
                     conn,

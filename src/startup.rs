@@ -100,7 +100,7 @@ fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
         Some(_) => {}
         None => seed_hq(&mut conn, config, hq_name)?,
     }
-    let added = crate::app::catalogue::seed(&mut conn)
+    let added = crate::app::catalogue::seed(db, &mut conn)
         .map_err(|e| anyhow::anyhow!("seeding the catalogue: {}", describe(&e)))?;
     if !added.is_empty() {
         tracing::info!(services = ?added, "seeded consular services");
@@ -227,11 +227,11 @@ impl Application {
         if state.config.mail_worker {
             let poll = Duration::from_millis(state.config.mail_poll_ms);
             let kinds = &[JobKind::SendEmail, JobKind::RemindInformation];
-            runners.spawn("mailer", kinds, Arc::downgrade(&state.clone().into_inner()), poll)?;
+            runners.spawn("mailer", kinds, &state.clone().into_inner(), poll)?;
         }
         if state.config.issuance_worker {
             let poll = Duration::from_millis(state.config.issuance_poll_ms);
-            runners.spawn("issuance", &[JobKind::IssueOutput], Arc::downgrade(&state.clone().into_inner()), poll)?;
+            runners.spawn("issuance", &[JobKind::IssueOutput], &state.clone().into_inner(), poll)?;
         }
         let serving = state.clone();
         let proxies = crate::web::client_addr::TrustedProxies(state.config.trusted_proxies.clone());
@@ -298,8 +298,7 @@ impl Application {
         let deadline = std::time::Instant::now() + Duration::from_secs(state.config.shutdown_secs);
         let runners = runners.lock().ok().and_then(|mut r| r.take());
         if let Some(runners) = runners {
-            let db = state.db.clone();
-            let _ = web::block(move || runners.stop(&db, deadline)).await;
+            let _ = web::block(move || runners.stop(deadline)).await;
         }
         tracing::info!("stopped");
         served

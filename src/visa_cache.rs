@@ -9,52 +9,48 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crate::db::Db;
 use crate::db::issued_documents;
+use crate::db::{Db, watch::Changes};
 
 /// How many visas are kept; beyond that the cache starts afresh.
 const CAPACITY: usize = 50_000;
 /// How often revocations by other processes are looked for.
 const WATCH_EVERY: Duration = Duration::from_millis(250);
 
-/// The current generation; read it before reading a visa from the database.
-pub fn generation() -> u64 {
-    issued_documents::revocations_seen()
-}
-
 /// Copies of issued visas by number, in the form their reader keeps them (`V`), each with the
 /// generation it was read in.
 pub struct VisaCache<V> {
     entries: RwLock<HashMap<String, (u64, Arc<V>)>>,
-}
-
-impl<V> Default for VisaCache<V> {
-    fn default() -> Self {
-        VisaCache { entries: RwLock::default() }
-    }
+    /// The database's revocations: their count is the generation.
+    revocations: Changes,
 }
 
 impl<V: Send + Sync + 'static> VisaCache<V> {
     /// Starts the cache and its watcher of revocations made by other processes; the watcher
     /// stops when the cache is dropped.
     pub fn start(db: Db) -> std::io::Result<Arc<VisaCache<V>>> {
-        let cache = Arc::new(VisaCache::default());
-        crate::db::watch::spawn(
-            "visa-cache",
-            db,
-            Arc::downgrade(&cache),
-            WATCH_EVERY,
-            issued_documents::latest_revocation,
-            issued_documents::count_revocation,
-        )?;
+        let revocations = db.revocations().clone();
+        let cache = Arc::new(VisaCache::counting(revocations.clone()));
+        let stamp = issued_documents::latest_revocation;
+        crate::db::watch::spawn("visa-cache", db, Arc::downgrade(&cache), WATCH_EVERY, stamp, revocations)?;
         Ok(cache)
+    }
+
+    /// An empty cache whose generation is the count of `revocations`.
+    fn counting(revocations: Changes) -> VisaCache<V> {
+        VisaCache { entries: RwLock::default(), revocations }
+    }
+
+    /// The current generation; read it before reading a visa from the database.
+    pub fn generation(&self) -> u64 {
+        self.revocations.seen()
     }
 
     /// The visa `number`, if a copy of the current generation is kept.
     pub fn get(&self, number: &str) -> Option<Arc<V>> {
         let entries = self.entries.read().ok()?;
         let (generation, visa) = entries.get(number)?;
-        (*generation == self::generation()).then(|| visa.clone())
+        (*generation == self.generation()).then(|| visa.clone())
     }
 
     /// Keeps a copy of the issued visa `number` read in `generation`. Only issued visas may be
@@ -75,14 +71,14 @@ mod tests {
 
     #[test]
     fn copies_of_an_older_generation_are_never_answered() {
-        let cache: VisaCache<&str> = VisaCache::default();
-        let before = generation();
-        cache.put(before, "AAA", Arc::new("valid"));
-        assert!(cache.get("AAA").is_some_and(|v| *v == "valid") || generation() != before);
+        let revocations = Changes::default();
+        let cache: VisaCache<&str> = VisaCache::counting(revocations.clone());
+        cache.put(cache.generation(), "AAA", Arc::new("valid"));
+        assert!(cache.get("AAA").is_some_and(|v| *v == "valid"));
         assert!(cache.get("BBB").is_none());
-        issued_documents::count_revocation();
+        revocations.count();
         assert!(cache.get("AAA").is_none(), "a revocation makes every copy stale");
-        cache.put(generation(), "AAA", Arc::new("revoked"));
+        cache.put(cache.generation(), "AAA", Arc::new("revoked"));
         assert!(cache.get("AAA").is_some_and(|v| *v == "revoked"));
     }
 }

@@ -224,7 +224,7 @@ pub async fn create_service(
         catalog::find_service(conn, &code)?.ok_or(Error::NotFound)
     })
     .await
-    .inspect(|_| crate::catalogue_cache::invalidate())
+    .inspect(|_| db.catalogue_changes().count())
 }
 
 /// A service of the seeded catalogue, as `assets/catalogue/services.json` describes it.
@@ -250,7 +250,7 @@ const SEEDED: &str = include_str!("../../assets/catalogue/services.json");
 /// Adds each seeded service whose code the catalogue does not hold yet, checked like an
 /// administrator's; services already present (seeded before, or changed or deactivated since)
 /// are left as they are. Returns the codes added.
-pub fn seed(conn: &mut AnyConnection) -> Result<Vec<String>> {
+pub fn seed(db: &Db, conn: &mut AnyConnection) -> Result<Vec<String>> {
     let seeds: Vec<SeedService> = serde_json::from_str(SEEDED)?;
     let mut added = Vec::new();
     for (index, seed) in seeds.into_iter().enumerate() {
@@ -277,7 +277,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Vec<String>> {
         check_code(&seed.code)?;
         check(&input, true)?;
         let order = 100 + i32::try_from(index).unwrap_or(0);
-        db::write_transaction(conn, |conn| insert_new(conn, &seed.code, &input, order, None, None))?;
+        db.write_transaction(conn, |conn| insert_new(conn, &seed.code, &input, order, None, None))?;
         added.push(seed.code);
     }
     Ok(added)
@@ -362,5 +362,5 @@ pub async fn update_service(
         catalog::find_service(conn, &code)?.ok_or(Error::NotFound)
     })
     .await
-    .inspect(|_| crate::catalogue_cache::invalidate())
+    .inspect(|_| db.catalogue_changes().count())
 }

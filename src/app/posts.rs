@@ -88,7 +88,7 @@ pub async fn create_post(db: &Db, admin: &Admin, post: NewPost, request_id: Opti
         Err(err) => Err(err.into()),
     })
     .await
-    .inspect(|_| crate::catalogue_cache::invalidate())
+    .inspect(|_| db.catalogue_changes().count())
 }
 
 /// Changes a post; `None` leaves a field alone.
@@ -124,5 +124,5 @@ pub async fn update_post(
         catalog::find_post(conn, &code)?.ok_or(Error::NotFound)
     })
     .await
-    .inspect(|_| crate::catalogue_cache::invalidate())
+    .inspect(|_| db.catalogue_changes().count())
 }

@@ -93,17 +93,17 @@ pub struct CheckRow {
     pub created_at: NaiveDateTime,
 }
 
-/// Writes a batch of checks, all or none. On PostgreSQL the batch is one statement of one shape
+/// Writes a batch of checks to `db` through `conn` (one of its connections), all or none. On PostgreSQL the batch is one statement of one shape
 /// whatever its size (each column is sent as an array and unnested), so it is parsed and planned
 /// once per connection and commits on its own; on SQLite each check is one step of a prepared
 /// insert, in one transaction.
-pub fn log(conn: &mut AnyConnection, checks: &[CheckRow]) -> QueryResult<()> {
+pub fn log(db: &super::Db, conn: &mut AnyConnection, checks: &[CheckRow]) -> QueryResult<()> {
     match conn {
         AnyConnection::Postgresql(pg) => {
             CheckBatch::of(checks).execute(pg)?;
         }
         AnyConnection::Sqlite(lite) => {
-            let _writer = super::sqlite_writer();
+            let _writer = db.sqlite_writer();
             lite.immediate_transaction(|lite| {
                 for check in checks {
                     diesel::insert_into(verification_log::table).values(check).execute(lite)?;

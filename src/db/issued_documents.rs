@@ -181,26 +181,9 @@ thread_local! {
     static REVOKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Revocations this process has seen committed, by itself or (as its watcher reports) by
-/// another: a copy of a document read before the count moved may be stale.
-static REVOCATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// How many revocations this process has seen committed; read it before reading a document
-/// that will be kept.
-pub fn revocations_seen() -> u64 {
-    REVOCATIONS.load(std::sync::atomic::Ordering::Acquire)
-}
-
-/// Counts a revocation committed by another process, or by this one.
-pub fn count_revocation() {
-    REVOCATIONS.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-}
-
-/// After a commit: a revocation it held makes every kept copy of a document stale.
-pub(super) fn committed() {
-    if REVOKED.with(|revoked| revoked.replace(false)) {
-        count_revocation();
-    }
+/// Whether the transaction that just committed on this thread revoked a document.
+pub(super) fn take_revoked() -> bool {
+    REVOKED.with(|revoked| revoked.replace(false))
 }
 
 /// After a rollback: nothing was revoked.

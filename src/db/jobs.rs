@@ -3,12 +3,13 @@
 //! leased by a runner, retried with backoff, and finished or failed for good.
 //!
 //! Runners in this process are signalled when a transaction that enqueued work commits
-//! ([`super::write_transaction`] calls [`signal_committed`]); runners in other processes find the
+//! ([`super::Db::write_transaction`] counts a [`Signals`] of its database); runners in other processes find the
 //! work by polling.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
 use super::AnyConnection;
@@ -251,74 +252,61 @@ pub(super) fn forget_pending() {
     PENDING.with(|pending| pending.set(0));
 }
 
-/// Signals the runners of every kind the committed transaction enqueued.
-pub(super) fn signal_committed() {
-    let kinds = PENDING.with(|pending| pending.replace(0));
-    for kind in JobKind::ALL {
-        if kinds & (1 << kind.index()) != 0 {
-            SIGNALS[kind.index()].wake();
+/// Signals to this process's runners of one database that jobs were committed, counted per kind.
+/// A runner reads the count before it looks for due jobs and waits only while it stays the same,
+/// so that work committed between its look and its wait is never missed. Signals are counted,
+/// never consumed: several runners of one kind each see every signal, at the cost of a look that
+/// finds nothing. Each database has its own (see [`super::Db::job_signals`]).
+#[derive(Default)]
+pub struct Signals {
+    counts: [AtomicU64; JobKind::ALL.len()],
+    /// Held while a signal is counted or a runner decides to wait, so that a signal between the
+    /// two cannot be missed.
+    changes: Mutex<()>,
+    /// Where runners wait for signals.
+    ready: Condvar,
+}
+
+impl Signals {
+    /// Signals the runners of every kind the transaction that just committed on this thread
+    /// enqueued.
+    pub(super) fn committed(&self) {
+        let kinds = PENDING.with(|pending| pending.replace(0));
+        let enqueued: Vec<JobKind> = JobKind::ALL.into_iter().filter(|k| kinds & (1 << k.index()) != 0).collect();
+        if !enqueued.is_empty() {
+            self.wake(&enqueued);
         }
     }
-}
 
-/// Wakes the runners waiting for `kinds`.
-pub fn wake(kinds: &[JobKind]) {
-    for kind in kinds {
-        SIGNALS[kind.index()].wake();
-    }
-}
-
-/// How many signals `kinds` have had: a runner reads it before it looks for due jobs, and
-/// waits only while it stays the same, so that work committed between its look and its wait
-/// is never missed.
-pub fn seen(kinds: &[JobKind]) -> u64 {
-    kinds.iter().map(|kind| SIGNALS[kind.index()].count()).sum()
-}
-
-/// Waits until a job of one of `kinds` is committed in this process after `seen` was read, or
-/// `timeout` passes. Signals are counted, never consumed: runners of several applications in one
-/// process (tests) each see every signal, at the cost of a look that finds nothing.
-pub fn wait_for(kinds: &[JobKind], seen_before: u64, timeout: std::time::Duration) {
-    let deadline = std::time::Instant::now() + timeout;
-    let Ok(mut guard) = CHANGES.lock() else { return };
-    while seen(kinds) == seen_before {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        if left.is_zero() {
-            return;
+    /// Wakes the runners waiting for `kinds`.
+    pub fn wake(&self, kinds: &[JobKind]) {
+        let _changes = self.changes.lock();
+        for kind in kinds {
+            self.counts[kind.index()].fetch_add(1, Ordering::AcqRel);
         }
-        guard = match READY.wait_timeout(guard, left) {
-            Ok((guard, _)) => guard,
-            Err(_) => return,
-        };
-    }
-    drop(guard);
-}
-
-/// Signals of one kind, counted.
-struct Signal {
-    count: std::sync::atomic::AtomicU64,
-}
-
-/// Held while a signal is counted or a runner decides to wait, so that a signal between the two
-/// cannot be missed.
-static CHANGES: Mutex<()> = Mutex::new(());
-/// Where runners wait for signals.
-static READY: Condvar = Condvar::new();
-
-static SIGNALS: [Signal; 3] = [Signal::new(), Signal::new(), Signal::new()];
-
-impl Signal {
-    const fn new() -> Signal {
-        Signal { count: std::sync::atomic::AtomicU64::new(0) }
+        self.ready.notify_all();
     }
 
-    fn count(&self) -> u64 {
-        self.count.load(std::sync::atomic::Ordering::Acquire)
+    /// How many signals `kinds` have had.
+    pub fn seen(&self, kinds: &[JobKind]) -> u64 {
+        kinds.iter().map(|kind| self.counts[kind.index()].load(Ordering::Acquire)).sum()
     }
 
-    fn wake(&self) {
-        let _changes = CHANGES.lock();
-        self.count.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-        READY.notify_all();
+    /// Waits until a job of one of `kinds` is committed after `seen_before` was read, or
+    /// `timeout` passes.
+    pub fn wait_for(&self, kinds: &[JobKind], seen_before: u64, timeout: std::time::Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        let Ok(mut guard) = self.changes.lock() else { return };
+        while self.seen(kinds) == seen_before {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            guard = match self.ready.wait_timeout(guard, left) {
+                Ok((guard, _)) => guard,
+                Err(_) => return,
+            };
+        }
+        drop(guard);
     }
 }

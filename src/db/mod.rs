@@ -141,6 +141,21 @@ fn pool_error(err: r2d2::PoolError) -> DbError {
 pub struct Db {
     pool: Pool<ConnectionManager>,
     manager: ConnectionManager,
+    local: std::sync::Arc<Local>,
+}
+
+/// What this process keeps for one database beside its connections. Each [`Db`] opened has its
+/// own, so applications of one process on different databases (tests) share no lock or signal.
+#[derive(Default)]
+struct Local {
+    /// This process's turn to write to SQLite (see [`Db::sqlite_writer`]).
+    writer: std::sync::Mutex<()>,
+    /// Jobs committed, for this process's runners.
+    jobs: jobs::Signals,
+    /// Revocations committed, for the copies of documents kept in memory.
+    revocations: watch::Changes,
+    /// Changes to services and posts committed, for the copy of the catalogue kept in memory.
+    catalogue: watch::Changes,
 }
 
 impl Db {
@@ -159,7 +174,7 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(manager.clone())
             .with_context(|| format!("connecting to {}", redact_url(url)))?;
-        let db = Db { pool, manager };
+        let db = Db { pool, manager, local: std::sync::Arc::default() };
         db.migrate()?;
         Ok(db)
     }
@@ -224,80 +239,104 @@ impl Db {
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
     {
-        self.run(|conn| write_transaction(conn, work)).await
+        let db = self.clone();
+        self.run(move |conn| db.write_transaction(conn, work)).await
     }
-}
 
-/// Runs `work` in a transaction meant to write; once it commits, runners of this process are
-/// signalled about the jobs it enqueued. On SQLite the transaction is `IMMEDIATE`, so it
-/// takes the write lock before its first read: two writers then queue on the busy timeout
-/// instead of one failing when it upgrades a stale read snapshot.
-pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
-where
-    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    jobs::forget_pending();
-    issued_documents::forget();
-    if matches!(conn, AnyConnection::Postgresql(_)) {
-        return match std::panic::catch_unwind(AssertUnwindSafe(|| conn.transaction(work))) {
-            Ok(Ok(value)) => {
-                jobs::signal_committed();
-                issued_documents::committed();
-                Ok(value)
-            }
+    /// The signals this process's job runners of this database wait on.
+    pub fn job_signals(&self) -> &jobs::Signals {
+        &self.local.jobs
+    }
+
+    /// The revocations this process has seen committed on this database.
+    pub fn revocations(&self) -> &watch::Changes {
+        &self.local.revocations
+    }
+
+    /// The changes to services and posts this process has seen committed on this database.
+    pub fn catalogue_changes(&self) -> &watch::Changes {
+        &self.local.catalogue
+    }
+
+    /// Takes this process's turn to write to this SQLite database, held until the transaction
+    /// ends. SQLite has one writer at a time; a writer that finds the lock taken sleeps in the
+    /// busy handler for 1, then 2, 5, 10 ms and more before it tries again, so writers of one
+    /// process that queued there waited up to 20 ms for a lock freed after one. Queued on this
+    /// lock, the next writer starts as soon as the last commits. Writers of other processes still
+    /// meet on the busy timeout.
+    pub fn sqlite_writer(&self) -> std::sync::MutexGuard<'_, ()> {
+        // A writer that panicked has rolled back: the lock guards no data.
+        self.local.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `work` on `conn` (one of this database's) in a transaction meant to write; once it
+    /// commits, this process's runners are signalled about the jobs it enqueued and its
+    /// revocations are counted. On SQLite the transaction is `IMMEDIATE`, so it takes the write
+    /// lock before its first read: two writers then queue on the busy timeout instead of one
+    /// failing when it upgrades a stale read snapshot.
+    pub fn write_transaction<T, E, F>(&self, conn: &mut AnyConnection, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        forget_uncommitted();
+        if matches!(conn, AnyConnection::Postgresql(_)) {
+            return match std::panic::catch_unwind(AssertUnwindSafe(|| conn.transaction(work))) {
+                Ok(Ok(value)) => {
+                    self.committed();
+                    Ok(value)
+                }
+                Ok(Err(err)) => {
+                    forget_uncommitted();
+                    Err(err)
+                }
+                Err(panic) => {
+                    // diesel's transaction does not roll back when its body panics.
+                    use diesel::connection::TransactionManager;
+                    let _ = <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                    std::panic::resume_unwind(panic)
+                }
+            };
+        }
+        let _writer = self.sqlite_writer();
+        conn.batch_execute("BEGIN IMMEDIATE")?;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| work(conn))) {
+            Ok(Ok(value)) => match conn.batch_execute("COMMIT") {
+                Ok(()) => {
+                    self.committed();
+                    Ok(value)
+                }
+                Err(err) => {
+                    let _ = conn.batch_execute("ROLLBACK");
+                    forget_uncommitted();
+                    Err(err.into())
+                }
+            },
             Ok(Err(err)) => {
-                jobs::forget_pending();
-                issued_documents::forget();
+                let _ = conn.batch_execute("ROLLBACK");
+                forget_uncommitted();
                 Err(err)
             }
             Err(panic) => {
-                // diesel's transaction does not roll back when its body panics.
-                use diesel::connection::TransactionManager;
-                let _ = <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                let _ = conn.batch_execute("ROLLBACK");
                 std::panic::resume_unwind(panic)
             }
-        };
-    }
-    let _writer = sqlite_writer();
-    conn.batch_execute("BEGIN IMMEDIATE")?;
-    match std::panic::catch_unwind(AssertUnwindSafe(|| work(conn))) {
-        Ok(Ok(value)) => match conn.batch_execute("COMMIT") {
-            Ok(()) => {
-                jobs::signal_committed();
-                issued_documents::committed();
-                Ok(value)
-            }
-            Err(err) => {
-                let _ = conn.batch_execute("ROLLBACK");
-                jobs::forget_pending();
-                issued_documents::forget();
-                Err(err.into())
-            }
-        },
-        Ok(Err(err)) => {
-            let _ = conn.batch_execute("ROLLBACK");
-            jobs::forget_pending();
-            issued_documents::forget();
-            Err(err)
         }
-        Err(panic) => {
-            let _ = conn.batch_execute("ROLLBACK");
-            std::panic::resume_unwind(panic)
+    }
+
+    /// After a commit on this thread: what it enqueued and revoked is made known.
+    fn committed(&self) {
+        self.local.jobs.committed();
+        if issued_documents::take_revoked() {
+            self.local.revocations.count();
         }
     }
 }
 
-/// Takes this process's turn to write to SQLite, held until the transaction ends. SQLite has
-/// one writer at a time; a writer that finds the lock taken sleeps in the busy handler for 1,
-/// then 2, 5, 10 ms and more before it tries again, so writers of one process that queued there
-/// waited up to 20 ms for a lock freed after one. Queued on this lock, the next writer starts as
-/// soon as the last commits. Writers of other processes still meet on the busy timeout. The lock
-/// is the process's, whatever the database file (tests open several).
-pub fn sqlite_writer() -> std::sync::MutexGuard<'static, ()> {
-    static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    // A writer that panicked has rolled back: the lock guards no data.
-    WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// Forgets what this thread's abandoned transaction enqueued or revoked.
+fn forget_uncommitted() {
+    jobs::forget_pending();
+    issued_documents::forget();
 }
 
 fn transaction_manager_is_broken(conn: &mut AnyConnection) -> bool {
@@ -334,5 +373,31 @@ mod tests {
         assert_eq!(redact_url("postgres://evisa:s3cret@db:5432/evisa"), "postgres://evisa:***@db:5432/evisa");
         assert_eq!(redact_url("postgres://postgres@127.0.0.1/evisa"), "postgres://postgres@127.0.0.1/evisa");
         assert_eq!(redact_url("./data/evisa.db"), "./data/evisa.db");
+    }
+
+    #[test]
+    fn each_database_has_its_own_writer_turn_and_signals() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = |name: &str| Db::connect(dir.path().join(name).to_str().unwrap(), 2).unwrap();
+        let (a, b) = (open("a.db"), open("b.db"));
+        let kinds = [jobs::JobKind::SendEmail];
+        let (a_seen, b_seen) = (a.job_signals().seen(&kinds), b.job_signals().seen(&kinds));
+        // A's turn to write is held: B writes all the same (it would wait forever if they shared it).
+        let _a_turn = a.sqlite_writer();
+        let writer = b.clone();
+        let wrote = std::thread::spawn(move || {
+            let mut conn = writer.conn().unwrap();
+            writer.write_transaction(&mut conn, |conn| jobs::enqueue(conn, kinds[0], "mail", now()))
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !wrote.is_finished() {
+            assert!(std::time::Instant::now() < deadline, "B waited for A's turn to write");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        wrote.join().unwrap().unwrap();
+        assert_eq!(b.job_signals().seen(&kinds), b_seen + 1, "B's runners are signalled");
+        assert_eq!(a.job_signals().seen(&kinds), a_seen, "A's runners are not");
+        a.revocations().count();
+        assert_eq!(b.revocations().seen(), 0, "a revocation on A leaves B's copies alone");
     }
 }

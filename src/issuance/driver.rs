@@ -76,7 +76,7 @@ fn reserve(
     conn: &mut AnyConnection,
     case_id: &str,
 ) -> anyhow::Result<Option<(CaseRow, IssuedDocument)>> {
-    db::write_transaction(conn, |conn| {
+    issuance.db.write_transaction(conn, |conn| {
         let Some(case) = case_to_issue(conn, case_id)? else { return Ok(None) };
         if let Some(document) = issued_documents::for_case(conn, case_id)? {
             return Ok(Some((case, document)));
@@ -162,7 +162,7 @@ fn record(
     pdf: &StoredPdf,
 ) -> anyhow::Result<()> {
     let mut conn = issuance.db.conn()?;
-    db::write_transaction(&mut conn, |conn| {
+    issuance.db.write_transaction(&mut conn, |conn| {
         let case = cases::find(conn, &document.case_id)?.context("case vanished")?;
         if case.status == CaseStatus::Issued {
             return Ok(());

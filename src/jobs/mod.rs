@@ -6,7 +6,7 @@
 use chrono::{Duration, NaiveDateTime};
 use rand::Rng;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 
 use crate::app;
 use crate::config::Config;
@@ -89,7 +89,7 @@ async fn run_once(state: &dyn Resources, kinds: &[JobKind], held: &Mutex<Option<
     let longest_lease = kinds.iter().map(|k| policy(*k, state.config()).lease_secs).max().unwrap_or(60);
     let lease = now + Duration::seconds(longest_lease);
     let mut conn = state.db().conn()?;
-    let job = db::write_transaction(&mut conn, |conn| jobs::lease_next(conn, kinds, now, lease))?;
+    let job = state.db().write_transaction(&mut conn, |conn| jobs::lease_next(conn, kinds, now, lease))?;
     drop(conn);
     let Some(job) = job else { return Ok(false) };
     let Some(kind) = job.kind() else { return Ok(true) };
@@ -120,7 +120,7 @@ fn record(state: &dyn Resources, kind: JobKind, job: &JobRow, outcome: anyhow::R
             let final_attempt = job.attempts >= policy.max_attempts;
             let retry = (!final_attempt).then(|| db::now() + backoff(policy.base_backoff_secs, job.attempts));
             tracing::warn!(job = kind.as_str(), subject = %job.subject, attempt = job.attempts, retry = retry.is_some(), error = %message, "job failed");
-            db::write_transaction(&mut conn, |conn| {
+            state.db().write_transaction(&mut conn, |conn| {
                 if kind == JobKind::SendEmail {
                     outbox::mark_failed(conn, &job.subject, &message, final_attempt)?;
                     if final_attempt
@@ -145,6 +145,8 @@ pub struct Runners {
 
 struct Runner {
     name: String,
+    /// The database whose jobs it runs (and whose signals it waits on).
+    db: db::Db,
     kinds: &'static [JobKind],
     thread: std::thread::JoinHandle<()>,
     held: Arc<Mutex<Option<Lease>>>,
@@ -152,15 +154,18 @@ struct Runner {
 
 impl Runners {
     /// Starts a runner thread for `kinds`: it runs jobs until none is due, then waits for a
-    /// signal or the poll interval.
+    /// signal of its database or the poll interval. It holds `state` only while it runs a job.
     pub fn spawn<R: Resources>(
         &mut self,
         name: &str,
         kinds: &'static [JobKind],
-        state: Weak<R>,
+        state: &Arc<R>,
         poll: std::time::Duration,
     ) -> std::io::Result<()> {
         let label = name.to_owned();
+        let db = state.db().clone();
+        let signals = db.clone();
+        let state = Arc::downgrade(state);
         let stopping = self.stopping.clone();
         let held = Arc::new(Mutex::new(None));
         let holding = held.clone();
@@ -174,20 +179,20 @@ impl Runners {
             };
             while !stopping.load(Ordering::Acquire) {
                 let Some(state) = state.upgrade() else { break };
-                let seen = jobs::seen(kinds);
+                let seen = signals.job_signals().seen(kinds);
                 let outcome = runtime.block_on(run_once(&*state, kinds, &holding));
                 drop(state);
                 match outcome {
                     Ok(true) => continue,
-                    Ok(false) => jobs::wait_for(kinds, seen, poll),
+                    Ok(false) => signals.job_signals().wait_for(kinds, seen, poll),
                     Err(err) => {
                         tracing::warn!(runner = %label, error = %format!("{err:#}"), "runner");
-                        jobs::wait_for(kinds, seen, poll);
+                        signals.job_signals().wait_for(kinds, seen, poll);
                     }
                 }
             }
         })?;
-        self.runners.push(Runner { name: name.to_owned(), kinds, thread, held });
+        self.runners.push(Runner { name: name.to_owned(), db, kinds, thread, held });
         Ok(())
     }
 
@@ -195,14 +200,14 @@ impl Runners {
     pub fn stop_leasing(&self) {
         self.stopping.store(true, Ordering::Release);
         for runner in &self.runners {
-            jobs::wake(runner.kinds);
+            runner.db.job_signals().wake(runner.kinds);
         }
     }
 
     /// Stops the runners: each finishes the job it holds if it can by `deadline`; the lease of a
     /// job still running then is given back, so that another process takes it up at once
     /// instead of when the lease would have expired.
-    pub fn stop(self, db: &db::Db, deadline: std::time::Instant) {
+    pub fn stop(self, deadline: std::time::Instant) {
         self.stop_leasing();
         for runner in self.runners {
             while !runner.thread.is_finished() && std::time::Instant::now() < deadline {
@@ -212,7 +217,7 @@ impl Runners {
                 continue;
             }
             let Some(lease) = runner.held.lock().ok().and_then(|held| held.clone()) else { continue };
-            let given_back = db.conn().map_err(anyhow::Error::from).and_then(|mut conn| {
+            let given_back = runner.db.conn().map_err(anyhow::Error::from).and_then(|mut conn| {
                 Ok(jobs::give_back(&mut conn, lease.kind, &lease.subject, lease.until, db::now())?)
             });
             match given_back {

@@ -114,7 +114,7 @@ pub async fn deliver(state: &Delivery<'_>, id: &str) -> anyhow::Result<()> {
     {
         // Its code no longer works: sending it would only mislead.
         let mut conn = state.db.conn()?;
-        db::write_transaction(&mut conn, |conn| {
+        state.db.write_transaction(&mut conn, |conn| {
             outbox::mark_failed(conn, &email.id, "its single-use code expired before it could be sent", true)?;
             outbox::scrub(conn, &email.id, SCRUBBED)
         })?;
@@ -127,7 +127,7 @@ pub async fn deliver(state: &Delivery<'_>, id: &str) -> anyhow::Result<()> {
     let message = build(state.config, &email, attachment)?;
     state.transport.send(message).await?;
     let mut conn = state.db.conn()?;
-    db::write_transaction(&mut conn, |conn| {
+    state.db.write_transaction(&mut conn, |conn| {
         outbox::mark_sent(conn, &email.id, db::now())?;
         if code_lifetime_minutes(&email.event).is_some() {
             outbox::scrub(conn, &email.id, SCRUBBED)?;

@@ -14,7 +14,7 @@ pub mod request_id;
 pub mod state;
 pub mod text;
 
-use crate::db::{self, AnyConnection, Db};
+use crate::db::{AnyConnection, Db};
 use error::AppResult;
 
 /// Runs a handler's read on the blocking pool, with the API's own errors.
@@ -33,5 +33,5 @@ where
     T: Send + 'static,
     F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
 {
-    db.run::<_, crate::web::error::AppError, _>(move |conn| Ok(db::write_transaction(conn, work))).await?
+    db.write::<_, crate::web::error::AppError, _>(work).await
 }

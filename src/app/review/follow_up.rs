@@ -34,7 +34,7 @@ pub fn lapse_at(due: NaiveDate, tz: &str) -> NaiveDateTime {
 pub fn follow_up(db: &Db, config: &Config, case_id: &str) -> anyhow::Result<()> {
     // Runners have no web runtime: the connection is used on the runner's own thread.
     let mut conn = db.conn()?;
-    db::write_transaction(&mut conn, |conn| -> Result<()> {
+    db.write_transaction(&mut conn, |conn| -> Result<()> {
         let Some(case) = cases::find(conn, case_id)? else { return Ok(()) };
         if case.status != CaseStatus::InfoRequested {
             return Ok(());

@@ -98,7 +98,7 @@ pub async fn by_number(
     let visa = match state.visa_cache.get(&number) {
         Some(visa) => Some(visa),
         None => {
-            let generation = crate::visa_cache::generation();
+            let generation = state.visa_cache.generation();
             let lookup = number.clone();
             let found =
                 crate::web::read(&state.db, move |conn| Ok(issued_documents::find(conn, OutputKind::EVisa, &lookup)?))
