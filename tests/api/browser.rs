@@ -1,5 +1,5 @@
 //! The portal and the console in a real browser: headless Chromium driven over WebDriver
-//! (Debian's `chromium` and `chromium-driver`, started here on a free loopback port), through the
+//! (Debian's `chromium` and `chromium-driver`, started here on a loopback port it picks), through the
 //! whole story of a visa and of a consular certificate, at phone and desktop sizes, with axe-core
 //! checking the main pages for serious or critical accessibility violations. Screenshots go to
 //! `target/screenshots/`.
@@ -11,7 +11,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 /// A phone-sized window and a desktop one.
@@ -39,22 +39,11 @@ impl Driver {
             eprintln!("chromedriver is not installed: browser test skipped outside CI");
             return None;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        // From here the driver is stopped (killed and waited for) when dropped.
-        let driver = Driver { child, port };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(driver);
-            }
-            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("chromedriver did not listen on {port}");
+        let mut command = Command::new("chromedriver");
+        command.arg("--port=0");
+        let (child, port) =
+            crate::servers::spawn_reporting_port(command, "successfully on port ").expect("chromedriver starts");
+        Some(Driver { child, port })
     }
 
     /// A new browser window (its own cookies) of the given size.

@@ -41,6 +41,7 @@ mod requests;
 mod review;
 mod schedules;
 mod second_review;
+mod servers;
 mod shutdown;
 mod smtp;
 mod upgrade;

@@ -9,12 +9,12 @@ use crate::process::SecondProcess;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 const BUCKET: &str = "evisa-nodes";
 
-/// moto's S3-compatible server on a free loopback port, stopped when dropped.
+/// moto's S3-compatible server on a loopback port it picks, stopped when dropped.
 struct S3Server {
     child: Child,
     endpoint: String,
@@ -23,14 +23,10 @@ struct S3Server {
 impl S3Server {
     /// Starts the server and creates the bucket; `None` when moto is not installed (outside CI).
     async fn start() -> Option<S3Server> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = match Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-        {
-            Ok(child) => child,
+        let mut command = Command::new("moto_server");
+        command.args(["-H", "127.0.0.1", "-p", "0"]);
+        let (child, port) = match crate::servers::spawn_reporting_port(command, "Running on ") {
+            Ok(started) => started,
             Err(_) => {
                 assert!(std::env::var("CI").is_err(), "CI must install moto[server] (moto_server)");
                 return None;

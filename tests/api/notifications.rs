@@ -1,6 +1,6 @@
 use crate::backend_tests;
 use crate::helpers::*;
-use crate::smtp::{SmtpSink, available, free_port};
+use crate::smtp::{SmtpSink, available};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -43,8 +43,7 @@ backend_tests! {
         if !available() {
             return;
         }
-        let mut sink = SmtpSink::new(free_port());
-        sink.start().await;
+        let sink = SmtpSink::start();
         let app = app_with_smtp(db_of(&app), sink.port, true).await;
         app.add_mailbox(sink.mailbox());
         let officer = app.staff("officer", "UTO-HQ").await;
@@ -135,7 +134,7 @@ backend_tests! {
         if !available() {
             return;
         }
-        let mut sink = SmtpSink::new(free_port());
+        let mut sink = SmtpSink::down();
         let app = app_with_smtp(db_of(&app), sink.port, true).await;
         let applicant = app.applicant("patient").await;
         let id = app.submitted(&applicant).await;
@@ -153,7 +152,7 @@ backend_tests! {
         assert!(listed["items"][0]["last_error"].as_str().is_some_and(|e| !e.is_empty()));
         assert!(listed["items"][0]["attempts"].as_i64().unwrap() >= 1);
 
-        sink.start().await;
+        sink.restart();
         wait_all_sent(&app).await;
         let messages = sink.messages();
         assert_eq!(messages.len(), 2, "each exactly once");
@@ -165,8 +164,7 @@ backend_tests! {
         if !available() {
             return;
         }
-        let mut sink = SmtpSink::new(free_port());
-        sink.start().await;
+        let sink = SmtpSink::start();
         // The first server never sends (its mailer is off), as if it stopped before it could.
         let first = app_with_smtp(db_of(&app), sink.port, false).await;
         let applicant = first.applicant("restart").await;
@@ -183,7 +181,7 @@ backend_tests! {
         if !available() {
             return;
         }
-        let mut sink = SmtpSink::new(free_port());
+        let mut sink = SmtpSink::down();
         let app = TestApp::spawn_configured(db_of(&app), |c| {
             c.smtp_url = Some(format!("smtp://127.0.0.1:{}", sink.port));
             c.mail_max_attempts = 1;
@@ -205,7 +203,7 @@ backend_tests! {
         }
         assert_eq!(failed["total"], 1);
         let id = failed["items"][0]["id"].as_str().unwrap().to_owned();
-        sink.start().await;
+        sink.restart();
         let retried = app.post_empty(&format!("/api/v1/admin/outbox/{id}/retry"), &admin.token).await;
         assert_eq!(retried.status(), StatusCode::OK);
         wait_all_sent(&app).await;
@@ -273,8 +271,7 @@ async fn two_processes_on_postgres_never_send_an_email_twice() {
     if !available() {
         return;
     }
-    let mut sink = SmtpSink::new(free_port());
-    sink.start().await;
+    let sink = SmtpSink::start();
     // Written while nobody sends, then drained by two processes at once.
     let app = app_with_smtp(Db::Postgres(url), sink.port, false).await;
     let emails: Vec<String> = (0..12).map(|i| format!("parallel{i}@example.org")).collect();

@@ -10,7 +10,7 @@ use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Sha256;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 /// A legalisation request, complete but unpaid; its id.
 async fn unpaid_legalisation(app: &TestApp, who: &Account) -> String {
@@ -145,16 +145,12 @@ impl Drop for FakeStripe {
     }
 }
 
-/// Starts localstripe on a free loopback port; `None` outside CI when it is not installed.
+/// Starts localstripe on a port it picks; `None` outside CI when it is not installed.
 pub(crate) async fn fake_stripe() -> Option<FakeStripe> {
-    let port = crate::smtp::free_port();
-    let child = match Command::new("localstripe")
-        .args(["--port", &port.to_string(), "--from-scratch"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(child) => child,
+    let mut command = Command::new("localstripe");
+    command.args(["--port", "0", "--from-scratch"]);
+    let (child, port) = match crate::servers::spawn_reporting_port(command, "Running on ") {
+        Ok(started) => started,
         Err(_) => {
             assert!(std::env::var("CI").is_err(), "CI must install localstripe");
             eprintln!("localstripe is not installed: the Stripe test is not run");

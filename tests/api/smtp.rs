@@ -1,8 +1,9 @@
 //! A real SMTP server on loopback for the tests: aiosmtpd (PyPI) storing what it receives in a
 //! maildir, and a reader that decodes those messages with Python's e-mail package.
 
+use crate::servers::spawn_reporting_port;
 use serde_json::Value;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 /// An SMTP server that stores every message it accepts.
 pub struct SmtpSink {
@@ -10,11 +11,6 @@ pub struct SmtpSink {
     /// Its port on 127.0.0.1.
     pub port: u16,
     maildir: tempfile::TempDir,
-}
-
-/// A free port on loopback (nothing listens on it once this returns).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Whether aiosmtpd is installed; in CI it must be.
@@ -27,42 +23,56 @@ pub fn available() -> bool {
     found
 }
 
+/// aiosmtpd's SMTP server storing into a maildir (argument 2), on the port given (argument 1; 0
+/// for one it picks), saying where it listens.
+const SERVER: &str = r#"
+import asyncio, sys
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import SMTP
+async def main():
+    handler = Mailbox(sys.argv[2])
+    server = await asyncio.get_running_loop().create_server(
+        lambda: SMTP(handler), "127.0.0.1", int(sys.argv[1]), reuse_address=True)
+    print("listening on 127.0.0.1:%d" % server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+asyncio.run(main())
+"#;
+
 impl SmtpSink {
     /// The maildir the server stores what it receives in.
     pub fn mailbox(&self) -> std::path::PathBuf {
         self.maildir.path().join("box")
     }
 
-    /// A sink for `port`, not yet listening.
-    pub fn new(port: u16) -> SmtpSink {
-        SmtpSink { child: None, port, maildir: tempfile::tempdir().unwrap() }
+    /// A sink listening on a port it picked.
+    pub fn start() -> SmtpSink {
+        let mut sink = SmtpSink { child: None, port: 0, maildir: tempfile::tempdir().unwrap() };
+        sink.listen();
+        sink
     }
 
-    /// Starts listening and waits until it accepts connections.
-    pub async fn start(&mut self) {
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{}", self.port),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(self.maildir.path().join("box"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("aiosmtpd starts");
+    /// A sink that listened once and was stopped: its port is known and, for now, refused,
+    /// as a mail server that is down.
+    pub fn down() -> SmtpSink {
+        let mut sink = SmtpSink::start();
+        sink.stop();
+        sink
+    }
+
+    /// Listens again on its port after [`SmtpSink::stop`]: the mailer under test was given that
+    /// port, so this is the one place a port is bound again after being let go.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "the sink is listening already");
+        self.listen();
+    }
+
+    fn listen(&mut self) {
+        let mut command = Command::new("python3");
+        command.args(["-c", SERVER, &self.port.to_string()]).arg(self.mailbox());
+        let (child, port) = spawn_reporting_port(command, "listening on ").expect("aiosmtpd starts");
+        assert!(self.port == 0 || self.port == port, "the sink came back on another port");
         self.child = Some(child);
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("the SMTP server did not start");
+        self.port = port;
     }
 
     /// Stops listening (received messages are kept).
