@@ -105,6 +105,11 @@ fn seed(db: &Db, config: &Config) -> anyhow::Result<()> {
     if !added.is_empty() {
         tracing::info!(services = ?added, "seeded consular services");
     }
+    let renewed = crate::app::catalogue::keep_own_forms(db, &mut conn)
+        .map_err(|e| anyhow::anyhow!("keeping the e-visa's form: {}", describe(&e)))?;
+    if !renewed.is_empty() {
+        tracing::info!(services = ?renewed, "gave services the form their issuer describes");
+    }
     let translated = crate::app::catalogue::seed_texts(&mut conn)
         .map_err(|e| anyhow::anyhow!("seeding the catalogue's texts: {}", describe(&e)))?;
     if translated > 0 {

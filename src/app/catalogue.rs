@@ -314,6 +314,31 @@ pub fn seed_texts(conn: &mut AnyConnection) -> Result<usize> {
     Ok(given)
 }
 
+/// Gives every service whose kind describes its own form (the e-visa's) that form as its next
+/// version where its current one differs, so that the form has one description, in code; cases
+/// keep the version they were started with. Returns the codes given a new version.
+pub fn keep_own_forms(db: &Db, conn: &mut AnyConnection) -> Result<Vec<String>> {
+    let mut renewed = Vec::new();
+    for service in catalog::list_all_services(conn)? {
+        let Some(own) = crate::issuance::issuer(service.output()?).own_form() else { continue };
+        let current = catalog::form_schema(conn, &service.code, service.form_version)?;
+        if current.and_then(|c| serde_json::from_str::<Value>(&c).ok()).as_ref() == Some(&own) {
+            continue;
+        }
+        db.write_transaction(conn, |conn| -> Result<()> {
+            let next = service.form_version + 1;
+            catalog::insert_form(conn, &service.code, next, &own.to_string(), db::now())?;
+            let changes = ServiceChanges { form_version: Some(next), ..ServiceChanges::default() };
+            catalog::update_service(conn, &service.code, &changes)?;
+            let details = serde_json::json!({"form_version": next, "reason": "the form its issuer describes"});
+            admin_events::record(conn, "update_service", &service.code, (None, "system"), details, None)?;
+            Ok(())
+        })?;
+        renewed.push(service.code);
+    }
+    Ok(renewed)
+}
+
 /// Changes a service. A new form schema becomes the next form version.
 pub async fn update_service(
     db: &Db,
@@ -329,6 +354,13 @@ pub async fn update_service(
     let actor = admin.id.clone();
     db.write(move |conn| {
         let service = catalog::find_service(conn, &code)?.ok_or(Error::NotFound)?;
+        if input.form_schema.is_some() && crate::issuance::issuer(service.output()?).own_form().is_some() {
+            return Err(Error::invalid_field(
+                "form_schema",
+                "immutable",
+                "this kind of service describes its own form",
+            ));
+        }
         let now = db::now();
         let form_version = match &input.form_schema {
             Some(schema) => {

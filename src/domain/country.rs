@@ -22,8 +22,10 @@ pub fn mrz_code(code: &str) -> &str {
 }
 
 /// A state or organisation code as used in travel documents (`GBR`, `KAZ`, `D`, `UNO`, ...).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Forms describe it as three letters or fillers, which the portal offers as a list of countries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schemars(extend("pattern" = "^[A-Z<]{3}$"))]
 pub struct CountryCode(String);
 
 impl CountryCode {

@@ -5,7 +5,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A syntactically valid e-mail address, normalised to lower case.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("format" = "email"))]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 

@@ -44,6 +44,12 @@ pub trait Issuer: Sync {
         plain_form::check(form)
     }
 
+    /// The form's JSON Schema when the kind describes its form itself (its rules read the answers
+    /// as a type); `None` when the service's administrators write it.
+    fn own_form(&self) -> Option<Value> {
+        None
+    }
+
     /// The answers the kind's own rules require at submission beyond its form schema's
     /// `required`, by dotted path.
     fn required_answers(&self) -> &'static [&'static str] {

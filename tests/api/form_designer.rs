@@ -34,6 +34,13 @@ pub(crate) async fn bare_service(app: &TestApp, code: &str) {
     assert_eq!(app.post("/api/v1/admin/services", &admin.token, &service).await.status(), StatusCode::CREATED);
 }
 
+/// The tourist visa as the service list describes it.
+async fn tourist(app: &TestApp, admin: &Account) -> Value {
+    let services: Value = app.get("/api/v1/services", &admin.token).await.json().await.unwrap();
+    let listed = services.as_array().or_else(|| services["items"].as_array()).expect("a list of services");
+    listed.iter().find(|s| s["code"] == "TOURIST").expect("the tourist visa").clone()
+}
+
 /// Posts the designer's form with `op` and `fields`; the answer.
 pub(crate) async fn act(console: &Browser, design: &str, op: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     let csrf = console.csrf().await;
@@ -83,6 +90,41 @@ pub(crate) async fn build(console: &Browser) -> String {
 }
 
 backend_tests! {
+    async fn the_e_visa_keeps_the_form_its_code_describes(app: TestApp) {
+        let admin = app.admin().await;
+        let described = tourist(&app, &admin).await;
+        let version = described["form_version"].as_i64().unwrap();
+        assert_eq!(described["form_schema"]["properties"]["applicant"]["properties"]["surname"]["maxLength"], 100);
+        // Administrators cannot rewrite it: the rules read the answers as a type.
+        let rewrite = json!({"form_schema": {"type": "object", "properties": {"pet": {"type": "string"}}}});
+        let refused = app.patch("/api/v1/admin/services/TOURIST", &admin.token, &rewrite).await;
+        let problem = problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert!(problem.to_string().contains("form_schema"), "{problem}");
+
+        // A form written around the rule (straight into the database) is a case's version...
+        let holder = app.applicant("keeps.version").await;
+        let started = app.complete_draft(&holder).await;
+        let next = version + 1;
+        app.execute_sql(&format!(
+            "INSERT INTO service_forms (service_code, version, schema, created_at) \
+             VALUES ('TOURIST', {next}, '{{\"type\":\"object\"}}', CURRENT_TIMESTAMP)"
+        ));
+        app.execute_sql(&format!("UPDATE services SET form_version = {next} WHERE code = 'TOURIST'"));
+        // ...and a restart gives the service its own form again as the next version.
+        let TestApp { config, data_dir, postgres, .. } = app;
+        let app = TestApp::start(config, data_dir, postgres).await;
+        let renewed = tourist(&app, &admin).await;
+        assert_eq!(renewed["form_version"].as_i64().unwrap(), next + 1);
+        assert_eq!(renewed["form_schema"], described["form_schema"]);
+        let kept = app.scalar(&format!("SELECT CAST(form_version AS TEXT) AS value FROM cases WHERE id = '{started}'"));
+        assert_eq!(kept, version.to_string(), "the draft keeps the version it was started with");
+        // A restart with nothing to renew adds nothing.
+        let TestApp { config, data_dir, postgres, .. } = app;
+        let app = TestApp::start(config, data_dir, postgres).await;
+        let again = tourist(&app, &admin).await;
+        assert_eq!(again["form_version"], renewed["form_version"]);
+    }
+
     async fn an_administrator_designs_a_form_with_a_conditional_question_and_applicants_meet_it(app: TestApp) {
         bare_service(&app, "STUDY_LETTER").await;
         let console = Browser::new(&app);

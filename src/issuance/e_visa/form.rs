@@ -6,14 +6,16 @@
 //! way of submission at once.
 
 use chrono::{Months, NaiveDate};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use crate::domain::country::CountryCode;
 use crate::domain::email::Email;
 use crate::domain::{FieldError, dates};
 
 /// Sex as recorded in travel documents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Sex {
     /// Male.
     M,
@@ -23,59 +25,80 @@ pub enum Sex {
     X,
 }
 
-/// The applicant's identity.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// The applicant's identity. A draft holds what its schema marks required before it is saved
+/// at all; the rest waits for submission ([`REQUIRED`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "About you", extend("required" = ["surname", "given_names", "date_of_birth", "nationality"]))]
 pub struct ApplicantDetails {
     /// Surname(s) in their original spelling.
+    #[schemars(title = "Surname", length(max = NAME_MAX))]
     pub surname: Option<String>,
     /// Given name(s) in their original spelling.
+    #[schemars(title = "Given names", length(max = NAME_MAX))]
     pub given_names: Option<String>,
     /// Sex as in the passport.
+    #[schemars(title = "Sex")]
     pub sex: Option<Sex>,
     /// Date of birth.
+    #[schemars(title = "Date of birth")]
     pub date_of_birth: Option<NaiveDate>,
     /// Place of birth.
+    #[schemars(title = "Place of birth", length(max = PLACE_MAX))]
     pub place_of_birth: Option<String>,
     /// Nationality as an ICAO code.
+    #[schemars(title = "Nationality")]
     pub nationality: Option<CountryCode>,
 }
 
 /// The travel document the visa will be attached to.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "Your passport")]
 pub struct PassportDetails {
     /// Document number.
+    #[schemars(title = "Passport number", length(max = PASSPORT_NUMBER_MAX))]
     pub number: Option<String>,
     /// Issuing state as an ICAO code.
+    #[schemars(title = "Issuing state")]
     pub issuing_state: Option<CountryCode>,
     /// Date of issue.
+    #[schemars(title = "Date of issue")]
     pub issue_date: Option<NaiveDate>,
     /// Date of expiry.
+    #[schemars(title = "Date of expiry")]
     pub expiry_date: Option<NaiveDate>,
 }
 
 /// The planned journey.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "Your journey")]
 pub struct TravelDetails {
     /// Purpose of the journey in the applicant's words.
+    #[schemars(title = "Purpose of the journey", length(max = PURPOSE_MAX))]
     pub purpose: Option<String>,
     /// Planned date of arrival.
+    #[schemars(title = "Arrival date")]
     pub arrival_date: Option<NaiveDate>,
     /// Planned date of departure.
+    #[schemars(title = "Departure date")]
     pub departure_date: Option<NaiveDate>,
     /// Address of stay in the country.
+    #[schemars(title = "Address of stay", length(max = ADDRESS_MAX))]
     pub address: Option<String>,
 }
 
 /// How the consulate reaches the applicant about this case.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "Contact details")]
 pub struct ContactDetails {
     /// E-mail address.
+    #[schemars(title = "E-mail address")]
     pub email: Option<Email>,
     /// Telephone number in international format.
+    #[schemars(title = "Telephone")]
     pub phone: Option<String>,
 }
 
@@ -99,9 +122,11 @@ pub const REQUIRED: [&str; 16] = [
     "contact.phone",
 ];
 
-/// The whole visa application form, as stored with the case.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// The whole visa application form, as stored with the case: the one description of the e-visa's
+/// form, from which its JSON Schema is made ([`schema`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "Visa application", extend("required" = ["applicant"]))]
 pub struct VisaApplicationForm {
     /// The applicant's identity.
     #[serde(default)]
@@ -134,6 +159,61 @@ const PLACE_MAX: usize = 100;
 const PURPOSE_MAX: usize = 500;
 const ADDRESS_MAX: usize = 300;
 const PASSPORT_NUMBER_MAX: usize = 20;
+
+/// The form's JSON Schema as services store it and the portal renders it, made from
+/// [`VisaApplicationForm`]: every section inline and in the plain words the portal reads (see
+/// [`plain`]).
+pub fn schema() -> Value {
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+    settings.inline_subschemas = true;
+    let mut schema = settings.into_generator().into_root_schema_for::<VisaApplicationForm>().to_value();
+    plain(&mut schema);
+    schema
+}
+
+/// Rewrites a generated schema, subschemas first, in the words the portal's form reads: an
+/// answer not yet given is absent rather than `null` (`"type": ["string", "null"]` and
+/// `anyOf: [S, null]` become the type and S), a choice of constants becomes an `enum`, and doc
+/// comments and defaults stay out (the portal would show a description as a hint).
+fn plain(schema: &mut Value) {
+    let Some(object) = schema.as_object_mut() else { return };
+    if let Some(Value::Object(properties)) = object.get_mut("properties") {
+        properties.values_mut().for_each(plain);
+    }
+    for keyword in ["anyOf", "oneOf", "allOf"] {
+        if let Some(Value::Array(choices)) = object.get_mut(keyword) {
+            choices.iter_mut().for_each(plain);
+        }
+    }
+    object.remove("description");
+    object.remove("default");
+    if let Some(Value::Array(types)) = object.get_mut("type") {
+        types.retain(|t| t != "null");
+        if let [only] = types.as_slice() {
+            let only = only.clone();
+            object.insert("type".into(), only);
+        }
+    }
+    if let Some(Value::Array(choices)) = object.get("anyOf")
+        && let [Value::Object(given), null] | [null, Value::Object(given)] = choices.as_slice()
+        && *null == json!({"type": "null"})
+    {
+        let given = given.clone();
+        object.remove("anyOf");
+        object.extend(given);
+    }
+    if let Some(Value::Array(choices)) = object.get("oneOf") {
+        let constants: Option<Vec<Value>> = choices.iter().map(|c| c.get("const").cloned()).collect();
+        let string_constants = choices
+            .iter()
+            .all(|c| c.get("type") == Some(&json!("string")) && c.as_object().is_some_and(|c| c.len() == 2));
+        if let (Some(constants), true) = (constants, string_constants) {
+            object.remove("oneOf");
+            object.insert("type".into(), json!("string"));
+            object.insert("enum".into(), Value::Array(constants));
+        }
+    }
+}
 
 impl VisaApplicationForm {
     /// Normalises free text (trims surrounding white space, drops empty strings) so that what is

@@ -35,6 +35,10 @@ impl Issuer for EVisa {
         rules::check_form(form)
     }
 
+    fn own_form(&self) -> Option<Value> {
+        Some(form::schema())
+    }
+
     fn required_answers(&self) -> &'static [&'static str] {
         &form::REQUIRED
     }

@@ -102,3 +102,32 @@ fn unknown_fields_are_refused() {
         serde_json::from_value(serde_json::json!({"travel": {"arival_date": "2027-01-01"}}));
     assert!(result.is_err());
 }
+
+/// The schema the e-visa's services were given by migration 7, before the form described itself.
+fn released_schema() -> serde_json::Value {
+    let migration = include_str!("../../../../migrations/sqlite/2026-11-27-000007_case_engine/up.sql");
+    let start = migration.find("'{\"$schema\"").expect("the schema's literal") + 1;
+    let end = start + migration[start..].find("}'").expect("its end") + 1;
+    serde_json::from_str(&migration[start..end]).unwrap()
+}
+
+#[test]
+fn the_schema_is_made_from_the_form_and_is_the_one_released() {
+    let schema = schema();
+    assert_eq!(schema, released_schema(), "{}", serde_json::to_string_pretty(&schema).unwrap());
+    // What the schema names is what the form reads: every property, and nothing else.
+    let sections = schema["properties"].as_object().unwrap();
+    let mut answers = serde_json::Map::new();
+    for (section, described) in sections {
+        let fields = described["properties"].as_object().unwrap();
+        let sample: serde_json::Map<_, _> = fields.keys().map(|k| (k.clone(), serde_json::Value::Null)).collect();
+        answers.insert(section.clone(), sample.into());
+    }
+    let read: VisaApplicationForm = serde_json::from_value(answers.into()).unwrap();
+    assert_eq!(read, VisaApplicationForm::default());
+    let required: Vec<String> = REQUIRED.iter().map(|path| path.replace('.', "/")).collect();
+    for path in required {
+        let (section, field) = path.split_once('/').unwrap();
+        assert!(sections[section]["properties"].get(field).is_some(), "{path} is described");
+    }
+}
