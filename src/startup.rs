@@ -303,7 +303,8 @@ impl Application {
         let deadline = std::time::Instant::now() + Duration::from_secs(state.config.shutdown_secs);
         let runners = runners.lock().ok().and_then(|mut r| r.take());
         if let Some(runners) = runners {
-            let _ = web::block(move || runners.stop(deadline)).await;
+            let db = state.db.clone();
+            let _ = web::block(move || runners.stop(&db, deadline)).await;
         }
         tracing::info!("stopped");
         served

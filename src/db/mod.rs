@@ -151,7 +151,7 @@ struct Local {
     /// This process's turn to write to SQLite (see [`Db::sqlite_writer`]).
     writer: std::sync::Mutex<()>,
     /// Jobs committed, for this process's runners.
-    jobs: jobs::Signals,
+    jobs: std::sync::Arc<jobs::Signals>,
     /// Revocations committed, for the copies of documents kept in memory.
     revocations: watch::Changes,
     /// Changes to services and posts committed, for the copy of the catalogue kept in memory.
@@ -243,8 +243,9 @@ impl Db {
         self.run(move |conn| db.write_transaction(conn, work)).await
     }
 
-    /// The signals this process's job runners of this database wait on.
-    pub fn job_signals(&self) -> &jobs::Signals {
+    /// The signals this process's job runners of this database wait on (a runner keeps them, not
+    /// the database's pool, while it waits).
+    pub fn job_signals(&self) -> &std::sync::Arc<jobs::Signals> {
         &self.local.jobs
     }
 

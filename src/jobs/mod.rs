@@ -145,8 +145,8 @@ pub struct Runners {
 
 struct Runner {
     name: String,
-    /// The database whose jobs it runs (and whose signals it waits on).
-    db: db::Db,
+    /// The signals of the database whose jobs it runs.
+    signals: Arc<jobs::Signals>,
     kinds: &'static [JobKind],
     thread: std::thread::JoinHandle<()>,
     held: Arc<Mutex<Option<Lease>>>,
@@ -163,8 +163,9 @@ impl Runners {
         poll: std::time::Duration,
     ) -> std::io::Result<()> {
         let label = name.to_owned();
-        let db = state.db().clone();
-        let signals = db.clone();
+        // The thread keeps the signals, not the database: the pool goes with the application.
+        let signals = state.db().job_signals().clone();
+        let waiting = signals.clone();
         let state = Arc::downgrade(state);
         let stopping = self.stopping.clone();
         let held = Arc::new(Mutex::new(None));
@@ -179,20 +180,20 @@ impl Runners {
             };
             while !stopping.load(Ordering::Acquire) {
                 let Some(state) = state.upgrade() else { break };
-                let seen = signals.job_signals().seen(kinds);
+                let seen = waiting.seen(kinds);
                 let outcome = runtime.block_on(run_once(&*state, kinds, &holding));
                 drop(state);
                 match outcome {
                     Ok(true) => continue,
-                    Ok(false) => signals.job_signals().wait_for(kinds, seen, poll),
+                    Ok(false) => waiting.wait_for(kinds, seen, poll),
                     Err(err) => {
                         tracing::warn!(runner = %label, error = %format!("{err:#}"), "runner");
-                        signals.job_signals().wait_for(kinds, seen, poll);
+                        waiting.wait_for(kinds, seen, poll);
                     }
                 }
             }
         })?;
-        self.runners.push(Runner { name: name.to_owned(), db, kinds, thread, held });
+        self.runners.push(Runner { name: name.to_owned(), signals, kinds, thread, held });
         Ok(())
     }
 
@@ -200,14 +201,14 @@ impl Runners {
     pub fn stop_leasing(&self) {
         self.stopping.store(true, Ordering::Release);
         for runner in &self.runners {
-            runner.db.job_signals().wake(runner.kinds);
+            runner.signals.wake(runner.kinds);
         }
     }
 
     /// Stops the runners: each finishes the job it holds if it can by `deadline`; the lease of a
     /// job still running then is given back, so that another process takes it up at once
     /// instead of when the lease would have expired.
-    pub fn stop(self, deadline: std::time::Instant) {
+    pub fn stop(self, db: &db::Db, deadline: std::time::Instant) {
         self.stop_leasing();
         for runner in self.runners {
             while !runner.thread.is_finished() && std::time::Instant::now() < deadline {
@@ -217,7 +218,7 @@ impl Runners {
                 continue;
             }
             let Some(lease) = runner.held.lock().ok().and_then(|held| held.clone()) else { continue };
-            let given_back = runner.db.conn().map_err(anyhow::Error::from).and_then(|mut conn| {
+            let given_back = db.conn().map_err(anyhow::Error::from).and_then(|mut conn| {
                 Ok(jobs::give_back(&mut conn, lease.kind, &lease.subject, lease.until, db::now())?)
             });
             match given_back {
