@@ -6,7 +6,10 @@
 use serde_json::json;
 
 use crate::backend_tests;
-use crate::browser::{Driver, PHONE, accessible, axe_source, fill, path, press, register, set, shoot, text, upload};
+use crate::browser::{
+    DESKTOP, Driver, PHONE, accessible, axe_source, fill, path, press, register, set, shoot, shoot_from, sign_in, text,
+    upload,
+};
 use crate::helpers::*;
 use crate::portal::Browser;
 use reqwest::StatusCode;
@@ -57,6 +60,14 @@ backend_tests! {
         let page = console.get(&format!("/console/cases/{id}")).await.text().await.unwrap();
         assert!(page.contains("1990-02-15") && page.contains("1990-03-15") && page.contains("New or replaced documents"), "the changes");
         assert!(page.contains("Түзеттім"), "the applicant's message");
+        // As the officer sees it at a desk: the changes, checked for accessibility.
+        let desk = driver.window(DESKTOP).await;
+        sign_in(&desk, &app, &officer.email).await;
+        desk.goto(&format!("{}/console/cases/{id}", app.address)).await.unwrap();
+        assert!(text(&desk).await.contains("1990-03-15"), "{}", text(&desk).await);
+        shoot_from(&desk, "rfi-console-changes", DESKTOP, "#history").await;
+        accessible(&desk, &axe, "the officer's case with the changes").await;
+        desk.close().await.unwrap();
         let approve = json!({"decision": "approve"});
         assert_eq!(app.act(&id, "decision", &officer.token, Some(approve)).await.status(), StatusCode::OK);
         phone.close().await.unwrap();
