@@ -61,7 +61,7 @@ fn issuance(c: &mut Criterion) {
         state_name: "Republic of Utopia",
         portrait: Some(&png),
     };
-    c.bench_function("issue one signed e-visa (token, QR, MRZ, PDF, CMS signature)", |b| {
+    c.bench_function("issue one signed e-visa (token, QR, seal, MRZ, PDF, CMS signature)", |b| {
         b.iter(|| signed_pdf(&EVisa, &rendering, &signer).unwrap())
     });
 }

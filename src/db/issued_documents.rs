@@ -40,6 +40,7 @@ struct Row {
     revoked_at: Option<NaiveDateTime>,
     revocation_grounds: Option<String>,
     created_at: NaiveDateTime,
+    seal: Option<Vec<u8>>,
 }
 
 impl From<&IssuedDocument> for Row {
@@ -74,6 +75,7 @@ impl From<&IssuedDocument> for Row {
             revoked_at: d.revocation.as_ref().map(|r| r.at),
             revocation_grounds: d.revocation.as_ref().and_then(|r| r.grounds.clone()),
             created_at: d.created_at,
+            seal: d.pdf.as_ref().and_then(|p| p.seal.clone()),
         }
     }
 }
@@ -121,7 +123,7 @@ impl TryFrom<Row> for IssuedDocument {
             issue_date: row.issue_date,
             kid: row.kid,
             status,
-            pdf: row.pdf_key.zip(row.pdf_sha256).map(|(key, sha256)| StoredPdf { key, sha256 }),
+            pdf: row.pdf_key.zip(row.pdf_sha256).map(|(key, sha256)| StoredPdf { key, sha256, seal: row.seal }),
             revocation: row.revoked_at.map(|at| Revocation { at, grounds: row.revocation_grounds }),
             created_at: row.created_at,
         })
@@ -164,7 +166,7 @@ pub fn number_taken(conn: &mut AnyConnection, number: &str) -> Result<bool, DbEr
     Ok(table::table.find(number).select(table::number).first::<String>(conn).optional()?.is_some())
 }
 
-/// Records the stored PDF and makes the document valid.
+/// Records the stored PDF (and the seal printed on it) and makes the document valid.
 pub fn mark_issued(conn: &mut AnyConnection, number: &str, pdf: &StoredPdf) -> Result<usize, DbError> {
     let issuing = DocumentStatus::Issuing.as_str();
     Ok(diesel::update(table::table.find(number).filter(table::status.eq(issuing)))
@@ -172,6 +174,7 @@ pub fn mark_issued(conn: &mut AnyConnection, number: &str, pdf: &StoredPdf) -> R
             table::status.eq(DocumentStatus::Valid.as_str()),
             table::pdf_key.eq(&pdf.key),
             table::pdf_sha256.eq(&pdf.sha256),
+            table::seal.eq(&pdf.seal),
         ))
         .execute(conn)?)
 }

@@ -122,13 +122,15 @@ pub struct IssuedDocument {
     pub created_at: NaiveDateTime,
 }
 
-/// Where an issued document's signed PDF is.
+/// Where an issued document's signed PDF is, and the visible digital seal printed on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPdf {
     /// Object-store key.
     pub key: String,
     /// SHA-256 of the PDF, hex.
     pub sha256: String,
+    /// The seal's bytes, for kinds that print one (none on documents issued before seals).
+    pub seal: Option<Vec<u8>>,
 }
 
 /// A revocation.

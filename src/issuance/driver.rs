@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use super::kit::keyring::KeyRing;
 use super::kit::keys::Signer;
 use super::kit::{pdf_signature, token};
-use super::{DocumentKind, Rendering, issuer};
+use super::{DocumentKind, Marks, Rendering, issuer};
 use crate::app::engine::{self, Actor, Audit, Step};
 use crate::config::Config;
 use crate::db::cases::{self, CaseRow};
@@ -136,22 +136,34 @@ async fn render_and_store(
         state_name: &issuance.config.issuing_state_name,
         portrait: portrait.as_deref(),
     };
-    let pdf = signed_pdf(kind, &rendering, &signer)?;
+    let Signed { pdf, seal } = signed_pdf(kind, &rendering, &signer)?;
     let stored = StoredPdf {
         key: format!("{}/{}.pdf", kind.storage_prefix(), document.number),
         sha256: hex::encode(Sha256::digest(&pdf)),
+        seal,
     };
     issuance.documents.put(&stored.key, Bytes::from(pdf)).await?;
     Ok(stored)
 }
 
-/// Draws and signs a document's PDF: its QR token signed, its page drawn, the PDF signed.
-pub fn signed_pdf(kind: &dyn DocumentKind, rendering: &Rendering<'_>, signer: &Signer) -> anyhow::Result<Vec<u8>> {
+/// A document's signed PDF, and its visible digital seal for kinds that print one.
+pub struct Signed {
+    /// The PDF, signed.
+    pub pdf: Vec<u8>,
+    /// The seal printed on it.
+    pub seal: Option<Vec<u8>>,
+}
+
+/// Draws and signs a document's PDF: its QR token and seal signed, its page drawn, the PDF
+/// signed.
+pub fn signed_pdf(kind: &dyn DocumentKind, rendering: &Rendering<'_>, signer: &Signer) -> anyhow::Result<Signed> {
     let document = rendering.document;
     let token = token::sign(&kind.claims(document)?, signer)?;
-    let unsigned = kind.render(rendering, &token, signer.development)?;
+    let seal = kind.seal(document, signer)?;
+    let marks = Marks { token: &token, seal: seal.as_deref() };
+    let unsigned = kind.render(rendering, &marks, signer.development)?;
     let reason = format!("{} {} issued by the {}", kind.label(), document.number, rendering.state_name);
-    pdf_signature::sign_pdf(&unsigned, signer, Utc::now(), &reason)
+    Ok(Signed { pdf: pdf_signature::sign_pdf(&unsigned, signer, Utc::now(), &reason)?, seal })
 }
 
 /// Step 3: the document valid, the case issued, audited and announced, in one transaction.

@@ -21,6 +21,7 @@ use crate::domain::FieldError;
 use crate::domain::issued::{DocumentStatus, Holder, IssuedDocument, VisaTerms};
 use crate::domain::service::OutputKind;
 use e_visa::grant::GrantRequest;
+use kit::keys::Signer;
 
 /// A form checked for storage, with the applicant's identity that queues and eligibility use.
 #[derive(Debug, Clone)]
@@ -117,6 +118,15 @@ pub struct Announcement {
     pub file_name: String,
 }
 
+/// What machines read on a document's page.
+#[derive(Debug, Clone, Copy)]
+pub struct Marks<'a> {
+    /// The QR code's signed token.
+    pub token: &'a str,
+    /// The visible digital seal, for kinds that print one.
+    pub seal: Option<&'a [u8]>,
+}
+
 /// A kind of document: what it records, how it is drawn and announced.
 pub trait DocumentKind: Sync {
     /// A fresh number for a document of this kind.
@@ -139,9 +149,14 @@ pub trait DocumentKind: Sync {
     /// The claims of the document's QR token.
     fn claims(&self, document: &IssuedDocument) -> anyhow::Result<Value>;
 
-    /// Draws the document as an unsigned PDF whose QR code carries `token`, overprinted
-    /// SPECIMEN when `specimen` (signed with development keys).
-    fn render(&self, rendering: &Rendering<'_>, token: &str, specimen: bool) -> anyhow::Result<Vec<u8>>;
+    /// The document's visible digital seal signed by `signer`, for kinds that print one.
+    fn seal(&self, _document: &IssuedDocument, _signer: &Signer) -> anyhow::Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
+
+    /// Draws the document as an unsigned PDF with its `marks`, overprinted SPECIMEN when
+    /// `specimen` (signed with development keys).
+    fn render(&self, rendering: &Rendering<'_>, marks: &Marks<'_>, specimen: bool) -> anyhow::Result<Vec<u8>>;
 
     /// The e-mail announcing the issued document.
     fn announcement(&self, document: &IssuedDocument, case: &CaseRow, public_url: &str) -> Announcement;

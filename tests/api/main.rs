@@ -40,6 +40,7 @@ mod queue;
 mod requests;
 mod review;
 mod schedules;
+mod seal;
 mod second_review;
 mod servers;
 mod shutdown;

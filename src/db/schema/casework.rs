@@ -177,5 +177,6 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
         revocation_grounds -> Nullable<Text>,
         created_at -> Timestamp,
+        seal -> Nullable<Binary>,
     }
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::kit::latin::{latin, latin_text};
 use super::kit::numbers;
-use super::{Announcement, DocumentKind, Draft, Issuer, Rendering};
+use super::{Announcement, DocumentKind, Draft, Issuer, Marks, Rendering};
 use crate::db::AnyConnection;
 use crate::db::cases::CaseRow;
 use crate::domain::issued::{Holder, IssuedDocument};
@@ -96,7 +96,7 @@ impl DocumentKind for Certificate {
         })?)
     }
 
-    fn render(&self, rendering: &Rendering<'_>, token: &str, specimen: bool) -> anyhow::Result<Vec<u8>> {
+    fn render(&self, rendering: &Rendering<'_>, marks: &Marks<'_>, specimen: bool) -> anyhow::Result<Vec<u8>> {
         let certificate = rendering.document;
         pdf::render(&pdf::CertificateDocument {
             certificate,
@@ -108,7 +108,7 @@ impl DocumentKind for Certificate {
                 rendering.case_reference
             ),
             issuing_post: format!("{} ({})", latin_text(rendering.post_name), certificate.issuing_post),
-            qr_token: token,
+            qr_token: marks.token,
             specimen,
         })
     }

@@ -6,12 +6,14 @@ pub mod form;
 pub mod grant;
 pub mod pdf;
 pub mod rules;
+pub mod seal;
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
+use super::kit::keys::Signer;
 use super::kit::{latin, numbers};
-use super::{Announcement, CheckedForm, DocumentKind, Draft, Issuer, Rendering};
+use super::{Announcement, CheckedForm, DocumentKind, Draft, Issuer, Marks, Rendering};
 use crate::app;
 use crate::db::AnyConnection;
 use crate::db::cases::CaseRow;
@@ -122,7 +124,11 @@ impl DocumentKind for EVisa {
         Ok(serde_json::to_value(claims::claims(document)?)?)
     }
 
-    fn render(&self, rendering: &Rendering<'_>, token: &str, specimen: bool) -> anyhow::Result<Vec<u8>> {
+    fn seal(&self, visa: &IssuedDocument, signer: &Signer) -> anyhow::Result<Option<Vec<u8>>> {
+        seal::seal(visa, signer).map(Some)
+    }
+
+    fn render(&self, rendering: &Rendering<'_>, marks: &Marks<'_>, specimen: bool) -> anyhow::Result<Vec<u8>> {
         let visa = rendering.document;
         pdf::render(&pdf::VisaDocument {
             visa,
@@ -130,7 +136,8 @@ impl DocumentKind for EVisa {
             visa_type: rendering.service_name,
             issuing_post: format!("{} ({})", latin::latin_text(rendering.post_name), visa.issuing_post),
             photo: rendering.portrait.context("an e-visa prints its holder's portrait")?,
-            qr_token: token,
+            qr_token: marks.token,
+            seal: marks.seal.context("an e-visa prints its seal")?,
             specimen,
         })
     }

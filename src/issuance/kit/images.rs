@@ -173,6 +173,22 @@ pub fn qr(doc: &mut PdfDocument, text: &str) -> anyhow::Result<Placed> {
     Ok(Placed { id: doc.add_xobject(&image), width: size })
 }
 
+/// Adds a square Data Matrix (ECC 200) of `bytes` to `doc`: one grey pixel per module, with a
+/// two-module quiet zone, drawn without interpolation.
+pub fn data_matrix(doc: &mut PdfDocument, bytes: &[u8]) -> anyhow::Result<Placed> {
+    let bitmap = datamatrix::DataMatrix::encode(bytes, datamatrix::SymbolList::default().enforce_square())
+        .map_err(|e| anyhow::anyhow!("Data Matrix: {e:?}"))?
+        .bitmap();
+    let size = bitmap.width() + 4;
+    let mut pixels = vec![255u8; size * (bitmap.height() + 4)];
+    for (x, y) in bitmap.pixels() {
+        pixels[(y + 2) * size + x + 2] = 0;
+    }
+    let extra = BTreeMap::from([("Interpolate".to_owned(), DictItem::Bool(false))]);
+    let image = image_stream(size, bitmap.height() + 4, "DeviceGray", extra, pixels, true);
+    Ok(Placed { id: doc.add_xobject(&image), width: size })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! The signing kit every issued document shares: document-signer keys and the key ring, the QR
-//! token, the PDF's digital signature, Latin text, numbers, images and drawing primitives. Output
-//! kinds use the kit; the kit knows no output kind.
+//! token, the PDF's digital signature, the visible digital seal, Latin text, numbers, images and
+//! drawing primitives. Output kinds use the kit; the kit knows no output kind.
 
 pub mod drawing;
 pub mod images;
@@ -9,4 +9,5 @@ pub mod keys;
 pub mod latin;
 pub mod numbers;
 pub mod pdf_signature;
+pub mod seal;
 pub mod token;

@@ -16,6 +16,7 @@ use crate::domain::role::Role;
 use crate::domain::service::OutputKind;
 use crate::domain::status::CaseStatus;
 use crate::issuance::e_visa::claims;
+use crate::issuance::e_visa::seal::SealSigner;
 use crate::issuance::{self, kit::keys};
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
@@ -52,6 +53,64 @@ pub(crate) async fn issued_pdf(
 /// `GET /api/v1/applications/{id}/evisa.pdf`: the signed e-visa, for its holder and the post's staff.
 pub async fn pdf(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
     issued_pdf(&state, user, path.into_inner(), Some(OutputKind::EVisa)).await
+}
+
+/// `GET /api/v1/applications/{id}/evisa.seal`: the bytes of the visible digital seal printed on
+/// the e-visa, for its holder and the post's staff.
+pub async fn seal(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let (number, seal) = crate::web::read(&state.db, move |conn| {
+        let case = visible_case(conn, &id, &user)?;
+        let visible =
+            case.status == CaseStatus::Issued || (user.role.handles_cases() && case.status == CaseStatus::Revoked);
+        let document = issued_documents::for_case(conn, &case.id)?
+            .filter(|d| visible && d.kind == OutputKind::EVisa)
+            .ok_or(AppError::NotFound)?;
+        // Visas issued before seals have none.
+        let seal = document.pdf.and_then(|pdf| pdf.seal).ok_or(AppError::NotFound)?;
+        Ok((document.number, seal))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"e-visa-{number}.seal\"")))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(seal))
+}
+
+/// `GET /api/v1/seal-signers`: the signers of the seals of visas still valid, and the active
+/// signer, each as a seal's header names it, with its certificate and the CA's.
+pub async fn seal_signers(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let issuing_state = state.config.issuing_state.clone();
+    let signers = crate::web::read(&state.db, move |conn| {
+        let mut signers = Vec::new();
+        for row in signer_rows(conn)? {
+            if let (Some(cert), Some(ca)) = (&row.certificate_pem, &row.ca_certificate_pem) {
+                signers.push(SealSigner::new(&issuing_state, cert, ca).map_err(AppError::internal)?);
+            }
+        }
+        Ok(signers)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .json(serde_json::json!({ "signers": signers })))
+}
+
+/// The signers of documents still valid and the active signer, once each.
+fn signer_rows(conn: &mut db::AnyConnection) -> AppResult<Vec<key_rows::KeyRow>> {
+    let mut kids = issued_documents::kids_in_force(conn, Utc::now().date_naive())?;
+    if let Some(active) = key_rows::active(conn)? {
+        kids.push(active.kid);
+    }
+    kids.sort();
+    kids.dedup();
+    let mut rows = Vec::new();
+    for kid in kids {
+        rows.extend(key_rows::find(conn, &kid)?);
+    }
+    Ok(rows)
 }
 
 /// A visa record as staff see it.
@@ -173,15 +232,8 @@ pub async fn revoke(
 /// valid, and of the active signer, each with its certificate chain in `x5c`.
 pub async fn jwks(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let keys = crate::web::read(&state.db, |conn| {
-        let mut kids = issued_documents::kids_in_force(conn, Utc::now().date_naive())?;
-        if let Some(active) = key_rows::active(conn)? {
-            kids.push(active.kid);
-        }
-        kids.sort();
-        kids.dedup();
         let mut jwks = Vec::new();
-        for kid in kids {
-            let Some(row) = key_rows::find(conn, &kid)? else { continue };
+        for row in signer_rows(conn)? {
             if let (Some(cert), Some(ca)) = (&row.certificate_pem, &row.ca_certificate_pem) {
                 jwks.push(keys::jwk(&row.kid, cert, ca).map_err(AppError::internal)?);
             }

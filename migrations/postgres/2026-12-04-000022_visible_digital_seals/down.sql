@@ -1,0 +1,1 @@
+ALTER TABLE issued_documents DROP COLUMN seal;
