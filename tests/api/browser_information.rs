@@ -58,13 +58,14 @@ backend_tests! {
         let console = Browser::new(&app);
         console.sign_in(&officer.email).await;
         let page = console.get(&format!("/console/cases/{id}")).await.text().await.unwrap();
-        assert!(page.contains("1990-02-15") && page.contains("1990-03-15") && page.contains("New or replaced documents"), "the changes");
+        assert!(page.contains("<td>15 February 1990</td>") && page.contains("<strong>15 March 1990</strong>"), "the changes");
+        assert!(page.contains("Documents to upload: ") && page.contains("New or replaced documents: "), "asked for, then brought");
         assert!(page.contains("Түзеттім"), "the applicant's message");
         // As the officer sees it at a desk: the changes, checked for accessibility.
         let desk = driver.window(DESKTOP).await;
         sign_in(&desk, &app, &officer.email).await;
         desk.goto(&format!("{}/console/cases/{id}", app.address)).await.unwrap();
-        assert!(text(&desk).await.contains("1990-03-15"), "{}", text(&desk).await);
+        assert!(text(&desk).await.contains("15 March 1990"), "{}", text(&desk).await);
         shoot_from(&desk, "rfi-console-changes", DESKTOP, "#history").await;
         accessible(&desk, &axe, "the officer's case with the changes").await;
         desk.close().await.unwrap();

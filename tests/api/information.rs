@@ -82,7 +82,8 @@ backend_tests! {
         let console = Browser::new(&app);
         console.sign_in(&officer.email).await;
         let page = console.get(&format!("/console/cases/{id}")).await.text().await.unwrap();
-        assert!(page.contains("1990-02-15") && page.contains("1990-03-15"), "the answer before and after");
+        // Before and after, dates as the officer's language writes them.
+        assert!(page.contains("<td>15 February 1990</td>") && page.contains("<strong>15 March 1990</strong>"), "the answer before and after: {page}");
     }
 
     async fn a_request_with_a_date_is_reminded_of_once_unless_it_was_answered(app: TestApp) {

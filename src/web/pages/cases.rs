@@ -124,7 +124,7 @@ pub(super) fn history(
                 .into_iter()
                 .flatten()
                 .map(|c| json!({"field": label(c["field"].as_str().unwrap_or_default().to_owned()),
-                                "before": c["before"], "after": c["after"]}))
+                                "before": written(ctx.lang, &c["before"]), "after": written(ctx.lang, &c["after"])}))
                 .collect();
             let documents: Vec<String> = e["details"]["documents"]
                 .as_array()
@@ -133,11 +133,22 @@ pub(super) fn history(
                 .filter_map(Value::as_str)
                 .map(|kind| label(format!("documents.{kind}")))
                 .collect();
+            // A request names the documents it asks for; an answer, those it brought.
+            let documents_label =
+                if e["action"] == Action::RequestInfo.as_str() { "request_documents" } else { "new_documents" };
             json!({"action": e["action"], "label": label_text, "at": at.map(|a| a.format("%d.%m.%Y %H:%M UTC").to_string()),
-                   "changes": changes, "new_documents": documents,
+                   "changes": changes, "new_documents": documents, "documents_label": documents_label,
                    "note": e["note"], "staff_note": e["staff_note"], "internal": e["internal"], "items": items, "who": who})
         })
         .collect()
+}
+
+/// An answer as shown to staff: a date as the page's language writes it, anything else as given.
+fn written(lang: &str, answer: &Value) -> Value {
+    match answer.as_str().and_then(|a| a.parse::<chrono::NaiveDate>().ok()) {
+        Some(day) => super::i18n::date(lang, day).into(),
+        None => answer.clone(),
+    }
 }
 
 /// What the latest request for information asks of the applicant, in their words: the
