@@ -70,6 +70,8 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         limits: RateLimits::new(config.verify_rate_limit, config.ip_rate_limit),
         checks: CheckLog::start(db.clone())?,
         visa_cache: crate::visa_cache::VisaCache::start(db.clone())?,
+        issued_numbers: crate::visa_cache::IssuedNumbers::start(db.clone())?,
+        token_keys: Arc::default(),
         catalogue: crate::catalogue_cache::CatalogueCache::start(db.clone())?,
         decision_pace: crate::decision_pace::PaceMemo::default(),
         log_key,

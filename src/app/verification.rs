@@ -126,31 +126,60 @@ pub fn answer_for<'a>(visa: Option<&'a KnownVisa>, passport: &str) -> Answer<'a>
     }
 }
 
-/// The claims of a QR token whose signature verifies with the published key it names; an
-/// `invalid` problem on `token` otherwise. Validity is answered from the record (`expired`,
-/// `not_yet_valid`), never as "invalid".
-pub fn verify_token(conn: &mut AnyConnection, token: &str) -> app::Result<VisaClaims> {
-    let invalid = |detail: &str| Error::invalid_field("token", "invalid", detail);
+fn invalid(detail: &str) -> Error {
+    Error::invalid_field("token", "invalid", detail)
+}
+
+/// The key a QR token names, once its header is an ES256 compact JWS.
+pub fn token_kid(token: &str) -> app::Result<String> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| invalid("not a compact JWS"))?;
     if header.alg != Algorithm::ES256 {
         return Err(invalid("only ES256 tokens are issued"));
     }
-    let kid = header.kid.ok_or_else(|| invalid("the token names no key"))?;
-    let key =
-        keys::find(conn, &kid)?.and_then(|k| k.certificate_pem).ok_or_else(|| invalid("signed by an unknown key"))?;
-    let certificate: x509_cert::Certificate = der::DecodePem::from_pem(key.as_bytes()).map_err(Error::internal)?;
-    let spki = der::Encode::to_der(&certificate.tbs_certificate.subject_public_key_info).map_err(Error::internal)?;
-    let public: p256::PublicKey = spki::DecodePublicKey::from_public_key_der(&spki).map_err(Error::internal)?;
-    let pem =
-        spki::EncodePublicKey::to_public_key_pem(&public, p256::pkcs8::LineEnding::LF).map_err(Error::internal)?;
-    let decoding = DecodingKey::from_ec_pem(pem.as_bytes()).map_err(Error::internal)?;
+    header.kid.ok_or_else(|| invalid("the token names no key"))
+}
+
+/// The claims of a token whose signature verifies with `key`.
+pub fn verify_claims(token: &str, key: &DecodingKey) -> app::Result<VisaClaims> {
     let mut validation = Validation::new(Algorithm::ES256);
     validation.validate_exp = false;
     validation.validate_nbf = false;
     validation.set_required_spec_claims(&["iss"]);
-    let data = jsonwebtoken::decode::<VisaClaims>(token, &decoding, &validation)
+    let data = jsonwebtoken::decode::<VisaClaims>(token, key, &validation)
         .map_err(|_| invalid("the signature or the claims do not verify"))?;
     Ok(data.claims)
+}
+
+/// The keys that sign tokens, decoded from their certificates once and kept by key id (a key's
+/// certificate never changes).
+#[derive(Default)]
+pub struct TokenKeys {
+    keys: std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<DecodingKey>>>,
+}
+
+impl TokenKeys {
+    /// The key `kid`, if it was decoded before.
+    pub fn get(&self, kid: &str) -> Option<std::sync::Arc<DecodingKey>> {
+        self.keys.read().ok()?.get(kid).cloned()
+    }
+
+    /// Reads the key `kid` from its certificate and keeps it; an unknown key is an invalid token.
+    pub fn load(&self, conn: &mut AnyConnection, kid: &str) -> app::Result<std::sync::Arc<DecodingKey>> {
+        let pem = keys::find(conn, kid)?
+            .and_then(|k| k.certificate_pem)
+            .ok_or_else(|| invalid("signed by an unknown key"))?;
+        let certificate: x509_cert::Certificate = der::DecodePem::from_pem(pem.as_bytes()).map_err(Error::internal)?;
+        let spki =
+            der::Encode::to_der(&certificate.tbs_certificate.subject_public_key_info).map_err(Error::internal)?;
+        let public: p256::PublicKey = spki::DecodePublicKey::from_public_key_der(&spki).map_err(Error::internal)?;
+        let pem =
+            spki::EncodePublicKey::to_public_key_pem(&public, p256::pkcs8::LineEnding::LF).map_err(Error::internal)?;
+        let key = std::sync::Arc::new(DecodingKey::from_ec_pem(pem.as_bytes()).map_err(Error::internal)?);
+        if let Ok(mut keys) = self.keys.write() {
+            keys.insert(kid.to_owned(), key.clone());
+        }
+        Ok(key)
+    }
 }
 
 #[cfg(test)]

@@ -138,7 +138,33 @@ fn one(row: Option<Row>) -> Result<Option<IssuedDocument>, DbError> {
 /// unique violation.
 pub fn insert(conn: &mut AnyConnection, document: &IssuedDocument) -> Result<(), DbError> {
     diesel::insert_into(table::table).values(Row::from(document)).execute(conn)?;
+    INSERTED.with(|inserted| inserted.set(true));
     Ok(())
+}
+
+/// The numbers of documents of `kind` recorded since `since` (all of them without), with when
+/// each was recorded.
+pub fn numbers_since(
+    conn: &mut AnyConnection,
+    kind: OutputKind,
+    since: Option<NaiveDateTime>,
+) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+    let mut query =
+        table::table.filter(table::kind.eq(kind.as_str())).select((table::number, table::created_at)).into_boxed();
+    if let Some(since) = since {
+        query = query.filter(table::created_at.ge(since));
+    }
+    query.load(conn)
+}
+
+/// How many documents of `kind` are recorded.
+pub fn count(conn: &mut AnyConnection, kind: OutputKind) -> QueryResult<i64> {
+    table::table.filter(table::kind.eq(kind.as_str())).count().get_result(conn)
+}
+
+/// When the latest document was recorded, which other processes watch to learn of new numbers.
+pub fn latest_recorded(conn: &mut AnyConnection) -> QueryResult<Option<NaiveDateTime>> {
+    table::table.select(diesel::dsl::max(table::created_at)).first(conn)
 }
 
 /// The document issued (or being issued) for a case.
@@ -182,6 +208,8 @@ pub fn mark_issued(conn: &mut AnyConnection, number: &str, pdf: &StoredPdf) -> R
 thread_local! {
     /// Whether the open transaction of this thread revoked a document.
     static REVOKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Whether the open transaction of this thread recorded a new document.
+    static INSERTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Whether the transaction that just committed on this thread revoked a document.
@@ -189,9 +217,15 @@ pub(super) fn take_revoked() -> bool {
     REVOKED.with(|revoked| revoked.replace(false))
 }
 
-/// After a rollback: nothing was revoked.
+/// Whether the transaction that just committed on this thread recorded a new document.
+pub(super) fn take_inserted() -> bool {
+    INSERTED.with(|inserted| inserted.replace(false))
+}
+
+/// After a rollback: nothing was revoked or recorded.
 pub(super) fn forget() {
     REVOKED.with(|revoked| revoked.set(false));
+    INSERTED.with(|inserted| inserted.set(false));
 }
 
 /// The time of the latest revocation, which other processes watch to know their copies stale.

@@ -156,6 +156,8 @@ struct Local {
     revocations: watch::Changes,
     /// Changes to services and posts committed, for the copy of the catalogue kept in memory.
     catalogue: watch::Changes,
+    /// Documents recorded, for the index of issued numbers kept in memory.
+    issuances: watch::Changes,
 }
 
 impl Db {
@@ -254,6 +256,11 @@ impl Db {
         &self.local.revocations
     }
 
+    /// The documents this process has seen recorded on this database.
+    pub fn issuances(&self) -> &watch::Changes {
+        &self.local.issuances
+    }
+
     /// The changes to services and posts this process has seen committed on this database.
     pub fn catalogue_changes(&self) -> &watch::Changes {
         &self.local.catalogue
@@ -330,6 +337,9 @@ impl Db {
         self.local.jobs.committed();
         if issued_documents::take_revoked() {
             self.local.revocations.count();
+        }
+        if issued_documents::take_inserted() {
+            self.local.issuances.count();
         }
     }
 }

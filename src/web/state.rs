@@ -43,6 +43,10 @@ pub struct AppState {
     pub checks: CheckLog,
     /// Issued visas kept for verification.
     pub visa_cache: Arc<crate::visa_cache::VisaCache<crate::app::verification::KnownVisa>>,
+    /// Every e-visa number recorded, for checks of numbers never issued.
+    pub issued_numbers: Arc<crate::visa_cache::IssuedNumbers>,
+    /// The keys that sign QR tokens, decoded once.
+    pub token_keys: Arc<crate::app::verification::TokenKeys>,
     /// The catalogue the portal's busiest pages show.
     pub catalogue: Arc<crate::catalogue_cache::CatalogueCache>,
     /// The statistics' decision times, by post, kept while the post's counts stay the same.

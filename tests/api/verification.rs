@@ -300,6 +300,49 @@ async fn a_revocation_in_one_process_is_answered_by_another_within_a_second() {
     }
 }
 
+/// Numbers never issued are answered from an index of every e-visa number kept in memory; a visa
+/// recorded by another process joins that index within a second, so it is never answered as
+/// unknown for longer.
+#[actix_web::test]
+async fn a_visa_issued_by_one_process_is_known_to_another_within_a_second() {
+    let Some(url) = postgres_url() else {
+        eprintln!("EVISA_TEST_POSTGRES_URL is not set: two-process index test not run");
+        return;
+    };
+    let _turn = crate::process::one_at_a_time().await;
+    let app = TestApp::spawn(Db::Postgres(url)).await;
+    let second = crate::process::SecondProcess::start(&app).await;
+    let (_, key) = client(&app, &["verify"]).await;
+    let at_second = |number: String| {
+        let key = key.clone();
+        let address = second.address.clone();
+        async move {
+            let body = json!({"visa_number": number, "passport_number": "123456789"});
+            let response = reqwest::Client::new()
+                .post(format!("{address}/api/v1/verify"))
+                .bearer_auth(&key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            response.json::<Value>().await.unwrap()["result"].as_str().unwrap().to_owned()
+        }
+    };
+    for invented in ["ZZZZZZZZ1", "00000000Q", "NOSUCHVSA"] {
+        assert_eq!(at_second(invented.to_owned()).await, "not_found");
+    }
+    let (_, _, number) = valid_visa(&app).await;
+    let since = std::time::Instant::now();
+    while at_second(number.clone()).await != "valid" {
+        assert!(
+            since.elapsed() < std::time::Duration::from_secs(1),
+            "the second process does not know the visa after a second"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(check(&app, &key, &number, "123456789").await.1["result"], "valid", "at once in the issuing process");
+}
+
 /// The verification log's writer keeps a connection of its own: when the database drops it, the
 /// check in hand is refused (503, never answered unlogged) and the next batch opens a new one.
 #[actix_web::test]

@@ -8,10 +8,11 @@ use serde::Deserialize;
 use sha2::Sha256;
 use std::sync::Arc;
 
-use crate::app::verification::{KnownVisa, answer_for, verify_token};
+use crate::app::verification::{KnownVisa, answer_for, token_kid, verify_claims};
 use crate::db::clients::CheckRow;
 use crate::db::{self, issued_documents};
 use crate::domain::service::OutputKind;
+use crate::issuance::e_visa::claims::VisaClaims;
 use crate::web::api_client::ApiClient;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
@@ -95,21 +96,7 @@ pub async fn by_number(
             "1 to 20 characters",
         ));
     }
-    let visa = match state.visa_cache.get(&number) {
-        Some(visa) => Some(visa),
-        None => {
-            let generation = state.visa_cache.generation();
-            let lookup = number.clone();
-            let found =
-                crate::web::read(&state.db, move |conn| Ok(issued_documents::find(conn, OutputKind::EVisa, &lookup)?))
-                    .await?;
-            let found = found.map(KnownVisa::new).transpose()?.map(Arc::new);
-            if let Some(visa) = found.as_ref().filter(|visa| visa.issued()) {
-                state.visa_cache.put(generation, &number, visa.clone());
-            }
-            found
-        }
-    };
+    let visa = known_visa(&state, &number).await?;
     let answer = answer_for(visa.as_deref(), &passport);
     crate::web::metrics::verification("number", answer.result);
     // Logged (committed) before it is answered.
@@ -126,6 +113,26 @@ pub async fn by_number(
         ))
         .await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(answer))
+}
+
+/// The e-visa `number` as verification keeps it: none for a number the index knows was never
+/// issued, a copy kept in memory, or else the record read (and kept, once issued).
+async fn known_visa(state: &AppState, number: &str) -> AppResult<Option<Arc<KnownVisa>>> {
+    if state.issued_numbers.surely_unknown(number) {
+        return Ok(None);
+    }
+    if let Some(visa) = state.visa_cache.get(number) {
+        return Ok(Some(visa));
+    }
+    let generation = state.visa_cache.generation();
+    let lookup = number.to_owned();
+    let found =
+        crate::web::read(&state.db, move |conn| Ok(issued_documents::find(conn, OutputKind::EVisa, &lookup)?)).await?;
+    let found = found.map(KnownVisa::new).transpose()?.map(Arc::new);
+    if let Some(visa) = found.as_ref().filter(|visa| visa.issued()) {
+        state.visa_cache.put(generation, number, visa.clone());
+    }
+    Ok(found)
 }
 
 /// Body of `POST /api/v1/verify/token`.
@@ -150,17 +157,8 @@ pub async fn by_token(
     if token.is_empty() || token.len() > 4096 {
         return Err(AppError::invalid_field("token", "invalid", "a compact JWS of at most 4096 characters"));
     }
-    let checked = crate::web::read(&state.db, move |conn| {
-        let claims = match verify_token(conn, &token).map_err(AppError::from) {
-            Ok(claims) => claims,
-            Err(err) => return Ok(Err(err)),
-        };
-        let visa = issued_documents::find(conn, OutputKind::EVisa, &claims.visa_number)?;
-        Ok(Ok((claims, visa)))
-    })
-    .await?;
-    let (claims, visa) = match checked {
-        Ok(found) => found,
+    let claims = match token_claims(&state, token).await {
+        Ok(claims) => claims,
         Err(err) => {
             state
                 .checks
@@ -169,9 +167,10 @@ pub async fn by_token(
             return Err(err);
         }
     };
+    let visa = known_visa(&state, &claims.visa_number).await?;
     // The token must describe the record: same passport and validity.
-    let visa = visa.map(KnownVisa::new).transpose()?.filter(|v| v.has_validity(&claims));
-    let answer = answer_for(visa.as_ref(), &claims.passport_number);
+    let visa = visa.filter(|v| v.has_validity(&claims));
+    let answer = answer_for(visa.as_deref(), &claims.passport_number);
     crate::web::metrics::verification("token", answer.result);
     let row = entry(
         &state.log_key,
@@ -184,6 +183,20 @@ pub async fn by_token(
     );
     state.checks.record(row).await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(answer))
+}
+
+/// The claims of a QR token whose signature verifies with the key it names: the key decoded
+/// once and kept, read from the database only the first time.
+async fn token_claims(state: &AppState, token: String) -> AppResult<VisaClaims> {
+    let kid = token_kid(&token)?;
+    let key = match state.token_keys.get(&kid) {
+        Some(key) => key,
+        None => {
+            let keys = state.token_keys.clone();
+            crate::web::read(&state.db, move |conn| Ok(keys.load(conn, &kid)?)).await?
+        }
+    };
+    Ok(verify_claims(&token, &key)?)
 }
 
 /// Query of `GET /api/v1/revocations`.
