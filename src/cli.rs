@@ -46,6 +46,25 @@ enum Command {
         #[command(subcommand)]
         command: ClientCommand,
     },
+    /// Check a document with no network, against a downloaded trust list and revocation file:
+    /// an e-visa PDF (its seal and QR token), a seal's bytes (`.seal`), a picture of a QR code
+    /// (`.png`, `.jpg`) or a QR token. Says why when it fails. Exits 0 for a valid visa, 1 for
+    /// one that is not (expired, not yet valid, revoked), 2 when it cannot be relied on.
+    Check {
+        /// The document: a path (`.pdf`, `.seal`, `.png`, `.jpg`) or the token itself.
+        input: String,
+        /// The trust list (`GET /api/v1/offline/trust-list`).
+        #[arg(long)]
+        trust_list: std::path::PathBuf,
+        /// The revocation file (`GET /api/v1/offline/revocations`); without it revocations are
+        /// not checked.
+        #[arg(long)]
+        revocations: Option<std::path::PathBuf>,
+        /// The country signing CA certificate to trust (PEM); without it, the CA the trust list
+        /// carries is trusted as given.
+        #[arg(long)]
+        ca: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -138,10 +157,15 @@ impl From<StaffRole> for Role {
 /// Runs the command line.
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // Checking needs no configuration, database or logs: a border post runs it offline.
+    if let Some(Command::Check { input, trust_list, revocations, ca }) = cli.command {
+        std::process::exit(check(&input, &trust_list, revocations.as_deref(), ca.as_deref()));
+    }
     crate::telemetry::init();
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
+        Command::Check { .. } => unreachable!("checked before the configuration is read"),
         Command::Migrate => {
             std::fs::create_dir_all(&config.data_dir)?;
             Db::connect(&config.database_url, 1)?;
@@ -323,4 +347,50 @@ fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `evisa check`: prints what was verified and the verdict; the exit code.
+fn check(
+    input: &str,
+    trust_list: &std::path::Path,
+    revocations: Option<&std::path::Path>,
+    ca: Option<&std::path::Path>,
+) -> i32 {
+    use crate::issuance::offline::check::{Kit, Untrusted, qr_in_image};
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path).map_err(|e| Untrusted(format!("{}: {e}", path.display())))
+    };
+    let outcome = (|| {
+        let pinned = ca.map(read).transpose()?;
+        let pinned = pinned
+            .map(|pem| crate::issuance::offline::pem_to_der(&pem).map_err(|e| Untrusted(format!("--ca: {e}"))))
+            .transpose()?;
+        let revocations = revocations.map(read).transpose()?;
+        let kit = Kit::open(&read(trust_list)?, revocations.as_deref(), pinned.as_deref())?;
+        let bytes = |path: &str| std::fs::read(path).map_err(|e| Untrusted(format!("{path}: {e}")));
+        let lower = input.to_ascii_lowercase();
+        if lower.ends_with(".pdf") {
+            kit.pdf(&bytes(input)?)
+        } else if lower.ends_with(".seal") {
+            kit.seal(&bytes(input)?)
+        } else if lower.ends_with(".png") || lower.ends_with(".jpg") || lower.ends_with(".jpeg") {
+            let image = image::load_from_memory(&bytes(input)?).map_err(|e| Untrusted(format!("{input}: {e}")))?;
+            kit.token(&qr_in_image(&image)?)
+        } else {
+            kit.token(input)
+        }
+    })();
+    match outcome {
+        Ok(report) => {
+            for line in &report.lines {
+                println!("{line}");
+            }
+            println!("result: {}", report.result);
+            if report.result == "valid" { 0 } else { 1 }
+        }
+        Err(Untrusted(why)) => {
+            println!("cannot be relied on: {why}");
+            2
+        }
+    }
 }

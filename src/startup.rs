@@ -237,6 +237,8 @@ impl Application {
             runners.spawn("mailer", kinds, &state.clone().into_inner(), poll)?;
         }
         if state.config.issuance_worker {
+            // Nodes that issue hold the signing key: they publish the offline kit.
+            crate::issuance::offline::start_publisher(Arc::downgrade(&state.clone().into_inner()))?;
             let poll = Duration::from_millis(state.config.issuance_poll_ms);
             runners.spawn("issuance", &[JobKind::IssueOutput], &state.clone().into_inner(), poll)?;
         }

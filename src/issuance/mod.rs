@@ -10,6 +10,7 @@ pub mod certificate;
 pub mod driver;
 pub mod e_visa;
 pub mod kit;
+pub mod offline;
 mod plain_form;
 
 use serde_json::Value;

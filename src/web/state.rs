@@ -62,6 +62,12 @@ pub struct AppState {
         std::sync::Mutex<std::collections::HashMap<String, (Arc<crate::db::clients::ClientRow>, std::time::Instant)>>,
 }
 
+impl crate::issuance::offline::Publishes for AppState {
+    fn issuance(&self) -> crate::issuance::driver::Issuance<'_> {
+        crate::jobs::Resources::issuance(self)
+    }
+}
+
 impl crate::jobs::Resources for AppState {
     fn db(&self) -> &Db {
         &self.db

@@ -32,6 +32,7 @@ mod jobs;
 mod languages;
 mod nodes;
 mod notifications;
+mod offline;
 mod openapi;
 mod payments;
 mod portal;

@@ -221,36 +221,6 @@ backend_tests! {
         }
         assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
     }
-
-    async fn the_offline_verifier_checks_a_scanned_qr_against_the_jwks(app: TestApp) {
-        let (holder, id, number) = valid_visa(&app).await;
-        if Command::new("pdftoppm").arg("-v").output().is_err() {
-            assert!(std::env::var("CI").is_err(), "CI must install poppler-utils");
-            return;
-        }
-        let pdf = app.get(&format!("/api/v1/applications/{id}/evisa.pdf"), &holder.token).await.bytes().await.unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("evisa.pdf"), &pdf).unwrap();
-        assert!(Command::new("pdftoppm").args(["-r", "300", "-png", "-singlefile"]).arg(dir.path().join("evisa.pdf")).arg(dir.path().join("page")).status().unwrap().success());
-        // What a scanner sees: the QR code's corner of the page (x 140-190 mm, 52-102 mm from the
-        // top, at 300 dpi), with a margin.
-        let page = image::open(dir.path().join("page.png")).unwrap();
-        let px = |mm: f64| (mm / 25.4 * 300.0) as u32;
-        page.crop_imm(px(132.0), px(44.0), px(66.0), px(66.0)).save(dir.path().join("qr.png")).unwrap();
-        let jwks = app.request(Method::GET, "/.well-known/jwks.json", None, None).await.text().await.unwrap();
-        std::fs::write(dir.path().join("jwks.json"), &jwks).unwrap();
-        let example = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("examples").join("verify_qr");
-        let output = Command::new(&example).arg(dir.path().join("qr.png")).arg(dir.path().join("jwks.json")).output().unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-        assert!(stdout.contains(&number) && stdout.contains("result: valid"), "{stdout}");
-        std::fs::write(dir.path().join("revoked.txt"), format!("{number}\n")).unwrap();
-        let denied = Command::new(&example).arg(dir.path().join("qr.png")).arg(dir.path().join("jwks.json")).arg(dir.path().join("revoked.txt")).output().unwrap();
-        assert!(String::from_utf8_lossy(&denied.stdout).contains("result: revoked"));
-        std::fs::write(dir.path().join("empty.json"), r#"{"keys": []}"#).unwrap();
-        let unknown = Command::new(&example).arg(dir.path().join("qr.png")).arg(dir.path().join("empty.json")).output().unwrap();
-        assert_eq!(unknown.status.code(), Some(2), "no key, no trust");
-    }
 }
 
 /// Verification keeps copies of issued visas; a revocation made through one server process is

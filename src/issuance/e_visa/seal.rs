@@ -107,7 +107,7 @@ pub fn certificate_reference(certificate: &Certificate) -> String {
 
 /// A signer of seals as a verifier looks it up: the identifier and certificate reference its
 /// seals' headers carry, its certificate and the CA's (PEM), and when the certificate is valid.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SealSigner {
     /// The signer identifier of the seal's header.
     pub signer_identifier: String,

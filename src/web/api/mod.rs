@@ -10,6 +10,7 @@ mod checkouts;
 pub mod clients;
 pub(crate) mod documents;
 mod health;
+mod offline;
 mod payments;
 mod queue;
 mod requests;
@@ -142,6 +143,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::POST, "/api/v1/visas/{visa_number}/revoke", visas::revoke),
         endpoint(M::GET, "/.well-known/jwks.json", visas::jwks),
         endpoint(M::GET, "/api/v1/seal-signers", visas::seal_signers),
+        endpoint(M::GET, "/api/v1/offline/trust-list", offline::trust_list),
+        endpoint(M::GET, "/api/v1/offline/revocations", offline::revocations),
         endpoint(M::POST, "/api/v1/verify/token", verify::by_token),
         endpoint(M::POST, "/api/v1/verify/document", certificates::verify),
         endpoint(M::GET, "/api/v1/revocations", verify::revocations),

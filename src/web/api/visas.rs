@@ -10,7 +10,7 @@ use crate::app::Supervisor;
 use crate::app::engine::{Audit, visible_case};
 use crate::app::review::revoke;
 use crate::auth::AuthUser;
-use crate::db::{self, issued_documents, keys as key_rows};
+use crate::db::{self, issued_documents};
 use crate::domain::issued::IssuedDocument;
 use crate::domain::role::Role;
 use crate::domain::service::OutputKind;
@@ -85,7 +85,7 @@ pub async fn seal_signers(state: web::Data<AppState>) -> AppResult<HttpResponse>
     let issuing_state = state.config.issuing_state.clone();
     let signers = crate::web::read(&state.db, move |conn| {
         let mut signers = Vec::new();
-        for row in signer_rows(conn)? {
+        for row in crate::issuance::offline::signer_rows(conn)? {
             if let (Some(cert), Some(ca)) = (&row.certificate_pem, &row.ca_certificate_pem) {
                 signers.push(SealSigner::new(&issuing_state, cert, ca).map_err(AppError::internal)?);
             }
@@ -96,21 +96,6 @@ pub async fn seal_signers(state: web::Data<AppState>) -> AppResult<HttpResponse>
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .json(serde_json::json!({ "signers": signers })))
-}
-
-/// The signers of documents still valid and the active signer, once each.
-fn signer_rows(conn: &mut db::AnyConnection) -> AppResult<Vec<key_rows::KeyRow>> {
-    let mut kids = issued_documents::kids_in_force(conn, Utc::now().date_naive())?;
-    if let Some(active) = key_rows::active(conn)? {
-        kids.push(active.kid);
-    }
-    kids.sort();
-    kids.dedup();
-    let mut rows = Vec::new();
-    for kid in kids {
-        rows.extend(key_rows::find(conn, &kid)?);
-    }
-    Ok(rows)
 }
 
 /// A visa record as staff see it.
@@ -233,7 +218,7 @@ pub async fn revoke(
 pub async fn jwks(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let keys = crate::web::read(&state.db, |conn| {
         let mut jwks = Vec::new();
-        for row in signer_rows(conn)? {
+        for row in crate::issuance::offline::signer_rows(conn)? {
             if let (Some(cert), Some(ca)) = (&row.certificate_pem, &row.ca_certificate_pem) {
                 jwks.push(keys::jwk(&row.kid, cert, ca).map_err(AppError::internal)?);
             }
