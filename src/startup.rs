@@ -72,6 +72,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         visa_cache: crate::visa_cache::VisaCache::start(db.clone())?,
         issued_numbers: crate::visa_cache::IssuedNumbers::start(db.clone())?,
         token_keys: Arc::default(),
+        verified_tokens: Default::default(),
         catalogue: crate::catalogue_cache::CatalogueCache::start(db.clone())?,
         decision_pace: crate::decision_pace::PaceMemo::default(),
         log_key,

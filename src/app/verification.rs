@@ -150,6 +150,34 @@ pub fn verify_claims(token: &str, key: &DecodingKey) -> app::Result<VisaClaims> 
     Ok(data.claims)
 }
 
+/// Tokens whose signature verified, by their text: a visa's token never changes, so a token
+/// scanned before is not verified again (its visa's status still is, on every check). Bounded:
+/// starts afresh when full.
+#[derive(Default)]
+pub struct VerifiedTokens {
+    tokens: std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<VisaClaims>>>,
+}
+
+/// How many verified tokens are kept.
+const VERIFIED_TOKENS: usize = 50_000;
+
+impl VerifiedTokens {
+    /// The claims of `token`, if it verified before.
+    pub fn get(&self, token: &str) -> Option<std::sync::Arc<VisaClaims>> {
+        self.tokens.read().ok()?.get(token).cloned()
+    }
+
+    /// Keeps the claims of a token that verified.
+    pub fn put(&self, token: String, claims: std::sync::Arc<VisaClaims>) {
+        if let Ok(mut tokens) = self.tokens.write() {
+            if tokens.len() >= VERIFIED_TOKENS {
+                tokens.clear();
+            }
+            tokens.insert(token, claims);
+        }
+    }
+}
+
 /// The keys that sign tokens, decoded from their certificates once and kept by key id (a key's
 /// certificate never changes).
 #[derive(Default)]

@@ -47,6 +47,8 @@ pub struct AppState {
     pub issued_numbers: Arc<crate::visa_cache::IssuedNumbers>,
     /// The keys that sign QR tokens, decoded once.
     pub token_keys: Arc<crate::app::verification::TokenKeys>,
+    /// QR tokens whose signature verified.
+    pub verified_tokens: crate::app::verification::VerifiedTokens,
     /// The catalogue the portal's busiest pages show.
     pub catalogue: Arc<crate::catalogue_cache::CatalogueCache>,
     /// The statistics' decision times, by post, kept while the post's counts stay the same.

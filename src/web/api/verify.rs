@@ -186,8 +186,12 @@ pub async fn by_token(
 }
 
 /// The claims of a QR token whose signature verifies with the key it names: the key decoded
-/// once and kept, read from the database only the first time.
-async fn token_claims(state: &AppState, token: String) -> AppResult<VisaClaims> {
+/// once and kept, read from the database only the first time; a token verified before is not
+/// verified again.
+async fn token_claims(state: &AppState, token: String) -> AppResult<Arc<VisaClaims>> {
+    if let Some(claims) = state.verified_tokens.get(&token) {
+        return Ok(claims);
+    }
     let kid = token_kid(&token)?;
     let key = match state.token_keys.get(&kid) {
         Some(key) => key,
@@ -196,7 +200,9 @@ async fn token_claims(state: &AppState, token: String) -> AppResult<VisaClaims> 
             crate::web::read(&state.db, move |conn| Ok(keys.load(conn, &kid)?)).await?
         }
     };
-    Ok(verify_claims(&token, &key)?)
+    let claims = Arc::new(verify_claims(&token, &key)?);
+    state.verified_tokens.put(token, claims.clone());
+    Ok(claims)
 }
 
 /// Query of `GET /api/v1/revocations`.
