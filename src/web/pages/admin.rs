@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-use super::apply::fee_text;
+use super::draft::fee_text;
 use super::{Ctx, attempt, check_csrf, signed_in};
 use crate::app::accounts::AccountInput;
 use crate::app::catalogue::{self, ServiceInput};

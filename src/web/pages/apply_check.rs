@@ -13,7 +13,7 @@ use crate::db::fees;
 use crate::domain::FieldError;
 
 use super::Form;
-use super::apply::{Draft, fee_text, in_form_order, load, words};
+use super::draft::{Draft, fee_text, in_form_order, load, words};
 
 /// Where a problem of the check page is put right: the step holding the field, or the documents.
 fn problem_link(draft: &Draft, problem: &FieldError) -> String {

@@ -14,7 +14,7 @@ use crate::app::{self, Applicant};
 use crate::db::documents::DocumentRow;
 use crate::domain::service::DocumentRequirement;
 
-use super::apply::{Draft, load, words};
+use super::draft::{Draft, load, words};
 
 pub(super) fn media_names(types: &[String]) -> String {
     types.iter().map(|t| t.rsplit('/').next().unwrap_or(t).to_uppercase()).collect::<Vec<_>>().join(", ")

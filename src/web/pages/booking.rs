@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-use super::apply::Draft;
+use super::draft::Draft;
 use super::{Ctx, Form, attempt, check_csrf, signed_in};
 use crate::app::appointments::{self, FreeSlot};
 use crate::app::engine::Audit;

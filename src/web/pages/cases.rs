@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-use super::apply::{Draft, downloadable, fee_text, load};
+use super::apply::downloadable;
 use super::booking;
+use super::draft::{Draft, fee_text, load};
 use super::{Ctx, attempt, check_csrf, signed_in};
 use crate::app::applicant::{respond, withdraw};
 use crate::app::engine::Audit;
@@ -165,7 +166,7 @@ fn request_view(ctx: &Ctx, draft: &Draft, rows: &[crate::db::events::EventRow]) 
     };
     let id = &draft.case.id;
     let texts = draft.service.texts();
-    let words = super::apply::words(ctx, &texts);
+    let words = super::draft::words(ctx, &texts);
     let documents: Vec<Value> = strings("documents")
         .iter()
         .map(|kind| json!({"name": words.document(kind), "href": format!("/cases/{id}/documents#file-{kind}")}))

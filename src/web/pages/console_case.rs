@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-use super::apply::{fee_text, load};
 use super::cases::history;
+use super::draft::{fee_text, load};
 use super::schema_form;
 use super::{Ctx, attempt, signed_in};
 use crate::app::{self, User};
@@ -139,7 +139,7 @@ pub(super) async fn case_page(ctx: Ctx, id: String, refused: Refused) -> HttpRes
     );
     let recommended = recommendation(&ctx, &draft.case, &rows, recommender);
     let texts = draft.service.texts();
-    let words = super::apply::words(&ctx, &texts);
+    let words = super::draft::words(&ctx, &texts);
     let mut labels: HashMap<String, String> =
         draft.steps.iter().flat_map(|s| &s.fields).map(|f| (f.name.clone(), f.label.clone())).collect();
     labels.extend(draft.requirements().iter().map(|r| (format!("documents.{}", r.kind), words.document(&r.kind))));

@@ -13,6 +13,7 @@ mod booking;
 mod cases;
 mod console;
 mod console_case;
+mod draft;
 pub mod errors;
 mod form;
 mod form_designer;

@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::apply::fee_text;
+use super::draft::fee_text;
 use super::{Ctx, Form, attempt, check_csrf, signed_in};
 use crate::app::checkout::{self, Settlement};
 use crate::app::{self, Applicant};
