@@ -524,18 +524,18 @@ async fn over_https_cookies_are_host_only_and_secure_and_browsers_are_told_to_st
 
 backend_tests! {
     async fn an_issuance_that_fails_for_good_is_shown_and_retried_once_mended(app: TestApp) {
-        // The signer's key file goes missing before anything was signed.
-        let recorded = app.scalar("SELECT key_file AS value FROM signing_keys WHERE status = 'active'");
-        let key_file = app.config.data_dir.join(&recorded);
-        let hidden = key_file.with_extension("hidden");
-        std::fs::rename(&key_file, &hidden).unwrap();
+        // The holder's photo goes missing from the document store before the visa is drawn.
         let applicant = app.applicant("stuck").await;
         let id = app.submitted(&applicant).await;
+        let stored = app.scalar(&format!("SELECT storage_key AS value FROM case_documents WHERE case_id = '{id}' AND kind = 'photo'"));
+        let photo = app.config.data_dir.join("documents").join(&stored);
+        let hidden = photo.with_extension("hidden");
+        std::fs::rename(&photo, &hidden).unwrap();
         let officer = app.staff("officer", "UTO-HQ").await;
         assert_eq!(app.act(&id, "claim", &officer.token, None).await.status(), StatusCode::OK);
         assert_eq!(app.act(&id, "decision", &officer.token, Some(serde_json::json!({"decision": "approve"}))).await.status(), StatusCode::OK);
         let error = app.eventual_scalar(&format!("SELECT last_error AS value FROM jobs WHERE subject = '{id}' AND last_error IS NOT NULL")).await;
-        assert!(error.contains("key"), "{error}");
+        assert!(error.contains(&format!("reading {stored}")), "{error}");
         // Its attempts run out (eight, over twenty minutes: here at once).
         app.execute_sql(&format!("UPDATE jobs SET status = 'failed' WHERE subject = '{id}'"));
 
@@ -548,7 +548,7 @@ backend_tests! {
         assert!(queue.contains("Документы не выдаются"), "{queue}");
 
         // Mended, and retried by an administrator: issued, and ready again.
-        std::fs::rename(&hidden, &key_file).unwrap();
+        std::fs::rename(&hidden, &photo).unwrap();
         let admin = app.admin().await;
         let retried: serde_json::Value = app.post_empty("/api/v1/admin/issuance/retry", &admin.token).await.json().await.unwrap();
         assert_eq!(retried["retried"], 1);
