@@ -24,6 +24,7 @@ mod documents;
 mod form_designer;
 mod four_eyes;
 mod fuzz;
+mod generated_client;
 mod hardening;
 mod health;
 mod information;

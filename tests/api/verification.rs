@@ -223,18 +223,27 @@ backend_tests! {
     }
 }
 
+/// An application on PostgreSQL, a second server process on its database, and an API key to
+/// verify with; `None` when no PostgreSQL is given (outside CI). The guard keeps other
+/// several-process tests waiting.
+async fn two_processes()
+-> Option<(tokio::sync::MutexGuard<'static, ()>, TestApp, crate::process::SecondProcess, String)> {
+    let Some(url) = postgres_url() else {
+        eprintln!("EVISA_TEST_POSTGRES_URL is not set: two-process test not run");
+        return None;
+    };
+    let turn = crate::process::one_at_a_time().await;
+    let app = TestApp::spawn(Db::Postgres(url)).await;
+    let second = crate::process::SecondProcess::start(&app).await;
+    let (_, key) = client(&app, &["verify"]).await;
+    Some((turn, app, second, key))
+}
+
 /// Verification keeps copies of issued visas; a revocation made through one server process is
 /// answered `revoked` by another within a second.
 #[actix_web::test]
 async fn a_revocation_in_one_process_is_answered_by_another_within_a_second() {
-    let Some(url) = postgres_url() else {
-        eprintln!("EVISA_TEST_POSTGRES_URL is not set: two-process revocation test not run");
-        return;
-    };
-    let _turn = crate::process::one_at_a_time().await;
-    let app = TestApp::spawn(Db::Postgres(url)).await;
-    let second = crate::process::SecondProcess::start(&app).await;
-    let (_, key) = client(&app, &["verify"]).await;
+    let Some((_turn, app, second, key)) = two_processes().await else { return };
     let (_, _, number) = valid_visa(&app).await;
     let body = json!({"visa_number": number, "passport_number": "123456789"});
     let at_second = || async {
@@ -281,14 +290,7 @@ async fn a_revocation_in_one_process_is_answered_by_another_within_a_second() {
 /// unknown for longer.
 #[actix_web::test]
 async fn a_visa_issued_by_one_process_is_known_to_another_within_a_second() {
-    let Some(url) = postgres_url() else {
-        eprintln!("EVISA_TEST_POSTGRES_URL is not set: two-process index test not run");
-        return;
-    };
-    let _turn = crate::process::one_at_a_time().await;
-    let app = TestApp::spawn(Db::Postgres(url)).await;
-    let second = crate::process::SecondProcess::start(&app).await;
-    let (_, key) = client(&app, &["verify"]).await;
+    let Some((_turn, app, second, key)) = two_processes().await else { return };
     let at_second = |number: String| {
         let key = key.clone();
         let address = second.address.clone();

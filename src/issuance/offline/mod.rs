@@ -34,6 +34,8 @@ pub const LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(2);
 const REPUBLISH_EVERY: Duration = Duration::from_secs(600);
 /// How long after a failed publication it is tried again.
 const RETRY_AFTER: Duration = Duration::from_secs(30);
+/// How often the publisher reads which signer is active.
+const READ_SIGNER_EVERY: Duration = Duration::from_secs(5);
 /// How often the publisher looks for changes.
 const LOOK_EVERY: Duration = Duration::from_millis(250);
 
@@ -171,11 +173,16 @@ pub fn start_publisher<S: Publishes>(state: Weak<S>) -> std::io::Result<()> {
         let mut published: Option<(u64, Option<String>)> = None;
         // The next publication whatever changes, and none before `held` (after a failure).
         let (mut due, mut held) = (Instant::now(), Instant::now());
+        // The active signer, read every few seconds: it changes by an administrator's hand.
+        let (mut active, mut read_at): (Option<String>, Option<Instant>) = (None, None);
         while let Some(state) = state.upgrade() {
             let issuance = state.issuance();
-            let active = issuance.db.conn().ok().and_then(|mut conn| key_rows::active(&mut conn).ok()).flatten();
-            let stamp = (issuance.db.revocations().seen(), active.map(|k| k.kid));
             let now = Instant::now();
+            if read_at.is_none_or(|at| now.duration_since(at) >= READ_SIGNER_EVERY) {
+                let row = issuance.db.conn().ok().and_then(|mut conn| key_rows::active(&mut conn).ok()).flatten();
+                (active, read_at) = (row.map(|k| k.kid), Some(now));
+            }
+            let stamp = (issuance.db.revocations().seen(), active.clone());
             if (published.as_ref() != Some(&stamp) && now >= held) || now >= due {
                 match runtime.block_on(publish(&issuance)) {
                     Ok(()) => {

@@ -22,6 +22,22 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::extract::JsonBody;
 use crate::web::state::AppState;
 
+/// The document issued for the case `id` (if it is of `kind`, when given) as `user` may see it:
+/// its holder once issued, the post's staff also once revoked.
+fn visible_document(
+    conn: &mut db::AnyConnection,
+    id: &str,
+    user: &AuthUser,
+    kind: Option<OutputKind>,
+) -> AppResult<IssuedDocument> {
+    let case = visible_case(conn, id, user)?;
+    let visible =
+        case.status == CaseStatus::Issued || (user.role.handles_cases() && case.status == CaseStatus::Revoked);
+    issued_documents::for_case(conn, &case.id)?
+        .filter(|d| visible && kind.is_none_or(|kind| d.kind == kind))
+        .ok_or(AppError::NotFound)
+}
+
 /// The signed PDF issued for the case `id` (if it is of `kind`, when given), for its holder and
 /// the post's staff (who still see a revoked one), served as `<label>-<number>.pdf`.
 pub(crate) async fn issued_pdf(
@@ -31,12 +47,7 @@ pub(crate) async fn issued_pdf(
     kind: Option<OutputKind>,
 ) -> AppResult<HttpResponse> {
     let (number, kind, key) = crate::web::read(&state.db, move |conn| {
-        let case = visible_case(conn, &id, &user)?;
-        let visible =
-            case.status == CaseStatus::Issued || (user.role.handles_cases() && case.status == CaseStatus::Revoked);
-        let document = issued_documents::for_case(conn, &case.id)?
-            .filter(|d| visible && kind.is_none_or(|kind| d.kind == kind))
-            .ok_or(AppError::NotFound)?;
+        let document = visible_document(conn, &id, &user, kind)?;
         Ok((document.number, document.kind, document.pdf.ok_or(AppError::NotFound)?.key))
     })
     .await?;
@@ -60,12 +71,7 @@ pub async fn pdf(state: web::Data<AppState>, user: AuthUser, path: web::Path<Str
 pub async fn seal(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let (number, seal) = crate::web::read(&state.db, move |conn| {
-        let case = visible_case(conn, &id, &user)?;
-        let visible =
-            case.status == CaseStatus::Issued || (user.role.handles_cases() && case.status == CaseStatus::Revoked);
-        let document = issued_documents::for_case(conn, &case.id)?
-            .filter(|d| visible && d.kind == OutputKind::EVisa)
-            .ok_or(AppError::NotFound)?;
+        let document = visible_document(conn, &id, &user, Some(OutputKind::EVisa))?;
         // Visas issued before seals have none.
         let seal = document.pdf.and_then(|pdf| pdf.seal).ok_or(AppError::NotFound)?;
         Ok((document.number, seal))
