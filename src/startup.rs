@@ -75,6 +75,7 @@ pub fn bootstrap(config: Config) -> anyhow::Result<AppState> {
         verified_tokens: Default::default(),
         catalogue: crate::catalogue_cache::CatalogueCache::start(db.clone())?,
         decision_pace: crate::decision_pace::PaceMemo::default(),
+        share_checks: crate::app::share_codes::address_throttle(),
         log_key,
         payment_key,
         client_cache: std::sync::Mutex::new(std::collections::HashMap::new()),

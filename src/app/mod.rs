@@ -19,6 +19,7 @@ pub mod payments;
 pub mod posts;
 pub mod register;
 pub mod review;
+pub mod share_codes;
 pub mod sign_in;
 pub mod staff_accounts;
 pub mod verification;

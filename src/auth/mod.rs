@@ -1,6 +1,7 @@
 //! Authentication: password hashing, access tokens, API keys, and login throttling.
 
 pub mod api_keys;
+pub mod digest;
 pub mod failures;
 pub mod jwt;
 pub mod password;

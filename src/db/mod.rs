@@ -22,6 +22,7 @@ pub mod keys;
 pub mod outbox;
 #[allow(missing_docs)]
 pub mod schema;
+pub mod share_codes;
 pub mod users;
 pub mod watch;
 pub mod web_sessions;

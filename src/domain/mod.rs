@@ -17,6 +17,7 @@ pub mod password_policy;
 pub mod reference;
 pub mod role;
 pub mod schedule;
+pub mod share_code;
 pub mod service;
 pub mod status;
 pub mod texts;

@@ -53,6 +53,8 @@ pub struct AppState {
     pub catalogue: Arc<crate::catalogue_cache::CatalogueCache>,
     /// The statistics' decision times, by post, kept while the post's counts stay the same.
     pub decision_pace: crate::decision_pace::PaceMemo,
+    /// Failed share-code checks, per address.
+    pub share_checks: crate::auth::failures::FailureThrottle,
     /// Key of the passport-number digests in the verification log.
     pub log_key: Vec<u8>,
     /// Key of the payment provider's callback signatures.

@@ -137,3 +137,30 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Share codes of holders of issued documents, kept as digests.
+    share_codes (id) {
+        id -> Text,
+        code_digest -> Text,
+        code_hint -> Text,
+        document_number -> Text,
+        holder_id -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+        wrong_birth_dates -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Every check of a share code.
+    share_code_checks (id) {
+        id -> Text,
+        share_code_id -> Nullable<Text>,
+        outcome -> Text,
+        ip -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}

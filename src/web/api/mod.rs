@@ -16,6 +16,7 @@ mod queue;
 mod requests;
 mod review;
 mod services;
+mod share_codes;
 pub(crate) mod verify;
 pub(crate) mod views;
 pub(crate) mod visas;
@@ -148,6 +149,10 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::POST, "/api/v1/verify/token", verify::by_token),
         endpoint(M::POST, "/api/v1/verify/document", certificates::verify),
         endpoint(M::GET, "/api/v1/revocations", verify::revocations),
+        endpoint(M::POST, "/api/v1/share-codes", share_codes::create),
+        endpoint(M::GET, "/api/v1/share-codes", share_codes::list),
+        endpoint(M::POST, "/api/v1/share-codes/{id}/cancel", share_codes::cancel),
+        endpoint(M::POST, "/api/v1/share-code-checks", share_codes::check),
         endpoint(M::POST, "/api/v1/admin/api-clients", clients::create_client),
         endpoint(M::GET, "/api/v1/admin/api-clients", clients::list_clients),
         endpoint(M::POST, "/api/v1/admin/api-clients/{id}/rotate", clients::rotate_client),

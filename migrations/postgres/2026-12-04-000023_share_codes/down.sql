@@ -1,0 +1,2 @@
+DROP TABLE share_code_checks;
+DROP TABLE share_codes;
