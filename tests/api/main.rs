@@ -44,6 +44,7 @@ mod review;
 mod schedules;
 mod seal;
 mod second_review;
+mod share_codes;
 mod servers;
 mod shutdown;
 mod smtp;
