@@ -146,6 +146,31 @@ fn in_force(document: &IssuedDocument, today: NaiveDate) -> bool {
     document.status == DocumentStatus::Valid && document.terms.as_ref().is_none_or(|t| t.valid_until >= today)
 }
 
+/// A document its holder may share now.
+#[derive(Debug, Clone)]
+pub struct Shareable {
+    /// The document.
+    pub document: IssuedDocument,
+    /// The service that issued it.
+    pub service: ServiceRow,
+}
+
+/// The holder's documents in force, newest first.
+pub async fn shareable(db: &Db, user: &Applicant) -> Result<Vec<Shareable>> {
+    let holder = user.id.clone();
+    db.run(move |conn| {
+        let today = Utc::now().date_naive();
+        let mut found = Vec::new();
+        for document in issued_documents::of_applicant(conn, &holder)?.into_iter().filter(|d| in_force(d, today)) {
+            let service = catalog::find_service(conn, &document.service_code)?
+                .ok_or_else(|| Error::internal(anyhow::anyhow!("service {} vanished", document.service_code)))?;
+            found.push(Shareable { document, service });
+        }
+        Ok(found)
+    })
+    .await
+}
+
 /// The holder's codes, newest first, with their checks.
 pub async fn list(db: &Db, user: &Applicant) -> Result<Vec<CodeView>> {
     let holder = user.id.clone();

@@ -172,6 +172,15 @@ pub fn for_case(conn: &mut AnyConnection, case_id: &str) -> Result<Option<Issued
     one(table::table.filter(table::case_id.eq(case_id)).first(conn).optional()?)
 }
 
+/// The documents issued (or being issued) on the cases of an applicant, newest first.
+pub fn of_applicant(conn: &mut AnyConnection, applicant_id: &str) -> Result<Vec<IssuedDocument>, DbError> {
+    use super::schema::cases;
+    let theirs = cases::table.filter(cases::applicant_id.eq(applicant_id.to_owned())).select(cases::id);
+    let rows: Vec<Row> =
+        table::table.filter(table::case_id.eq_any(theirs)).order(table::created_at.desc()).load(conn)?;
+    rows.into_iter().map(IssuedDocument::try_from).collect()
+}
+
 /// The document with this number, whatever its kind.
 pub fn find_any(conn: &mut AnyConnection, number: &str) -> Result<Option<IssuedDocument>, DbError> {
     one(table::table.find(number).first(conn).optional()?)

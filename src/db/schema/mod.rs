@@ -26,5 +26,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     reference_counters,
     cases,
     case_events,
-    case_documents
+    case_documents,
+    issued_documents
 );

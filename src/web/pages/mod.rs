@@ -20,6 +20,8 @@ mod form_designer;
 pub mod i18n;
 mod pay;
 mod schedules;
+mod share_check;
+mod share_codes;
 pub mod schema_form;
 pub mod session;
 
@@ -74,6 +76,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     page_template!("withdraw.html"),
     page_template!("pay_stripe.html"),
     page_template!("payment_result.html"),
+    page_template!("share_codes.html"),
+    page_template!("share_code_created.html"),
+    page_template!("share_check.html"),
 ];
 
 /// The portal's style sheet.
@@ -167,6 +172,15 @@ pub fn summary(lang: &str, problems: &[FieldError], fields: &[schema_form::Field
             json!({"text": i18n::problem(lang, p, field.map(|f| f.label.as_str())),
                    "id": field.map(|f| f.id.clone()).unwrap_or_default()})
         })
+        .collect()
+}
+
+/// The error summary of a page whose fields are named as their problems name them, each drawn
+/// with the id `f-<name with dashes>`.
+pub fn plain_summary(lang: &str, problems: &[FieldError]) -> Vec<Value> {
+    problems
+        .iter()
+        .map(|p| json!({"text": i18n::problem(lang, p, None), "id": format!("f-{}", p.field.replace('_', "-"))}))
         .collect()
 }
 
@@ -392,6 +406,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     schedules::configure(cfg);
     form_designer::configure(cfg);
     pay::configure(cfg);
+    share_codes::configure(cfg);
+    share_check::configure(cfg);
 }
 
 #[cfg(test)]
