@@ -104,9 +104,10 @@ pub struct NewCode {
 
 /// Makes a code for the document issued on the holder's case, recorded in the case's history.
 pub async fn create(db: &Db, key: Vec<u8>, user: &Applicant, new: NewCode, audit: Audit) -> Result<Created> {
-    let purpose: Purpose = new.purpose.parse().map_err(|_| {
-        Error::invalid_field("purpose", "invalid", "one of work, renting, study, other")
-    })?;
+    let purpose: Purpose = new
+        .purpose
+        .parse()
+        .map_err(|_| Error::invalid_field("purpose", "invalid", "one of work, renting, study, other"))?;
     let days = share_code::valid_days("valid_days", new.valid_days).map_err(|e| Error::Invalid(vec![e]))?;
     let user = user.clone();
     db.write(move |conn| {
@@ -133,7 +134,16 @@ pub async fn create(db: &Db, key: Vec<u8>, user: &Applicant, new: NewCode, audit
         let details = serde_json::json!({"share_code": row.id, "purpose": purpose.as_str(),
                                          "expires_at": row.expires_at.and_utc()});
         let audit = audit.with_details(details);
-        engine::record(conn, &case.id, "share_code", Some(case.status), case.status, &Actor::from(&*user), &audit, now)?;
+        engine::record(
+            conn,
+            &case.id,
+            "share_code",
+            Some(case.status),
+            case.status,
+            &Actor::from(&*user),
+            &audit,
+            now,
+        )?;
         let view = views(conn, vec![row])?.pop().ok_or(Error::NotFound)?;
         Ok(Created { code, view })
     })
@@ -266,26 +276,27 @@ pub async fn check(
     throttle.check(&address).map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
     let code = ShareCode::parse("code", code).map_err(|e| Error::Invalid(vec![e]))?;
     let digest = digest(key, &code);
-    let answer = db.write::<_, Error, _>(move |conn| {
-        let now = db::now();
-        let (outcome, code_id, shown) = match share_codes::by_digest(conn, &digest)? {
-            None => (CheckOutcome::UnknownCode, None, None),
-            Some(row) => {
-                let (outcome, shown) = attempt(conn, &row, born, now)?;
-                (outcome, Some(row.id), shown)
-            }
-        };
-        let check = ShareCheckRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            share_code_id: code_id,
-            outcome: outcome.as_str().to_owned(),
-            ip,
-            created_at: now,
-        };
-        share_codes::log_check(conn, &check)?;
-        Ok(CheckAnswer { check_id: check.id, checked_at: now.and_utc(), shown })
-    })
-    .await?;
+    let answer = db
+        .write::<_, Error, _>(move |conn| {
+            let now = db::now();
+            let (outcome, code_id, shown) = match share_codes::by_digest(conn, &digest)? {
+                None => (CheckOutcome::UnknownCode, None, None),
+                Some(row) => {
+                    let (outcome, shown) = attempt(conn, &row, born, now)?;
+                    (outcome, Some(row.id), shown)
+                }
+            };
+            let check = ShareCheckRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                share_code_id: code_id,
+                outcome: outcome.as_str().to_owned(),
+                ip,
+                created_at: now,
+            };
+            share_codes::log_check(conn, &check)?;
+            Ok(CheckAnswer { check_id: check.id, checked_at: now.and_utc(), shown })
+        })
+        .await?;
     if answer.shown.is_none() {
         throttle.failed(&address);
     }

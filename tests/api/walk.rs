@@ -104,12 +104,17 @@ impl Walk<'_> {
     pub(crate) async fn read(&mut self, what: &str, response: reqwest::Response) {
         let status = response.status();
         let page = response.text().await.unwrap();
+        self.read_text(what, status, &page);
+    }
+
+    /// Reads a page already fetched.
+    pub(crate) fn read_text(&mut self, what: &str, status: reqwest::StatusCode, page: &str) {
         assert!(
             page.contains(&format!("<html lang=\"{}\"", self.lang)),
             "{what} ({status}) is not a {} page: {page}",
             self.lang
         );
-        let english = english_words(&page, &self.typed);
+        let english = english_words(page, &self.typed);
         if !english.is_empty() {
             self.found.push(format!("{} page {what} ({status}) shows {english:?}", self.lang));
         }

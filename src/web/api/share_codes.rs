@@ -5,9 +5,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::app::Applicant;
 use crate::app::engine::Audit;
 use crate::app::share_codes::{self, CheckAnswer, CodeView, NewCode};
-use crate::app::Applicant;
 use crate::domain::verification::CheckResult;
 use crate::web::error::AppResult;
 use crate::web::extract::JsonBody;
@@ -51,7 +51,11 @@ impl CodeJson {
             created_at: view.row.created_at.and_utc(),
             expires_at: view.row.expires_at.and_utc(),
             cancelled_at: view.row.cancelled_at.map(|at| at.and_utc()),
-            checks: view.checks.iter().map(|c| CheckSeenView { at: c.at.and_utc(), outcome: c.outcome.as_str() }).collect(),
+            checks: view
+                .checks
+                .iter()
+                .map(|c| CheckSeenView { at: c.at.and_utc(), outcome: c.outcome.as_str() })
+                .collect(),
         }
     }
 }
@@ -148,7 +152,7 @@ impl CheckJson {
             let result = CheckResult::NotFound.as_str();
             return CheckJson { result, check_id, checked_at, purpose: None, holder_name: None, document: None };
         };
-        let (kind, service) = shown.document.map(|(kind, service)| (kind, service)).unzip();
+        let (kind, service) = shown.document.unzip();
         CheckJson {
             result: shown.status.as_str(),
             check_id,

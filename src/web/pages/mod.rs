@@ -20,10 +20,10 @@ mod form_designer;
 pub mod i18n;
 mod pay;
 mod schedules;
-mod share_check;
-mod share_codes;
 pub mod schema_form;
 pub mod session;
+mod share_check;
+mod share_codes;
 
 pub use form::Form;
 

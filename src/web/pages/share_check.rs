@@ -11,16 +11,19 @@ use crate::domain::FieldError;
 
 /// The form's fields, as the `field` macro of the templates draws them.
 fn fields(ctx: &Ctx, sent: Option<&Form>, problems: &[FieldError]) -> Vec<Value> {
-    [("share_code", "text", "share_check_code", "share_check_code_hint"), ("date_of_birth", "date", "share_check_birth", "")]
-        .iter()
-        .map(|(name, kind, label, hint)| {
-            let error = problems.iter().find(|p| p.field == *name).map(|p| super::i18n::problem(ctx.lang, p, None));
-            json!({"id": format!("f-{}", name.replace('_', "-")), "name": name, "label": ctx.t(label),
+    [
+        ("share_code", "text", "share_check_code", "share_check_code_hint"),
+        ("date_of_birth", "date", "share_check_birth", ""),
+    ]
+    .iter()
+    .map(|(name, kind, label, hint)| {
+        let error = problems.iter().find(|p| p.field == *name).map(|p| super::i18n::problem(ctx.lang, p, None));
+        json!({"id": format!("f-{}", name.replace('_', "-")), "name": name, "label": ctx.t(label),
                    "hint": if hint.is_empty() { Value::Null } else { json!(ctx.t(hint)) },
                    "required": true, "input": {"type": kind},
                    "value": sent.and_then(|f| f.get(*name)).cloned().unwrap_or_default(), "error": error})
-        })
-        .collect()
+    })
+    .collect()
 }
 
 fn render(ctx: &Ctx, sent: Option<&Form>, problems: &[FieldError], answer: Option<Value>) -> HttpResponse {

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::{Ctx, Form, attempt, check_csrf, signed_in, plain_summary, status_for};
+use super::{Ctx, Form, attempt, check_csrf, plain_summary, signed_in, status_for};
 use crate::app::Applicant;
 use crate::app::engine::Audit;
 use crate::app::share_codes::{self, CodeView, NewCode, Shareable};
@@ -53,7 +53,7 @@ fn codes_view(ctx: &Ctx, codes: &[CodeView]) -> (Vec<Value>, Vec<Value>) {
             })
         })
         .collect();
-    checks.sort_by(|a, b| b.0.cmp(&a.0));
+    checks.sort_by_key(|c| std::cmp::Reverse(c.0));
     (shown, checks.into_iter().map(|(_, row)| row).collect())
 }
 
@@ -80,9 +80,8 @@ async fn render(ctx: &Ctx, applicant: &Applicant, sent: Option<&Form>, problems:
                    "checked": chosen_purpose.as_deref() == Some(name)})
         })
         .collect();
-    let error_of = |field: &str| {
-        problems.iter().find(|p| p.field == field).map(|p| super::i18n::problem(ctx.lang, p, None))
-    };
+    let error_of =
+        |field: &str| problems.iter().find(|p| p.field == field).map(|p| super::i18n::problem(ctx.lang, p, None));
     let errors = plain_summary(ctx.lang, problems);
     let (codes, checks) = codes_view(ctx, &codes);
     let notice = web::Query::<std::collections::HashMap<String, String>>::from_query(ctx.req.query_string())
