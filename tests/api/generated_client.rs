@@ -1,6 +1,7 @@
 //! The verification flows through a client generated from `openapi.yaml` by a standard generator
 //! (PyPI `openapi-python-client`): by number, by token, the seal and its signers, the revocation
-//! feed with and without `since`, and the offline kit. Every answer is parsed into the generated
+//! feed with and without `since`, the offline kit, and a holder's share code (made, checked right
+//! and wrong, listed with its checks, cancelled). Every answer is parsed into the generated
 //! models and an undocumented status raises, so the spec and the server cannot drift apart.
 
 use crate::backend_tests;
@@ -18,7 +19,9 @@ sys.path.insert(0, sys.argv[1])
 from evisa_client import AuthenticatedClient, Client
 from evisa_client.api.verification import verify_by_number, verify_by_token, revocations, offline_trust_list, offline_revocations
 from evisa_client.api.visas import seal_signers, download_evisa_seal
+from evisa_client.api.share_codes import create_share_code, list_share_codes, cancel_share_code, check_share_code
 from evisa_client.models import VerifyByNumberBody, VerifyByTokenBody, CheckAnswer, RevocationsResponse200, SealSignersResponse200
+from evisa_client.models import CreateShareCodeBody, CheckShareCodeBody, ShareCode, ShareCodeCheckAnswer, SharePurpose, ListShareCodesResponse200
 base, key, holder, case_id, number, passport, token = sys.argv[2:9]
 api = AuthenticatedClient(base_url=base, token=key, raise_on_unexpected_status=True)
 own = AuthenticatedClient(base_url=base, token=holder, raise_on_unexpected_status=True)
@@ -48,6 +51,21 @@ trust = offline_trust_list.sync_detailed(client=raw)
 out["trust_list"] = {"status": int(trust.status_code), "type": trust.headers.get("content-type")}
 revoked = offline_revocations.sync_detailed(client=raw_api)
 out["revocation_file"] = {"status": int(revoked.status_code), "type": revoked.headers.get("content-type")}
+made = create_share_code.sync(client=own, body=CreateShareCodeBody(case_id=case_id, purpose=SharePurpose.STUDY, valid_days=30))
+assert isinstance(made, ShareCode), made
+born = datetime.date(1990, 2, 15)
+def share_check(code, day):
+    answer = check_share_code.sync(client=public, body=CheckShareCodeBody(code=code, date_of_birth=day))
+    assert isinstance(answer, ShareCodeCheckAnswer), answer
+    return answer.to_dict()
+out["share_right"] = share_check(made.code, born)
+out["share_wrong"] = share_check(made.code, born + datetime.timedelta(days=1))
+listed = list_share_codes.sync(client=own)
+assert isinstance(listed, ListShareCodesResponse200), listed
+out["share_listed"] = listed.to_dict()
+cancelled = cancel_share_code.sync(client=own, id=made.id)
+assert isinstance(cancelled, ShareCode), cancelled
+out["share_cancelled"] = share_check(made.code, born)
 print(json.dumps(out, default=str))
 "#;
 
@@ -97,5 +115,11 @@ backend_tests! {
         assert_eq!(found["feed_later"]["items"], json!([]), "the feed since tomorrow");
         assert_eq!(found["trust_list"], json!({"status": 200, "type": "application/jose"}));
         assert_eq!(found["revocation_file"], json!({"status": 200, "type": "application/jose"}));
+        assert_eq!((found["share_right"]["result"].as_str(), found["share_right"]["purpose"].as_str()), (Some("valid"), Some("study")), "{found}");
+        assert_eq!(found["share_right"]["document"]["service"], "TOURIST");
+        assert_eq!(found["share_wrong"]["result"], "not_found");
+        let outcomes: Vec<&str> = found["share_listed"]["items"][0]["checks"].as_array().unwrap().iter().map(|c| c["outcome"].as_str().unwrap()).collect();
+        assert_eq!(outcomes, ["wrong_birth_date", "shown"], "the holder sees both checks, newest first");
+        assert_eq!(found["share_cancelled"]["result"], "not_found");
     }
 }
