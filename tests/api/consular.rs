@@ -233,6 +233,14 @@ backend_tests! {
         let digest = app.scalar("SELECT passport_hash AS value FROM verification_log WHERE method = 'document' LIMIT 1");
         assert!(!digest.contains("1991"), "the date of birth is logged as a keyed digest");
 
+        // The holder shares it: a checker sees the date of issue (a certificate has no validity window).
+        let made = crate::share_codes::share(&app, &citizen, &id, "other", 10).await;
+        assert_eq!(made["document_kind"], "certificate");
+        let code = made["code"].as_str().unwrap().to_owned();
+        let (_, shared) = crate::share_codes::check(&app, &code, "1991-05-04").await;
+        assert_eq!((shared["result"].as_str(), shared["holder_name"].as_str()), (Some("valid"), Some("Aigerim Nurly")), "{shared}");
+        assert!(shared["document"]["issue_date"].is_string() && shared["document"].get("valid_until").is_none(), "{shared}");
+
         // Supervisors revoke certificates.
         problem(app.post(&format!("/api/v1/cases/{id}/revoke"), &officer.token, &json!({"grounds": ["CONDITIONS_NO_LONGER_MET"]})).await, StatusCode::FORBIDDEN).await;
         let revoked = app.post(&format!("/api/v1/cases/{id}/revoke"), &supervisor.token, &json!({"grounds": ["CONDITIONS_NO_LONGER_MET"]})).await;
@@ -242,6 +250,7 @@ backend_tests! {
         assert_eq!(now["result"], "revoked");
         let mail = app.eventual_scalar(&format!("SELECT subject AS value FROM outbox WHERE case_id = '{id}' AND event = 'revoked'")).await;
         assert!(mail.contains("certificate"), "{mail}");
+        assert_eq!(crate::share_codes::check(&app, &code, "1991-05-04").await.1["result"], "revoked", "shared, then revoked");
     }
 }
 
