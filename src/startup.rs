@@ -286,6 +286,11 @@ impl Application {
         self.port
     }
 
+    /// A handle to stop the server from elsewhere (tests stop their servers so).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until the process is told to stop (SIGTERM or SIGINT), then stops gracefully:
     /// accepts no new connection, finishes the requests in flight (each answer closing its
     /// connection), and lets the job runners finish their jobs or give their leases back, all

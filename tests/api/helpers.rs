@@ -99,8 +99,53 @@ impl Drop for PostgresDb {
     }
 }
 
+/// The server of a test app, on a thread and an actix system of its own as in a real process:
+/// stopped and waited for when dropped, so that nothing of a finished test (its workers, job
+/// runners, watchers and connections) runs on beside the tests that follow.
+pub struct ServerGuard {
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ServerGuard {
+    /// Builds the application from `config` and serves it; its port.
+    fn start(config: Config) -> (ServerGuard, u16) {
+        let (started, port) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("test-server".into())
+            .spawn(move || {
+                actix_web::rt::System::new().block_on(async move {
+                    match Application::build(config) {
+                        Ok(app) => {
+                            let _ = started.send(Ok((app.port(), app.handle())));
+                            let _ = app.run_until_stopped().await;
+                        }
+                        Err(err) => {
+                            let _ = started.send(Err(format!("{err:#}")));
+                        }
+                    }
+                })
+            })
+            .expect("a server thread");
+        let (port, handle) = port.recv().expect("the server thread answers").expect("the application starts");
+        (ServerGuard { handle, thread: Some(thread) }, port)
+    }
+}
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        // The command is sent at once; the server's own thread carries it out.
+        drop(self.handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// The service, started for one test.
 pub struct TestApp {
+    /// The running server; first, so that it stops before its database and directory go.
+    _server: ServerGuard,
     /// Base URL, such as `http://127.0.0.1:40123`.
     pub address: String,
     /// The configuration it runs with.
@@ -165,9 +210,8 @@ impl TestApp {
 
     /// Starts the service with a given configuration.
     pub async fn start(config: Config, data_dir: TempDir, postgres: Option<PostgresDb>) -> TestApp {
-        let app = Application::build(config.clone()).expect("the application starts");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        actix_web::rt::spawn(app.run_until_stopped());
+        let (server, port) = ServerGuard::start(config.clone());
+        let address = format!("http://127.0.0.1:{port}");
         // Idle connections are dropped before the server's keep-alive (5 s) could close one under
         // a request being sent on it.
         let client = reqwest::Client::builder()
@@ -176,7 +220,16 @@ impl TestApp {
             .build()
             .unwrap();
         let mailboxes = std::sync::Mutex::new(vec![config.data_dir.join("mail")]);
-        TestApp { address, config, client, data_dir, postgres, admin: std::sync::Mutex::new(None), mailboxes }
+        TestApp {
+            _server: server,
+            address,
+            config,
+            client,
+            data_dir,
+            postgres,
+            admin: std::sync::Mutex::new(None),
+            mailboxes,
+        }
     }
 
     /// Sends a request with an optional bearer token and JSON body.

@@ -239,23 +239,26 @@ async fn two_processes()
     Some((turn, app, second, key))
 }
 
+/// What the server at `address` answers for the visa `number` with the passport every test visa has.
+async fn result_at(address: &str, key: &str, number: &str) -> String {
+    let body = json!({"visa_number": number, "passport_number": "123456789"});
+    let response = reqwest::Client::new()
+        .post(format!("{address}/api/v1/verify"))
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    response.json::<Value>().await.unwrap()["result"].as_str().unwrap().to_owned()
+}
+
 /// Verification keeps copies of issued visas; a revocation made through one server process is
 /// answered `revoked` by another within a second.
 #[actix_web::test]
 async fn a_revocation_in_one_process_is_answered_by_another_within_a_second() {
     let Some((_turn, app, second, key)) = two_processes().await else { return };
     let (_, _, number) = valid_visa(&app).await;
-    let body = json!({"visa_number": number, "passport_number": "123456789"});
-    let at_second = || async {
-        let response = reqwest::Client::new()
-            .post(format!("{}/api/v1/verify", second.address))
-            .bearer_auth(&key)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        response.json::<Value>().await.unwrap()["result"].as_str().unwrap().to_owned()
-    };
+    let at_second = || result_at(&second.address, &key, &number);
     // The second process learns of the new visa within a second (its index of numbers).
     let since = std::time::Instant::now();
     while at_second().await != "valid" {
@@ -291,27 +294,12 @@ async fn a_revocation_in_one_process_is_answered_by_another_within_a_second() {
 #[actix_web::test]
 async fn a_visa_issued_by_one_process_is_known_to_another_within_a_second() {
     let Some((_turn, app, second, key)) = two_processes().await else { return };
-    let at_second = |number: String| {
-        let key = key.clone();
-        let address = second.address.clone();
-        async move {
-            let body = json!({"visa_number": number, "passport_number": "123456789"});
-            let response = reqwest::Client::new()
-                .post(format!("{address}/api/v1/verify"))
-                .bearer_auth(&key)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            response.json::<Value>().await.unwrap()["result"].as_str().unwrap().to_owned()
-        }
-    };
     for invented in ["ZZZZZZZZ1", "00000000Q", "NOSUCHVSA"] {
-        assert_eq!(at_second(invented.to_owned()).await, "not_found");
+        assert_eq!(result_at(&second.address, &key, invented).await, "not_found");
     }
     let (_, _, number) = valid_visa(&app).await;
     let since = std::time::Instant::now();
-    while at_second(number.clone()).await != "valid" {
+    while result_at(&second.address, &key, &number).await != "valid" {
         assert!(
             since.elapsed() < std::time::Duration::from_secs(1),
             "the second process does not know the visa after a second"

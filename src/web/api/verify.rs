@@ -191,7 +191,7 @@ async fn token_claims(state: &AppState, token: String) -> AppResult<Arc<VisaClai
         }
     };
     let claims = Arc::new(verify_claims(&token, &key)?);
-    state.verified_tokens.put(token, claims.clone());
+    state.verified_tokens.put(&token, claims.clone());
     Ok(claims)
 }
 
