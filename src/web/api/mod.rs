@@ -44,12 +44,14 @@ where
     Endpoint { route: web::method(method.clone()).to(handler), method, path }
 }
 
-/// Every route of the service. Requests are matched in this order, so the verification checks
-/// (the hot path) come first.
+/// Every route of the service. Requests are matched in this order, each route with a parameter
+/// by a regular expression, so the verification checks (the hot path) come first: a check by
+/// token matched after the routes above it spent a tenth of its time in their expressions.
 pub fn endpoints() -> Vec<Endpoint> {
     use Method as M;
     vec![
         endpoint(M::POST, "/api/v1/verify", verify::by_number),
+        endpoint(M::POST, "/api/v1/verify/token", verify::by_token),
         endpoint(M::GET, "/health", health::health),
         endpoint(M::GET, "/ready", health::ready),
         endpoint(M::GET, "/openapi.yaml", health::openapi),
@@ -146,7 +148,6 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/api/v1/seal-signers", visas::seal_signers),
         endpoint(M::GET, "/api/v1/offline/trust-list", offline::trust_list),
         endpoint(M::GET, "/api/v1/offline/revocations", offline::revocations),
-        endpoint(M::POST, "/api/v1/verify/token", verify::by_token),
         endpoint(M::POST, "/api/v1/verify/document", certificates::verify),
         endpoint(M::GET, "/api/v1/revocations", verify::revocations),
         endpoint(M::POST, "/api/v1/share-codes", share_codes::create),
