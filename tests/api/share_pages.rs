@@ -82,6 +82,13 @@ backend_tests! {
         assert!(text(&phone).await.contains("Подтвердите свой статус"), "{}", text(&phone).await);
         shoot(&phone, "share-ru-empty", PHONE).await;
         accessible(&phone, &axe, "share codes").await;
+        // Sent without a purpose: the problem is named above the form and beside the question.
+        fill(&phone, "f-valid-days", "").await;
+        press(&phone, "main form button[type=submit]").await;
+        assert!(phone.find(Locator::Css(".error-summary a[href='#f-purpose']")).await.is_ok(), "{}", text(&phone).await);
+        assert!(text(&phone).await.contains("Выберите, для чего нужен код"), "{}", text(&phone).await);
+        shoot(&phone, "share-ru-errors", PHONE).await;
+        accessible(&phone, &axe, "a code without purpose").await;
         phone.find(Locator::Id("f-purpose-work")).await.unwrap().click().await.unwrap();
         fill(&phone, "f-valid-days", "14").await;
         press(&phone, "main form button[type=submit]").await;
@@ -94,6 +101,12 @@ backend_tests! {
         desk.goto(&format!("{}/share-code?lang=kk", app.address)).await.unwrap();
         assert!(text(&desk).await.contains("Мәртебені код арқылы тексеру"));
         accessible(&desk, &axe, "check page").await;
+        fill(&desk, "f-share-code", "W7K-4PX-9QM").await;
+        set(&desk, "f-date-of-birth", "1990-02-15").await;
+        press(&desk, "main form button[type=submit]").await;
+        assert!(text(&desk).await.contains("Құжат табылмады"), "{}", text(&desk).await);
+        shoot(&desk, "share-kk-not-found", DESKTOP).await;
+        accessible(&desk, &axe, "no document found").await;
         fill(&desk, "f-share-code", &code.to_lowercase()).await;
         set(&desk, "f-date-of-birth", "1990-02-15").await;
         press(&desk, "main form button[type=submit]").await;
