@@ -10,6 +10,7 @@ use crate::app::engine::{self, Actor, Audit};
 use crate::app::{Applicant, Error, Result};
 use crate::auth::digest::keyed_digest;
 use crate::auth::failures::FailureThrottle;
+use crate::db::cases::CaseRow;
 use crate::db::catalog::{self, ServiceRow};
 use crate::db::share_codes::{self, ShareCheckRow, ShareCodeRow};
 use crate::db::{self, AnyConnection, Db, issued_documents};
@@ -91,6 +92,17 @@ fn views(conn: &mut AnyConnection, rows: Vec<ShareCodeRow>) -> Result<Vec<CodeVi
     Ok(shown)
 }
 
+/// The view of one code.
+fn view(conn: &mut AnyConnection, row: ShareCodeRow) -> Result<CodeView> {
+    views(conn, vec![row])?.pop().ok_or(Error::NotFound)
+}
+
+/// Records the holder's `action` on a code in the history of the case whose document it shares
+/// (the status stays).
+fn in_history(conn: &mut AnyConnection, case: &CaseRow, action: &str, user: &Applicant, audit: &Audit) -> Result<()> {
+    engine::record(conn, &case.id, action, Some(case.status), case.status, &Actor::from(&**user), audit, db::now())
+}
+
 /// What a holder asks for when making a code.
 #[derive(Debug, Clone)]
 pub struct NewCode {
@@ -134,18 +146,8 @@ pub async fn create(db: &Db, key: Vec<u8>, user: &Applicant, new: NewCode, audit
         let details = serde_json::json!({"share_code": row.id, "purpose": purpose.as_str(),
                                          "expires_at": row.expires_at.and_utc()});
         let audit = audit.with_details(details);
-        engine::record(
-            conn,
-            &case.id,
-            "share_code",
-            Some(case.status),
-            case.status,
-            &Actor::from(&*user),
-            &audit,
-            now,
-        )?;
-        let view = views(conn, vec![row])?.pop().ok_or(Error::NotFound)?;
-        Ok(Created { code, view })
+        in_history(conn, &case, "share_code", &user, &audit)?;
+        Ok(Created { code, view: view(conn, row)? })
     })
     .await
 }
@@ -201,19 +203,10 @@ pub async fn cancel(db: &Db, user: &Applicant, id: String, audit: Audit) -> Resu
             let document = issued_documents::find_any(conn, &row.document_number)?.ok_or(Error::NotFound)?;
             let case = db::cases::find(conn, &document.case_id)?.ok_or(Error::NotFound)?;
             let audit = audit.with_details(serde_json::json!({"share_code": row.id, "purpose": row.purpose}));
-            engine::record(
-                conn,
-                &case.id,
-                "cancel_share_code",
-                Some(case.status),
-                case.status,
-                &Actor::from(&*user),
-                &audit,
-                now,
-            )?;
+            in_history(conn, &case, "cancel_share_code", &user, &audit)?;
         }
         let row = share_codes::find_for_holder(conn, &id, &user.id)?.ok_or(Error::NotFound)?;
-        views(conn, vec![row])?.pop().ok_or(Error::NotFound)
+        view(conn, row)
     })
     .await
 }
