@@ -14,6 +14,7 @@ mod cases;
 mod console;
 mod console_case;
 mod draft;
+mod error_summary;
 pub mod errors;
 mod form;
 mod form_designer;
@@ -25,6 +26,7 @@ pub mod session;
 mod share_check;
 mod share_codes;
 
+pub use error_summary::{plain_summary, summary};
 pub use form::Form;
 
 use actix_web::cookie::Cookie;
@@ -39,7 +41,6 @@ use std::sync::OnceLock;
 
 use crate::app::{self, User};
 use crate::db::users::UserRow;
-use crate::domain::FieldError;
 use crate::web::state::AppState;
 use session::Visitor;
 
@@ -160,28 +161,6 @@ impl FromRequest for Ctx {
             Ok(Ctx { req, state, visitor, lang, csrf, cookies })
         })
     }
-}
-
-/// The error summary of a page: each problem in the page's words, linked to its field.
-pub fn summary(lang: &str, problems: &[FieldError], fields: &[schema_form::Field]) -> Vec<Value> {
-    problems
-        .iter()
-        .map(|p| {
-            let name = schema_form::dotted(&p.field);
-            let field = fields.iter().find(|f| f.name == name);
-            json!({"text": i18n::problem(lang, p, field.map(|f| f.label.as_str())),
-                   "id": field.map(|f| f.id.clone()).unwrap_or_default()})
-        })
-        .collect()
-}
-
-/// The error summary of a page whose fields are named as their problems name them, each drawn
-/// with the id `f-<name with dashes>`.
-pub fn plain_summary(lang: &str, problems: &[FieldError]) -> Vec<Value> {
-    problems
-        .iter()
-        .map(|p| json!({"text": i18n::problem(lang, p, None), "id": format!("f-{}", p.field.replace('_', "-"))}))
-        .collect()
 }
 
 impl Ctx {
