@@ -16,7 +16,7 @@ mod queue;
 mod requests;
 mod review;
 mod services;
-mod share_codes;
+pub(crate) mod share_codes;
 pub(crate) mod verify;
 pub(crate) mod views;
 pub(crate) mod visas;

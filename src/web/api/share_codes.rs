@@ -176,8 +176,20 @@ impl CheckJson {
 pub async fn check(state: web::Data<AppState>, req: HttpRequest, body: JsonBody<CheckBody>) -> AppResult<HttpResponse> {
     state.limits.ip(&req)?;
     let CheckBody { code, date_of_birth } = body.0;
-    let ip = super::verify::peer(&req);
-    let answer = share_codes::check(&state.db, &state.log_key, &state.share_checks, &code, date_of_birth, ip).await?;
-    crate::web::metrics::verification("share_code", if answer.shown.is_some() { "shown" } else { "not_found" });
+    let answer = checked(&state, &req, &code, date_of_birth).await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(CheckJson::new(answer)))
+}
+
+/// A check of `code` with `born` from the address of `req`, counted in the metrics: what the
+/// API and the public page both answer from.
+pub(crate) async fn checked(
+    state: &AppState,
+    req: &HttpRequest,
+    code: &str,
+    born: NaiveDate,
+) -> crate::app::Result<CheckAnswer> {
+    let ip = super::verify::peer(req);
+    let answer = share_codes::check(&state.db, &state.log_key, &state.share_checks, code, born, ip).await?;
+    crate::web::metrics::verification("share_code", if answer.shown.is_some() { "shown" } else { "not_found" });
+    Ok(answer)
 }

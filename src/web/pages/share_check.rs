@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
 use super::{Ctx, Form, check_csrf, plain_summary, status_for};
-use crate::app::share_codes::{self, CheckAnswer};
+use crate::app::share_codes::CheckAnswer;
 use crate::domain::FieldError;
 
 /// The form's fields, as the `field` macro of the templates draws them.
@@ -82,11 +82,8 @@ async fn check_code(ctx: Ctx, form: Form) -> HttpResponse {
     let (Some(born), true) = (born, problems.is_empty()) else {
         return render(&ctx, Some(&form), &problems, None);
     };
-    let ip = crate::web::client_addr::client_addr(&ctx.req).map(|a| a.to_string());
-    let state = &ctx.state;
-    match share_codes::check(&state.db, &state.log_key, &state.share_checks, &code, born, ip).await {
+    match crate::web::api::share_codes::checked(&ctx.state, &ctx.req, &code, born).await {
         Ok(answer) => {
-            crate::web::metrics::verification("share_code", if answer.shown.is_some() { "shown" } else { "not_found" });
             let view = answer_view(&ctx, answer);
             render(&ctx, None, &[], Some(view))
         }
