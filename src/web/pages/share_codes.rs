@@ -9,17 +9,12 @@ use serde_json::{Value, json};
 use super::{Ctx, Form, attempt, check_csrf, plain_summary, signed_in, status_for};
 use crate::app::Applicant;
 use crate::app::engine::Audit;
-use crate::app::share_codes::{self, CodeView, NewCode, Shareable};
+use crate::app::share_codes::{self, CodeView, NewCode};
 use crate::domain::FieldError;
 use crate::domain::share_code::{MAX_VALID_DAYS, Purpose};
 
 /// Days a code is valid for unless the holder says otherwise.
 const DEFAULT_DAYS: i64 = 30;
-
-/// A document in the holder's words: its service and number.
-fn document_label(ctx: &Ctx, shareable: &Shareable) -> String {
-    format!("{} · {}", shareable.service.name_in(ctx.lang), shareable.document.number)
-}
 
 fn purpose_label(ctx: &Ctx, purpose: &str) -> String {
     ctx.t(&format!("share_purpose_{purpose}"))
@@ -68,7 +63,8 @@ async fn render(ctx: &Ctx, applicant: &Applicant, sent: Option<&Form>, problems:
         .enumerate()
         .map(|(i, d)| {
             let checked = chosen_case.as_deref().map_or(i == 0, |c| c == d.document.case_id);
-            json!({"case_id": d.document.case_id, "label": document_label(ctx, d), "checked": checked})
+            json!({"case_id": d.document.case_id, "service": d.service.name_in(ctx.lang),
+                   "number": d.document.number, "checked": checked})
         })
         .collect();
     let chosen_purpose = value("purpose");
