@@ -22,6 +22,7 @@ pub mod review;
 pub mod share_codes;
 pub mod sign_in;
 pub mod staff_accounts;
+pub mod thumbnail;
 pub mod verification;
 
 pub use error::{Error, Result};

@@ -13,11 +13,13 @@ use crate::auth::failures::FailureThrottle;
 use crate::db::cases::CaseRow;
 use crate::db::catalog::{self, ServiceRow};
 use crate::db::share_codes::{self, ShareCheckRow, ShareCodeRow};
-use crate::db::{self, AnyConnection, Db, issued_documents};
+use crate::db::{self, AnyConnection, Db, documents, issued_documents};
+use crate::domain::document::PORTRAIT;
 use crate::domain::issued::{DocumentStatus, IssuedDocument};
 use crate::domain::service::OutputKind;
 use crate::domain::share_code::{self, CheckOutcome, CodeState, Fact, Purpose, ShareCode};
 use crate::domain::verification::CheckResult;
+use crate::storage::DocumentStore;
 
 /// Checks of a holder's codes shown at most.
 const CHECKS_SHOWN: i64 = 200;
@@ -228,6 +230,9 @@ pub struct Shown {
     pub valid_until: Option<NaiveDate>,
     /// Day of issue.
     pub issue_date: Option<NaiveDate>,
+    /// The holder's photo as a small JPEG ([`crate::app::thumbnail`]), where the case has one
+    /// and it could be read.
+    pub photo: Option<Vec<u8>>,
 }
 
 /// The answer to a check: its reference and time, and what it shows (nothing when the code,
@@ -259,6 +264,7 @@ pub fn address_throttle() -> FailureThrottle {
 /// check is logged before it is answered.
 pub async fn check(
     db: &Db,
+    store: &DocumentStore,
     key: &[u8],
     throttle: &FailureThrottle,
     code: &str,
@@ -269,14 +275,14 @@ pub async fn check(
     throttle.check(&address).map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
     let code = ShareCode::parse("code", code).map_err(|e| Error::Invalid(vec![e]))?;
     let digest = digest(key, &code);
-    let answer = db
+    let (mut answer, portrait) = db
         .write::<_, Error, _>(move |conn| {
             let now = db::now();
-            let (outcome, code_id, shown) = match share_codes::by_digest(conn, &digest)? {
-                None => (CheckOutcome::UnknownCode, None, None),
+            let (outcome, code_id, shown, portrait) = match share_codes::by_digest(conn, &digest)? {
+                None => (CheckOutcome::UnknownCode, None, None, None),
                 Some(row) => {
-                    let (outcome, shown) = attempt(conn, &row, born, now)?;
-                    (outcome, Some(row.id), shown)
+                    let (outcome, shown, portrait) = attempt(conn, &row, born, now)?;
+                    (outcome, Some(row.id), shown, portrait)
                 }
             };
             let check = ShareCheckRow {
@@ -287,38 +293,58 @@ pub async fn check(
                 created_at: now,
             };
             share_codes::log_check(conn, &check)?;
-            Ok(CheckAnswer { check_id: check.id, checked_at: now.and_utc(), shown })
+            Ok((CheckAnswer { check_id: check.id, checked_at: now.and_utc(), shown }, portrait))
         })
         .await?;
-    if answer.shown.is_none() {
-        throttle.failed(&address);
+    match (answer.shown.as_mut(), portrait) {
+        (Some(shown), Some(portrait)) => shown.photo = thumbnail(store, &portrait).await,
+        (None, _) => throttle.failed(&address),
+        (Some(_), None) => {}
     }
     Ok(answer)
 }
 
+/// The photo stored under `key`, made small; `None` (and an error logged) when it cannot be
+/// read: the status the checker asked for is still answered.
+async fn thumbnail(store: &DocumentStore, key: &str) -> Option<Vec<u8>> {
+    let small = match store.get(key).await {
+        Ok(photo) => tokio::task::spawn_blocking(move || crate::app::thumbnail::jpeg(&photo))
+            .await
+            .map_err(anyhow::Error::from)
+            .and_then(|made| made),
+        Err(err) => Err(err),
+    };
+    small.inspect_err(|err| tracing::error!(error = %err, "a share check's photo could not be read")).ok()
+}
+
 /// One attempt at an existing code: counted as a wrong date of birth until the date proves right.
+/// When it is right, what it shows and where the photo it shows is stored.
 fn attempt(
     conn: &mut AnyConnection,
     row: &ShareCodeRow,
     born: NaiveDate,
     now: NaiveDateTime,
-) -> Result<(CheckOutcome, Option<Shown>)> {
+) -> Result<(CheckOutcome, Option<Shown>, Option<String>)> {
     if CodeState::of(row.cancelled_at.is_some(), 0, row.expires_at, now) != CodeState::Active
         || share_codes::take_attempt(conn, &row.id)? == 0
     {
-        return Ok((CheckOutcome::Inactive, None));
+        return Ok((CheckOutcome::Inactive, None, None));
     }
     let document = issued_documents::find_any(conn, &row.document_number)?
         .ok_or_else(|| Error::internal(anyhow::anyhow!("share code {} lost its document", row.id)))?;
     let same: bool = document.holder.date_of_birth.to_string().as_bytes().ct_eq(born.to_string().as_bytes()).into();
     if !same {
-        return Ok((CheckOutcome::WrongBirthDate, None));
+        return Ok((CheckOutcome::WrongBirthDate, None, None));
     }
     share_codes::give_back_attempt(conn, &row.id)?;
     let purpose = purpose_of(row)?;
     let service = catalog::find_service(conn, &document.service_code)?
         .ok_or_else(|| Error::internal(anyhow::anyhow!("service {} vanished", document.service_code)))?;
-    Ok((CheckOutcome::Shown, Some(shown(purpose, &document, service, now.date()))))
+    let portrait = match purpose.discloses(Fact::Photo) {
+        true => documents::find(conn, &document.case_id, PORTRAIT)?.map(|photo| photo.storage_key),
+        false => None,
+    };
+    Ok((CheckOutcome::Shown, Some(shown(purpose, &document, service, now.date())), portrait))
 }
 
 /// What a check for `purpose` shows of `document` on `today`.
@@ -335,5 +361,6 @@ fn shown(purpose: Purpose, document: &IssuedDocument, service: ServiceRow, today
         valid_from: terms.filter(|_| has(Fact::ValidFrom)).map(|t| t.valid_from),
         valid_until: terms.filter(|_| has(Fact::ValidUntil)).map(|t| t.valid_until),
         issue_date: has(Fact::IssueDate).then_some(document.issue_date),
+        photo: None,
     }
 }

@@ -46,6 +46,9 @@ pub enum Fact {
     ValidUntil,
     /// The day the document was issued.
     IssueDate,
+    /// The photo the case was decided on, so the checker can tell that the person in front of
+    /// them is the holder (where the case has one).
+    Photo,
 }
 
 impl Purpose {
@@ -64,14 +67,15 @@ impl Purpose {
 
     /// What a check for this purpose discloses besides the status, which every check shows. A
     /// landlord needs to know until when the holder may stay, not on which visa; an employer and
-    /// a university need the kind of visa too.
+    /// a university need the kind of visa too. Every checker meets the holder, so every purpose
+    /// shows the name and the photo that go with the status.
     pub fn facts(self) -> &'static [Fact] {
         match self {
             Purpose::Work | Purpose::Study => {
-                &[Fact::Name, Fact::Document, Fact::ValidFrom, Fact::ValidUntil, Fact::IssueDate]
+                &[Fact::Name, Fact::Photo, Fact::Document, Fact::ValidFrom, Fact::ValidUntil, Fact::IssueDate]
             }
-            Purpose::Renting => &[Fact::Name, Fact::ValidUntil],
-            Purpose::Other => &[Fact::Name, Fact::ValidUntil, Fact::IssueDate],
+            Purpose::Renting => &[Fact::Name, Fact::Photo, Fact::ValidUntil],
+            Purpose::Other => &[Fact::Name, Fact::Photo, Fact::ValidUntil, Fact::IssueDate],
         }
     }
 
@@ -266,7 +270,7 @@ mod tests {
         assert!(Purpose::Renting.discloses(Fact::ValidUntil));
         assert!(!Purpose::Other.discloses(Fact::Document));
         for purpose in Purpose::ALL {
-            assert!(purpose.discloses(Fact::Name));
+            assert!(purpose.discloses(Fact::Name) && purpose.discloses(Fact::Photo));
             assert_eq!(purpose.as_str().parse::<Purpose>(), Ok(purpose));
         }
         assert!("landlord".parse::<Purpose>().is_err());

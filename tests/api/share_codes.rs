@@ -35,6 +35,15 @@ fn alike(mut answer: Value) -> Value {
     answer
 }
 
+/// The image of an answer's `holder_photo`, which must be a JPEG `data:` URL.
+fn holder_photo(url: &str) -> image::RgbImage {
+    use base64::Engine;
+    let encoded =
+        url.strip_prefix("data:image/jpeg;base64,").unwrap_or_else(|| panic!("not a JPEG data URL: {url:.40}"));
+    let jpeg = base64::engine::general_purpose::STANDARD.decode(encoded).unwrap();
+    image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).unwrap().to_rgb8()
+}
+
 async fn codes(app: &TestApp, holder: &Account) -> Vec<Value> {
     let listed: Value = app.get("/api/v1/share-codes", &holder.token).await.json().await.unwrap();
     listed["items"].as_array().unwrap().clone()
@@ -63,6 +72,14 @@ backend_tests! {
         assert_eq!(answer["document"]["kind"], "e_visa");
         assert_eq!(answer["document"]["service"], "TOURIST");
         assert!(answer["document"]["valid_until"].is_string() && answer["document"]["valid_from"].is_string());
+        // The photo the case was decided on (413 by 531, red rising across it), made small.
+        let mut answer = answer;
+        let photo = answer.as_object_mut().unwrap().remove("holder_photo").expect("a photo");
+        let photo = holder_photo(photo.as_str().unwrap());
+        assert_eq!(photo.width(), 240);
+        assert!((308..=309).contains(&photo.height()), "{} high, in proportion", photo.height());
+        let pixel = photo.get_pixel(116, 10);
+        assert!((i32::from(pixel[0]) - 200).abs() < 25 && (i32::from(pixel[2]) - 128).abs() < 20, "{pixel:?}");
         let text = answer.to_string();
         for secret in [number.as_str(), "123456789", "GBR", BORN] {
             assert!(!text.contains(secret), "{secret} disclosed: {text}");
@@ -76,6 +93,7 @@ backend_tests! {
         assert!(answer["document"]["valid_until"].is_string());
         assert!(answer["document"].get("kind").is_none() && answer["document"].get("service").is_none());
         assert!(answer["document"].get("valid_from").is_none());
+        assert_eq!(holder_photo(answer["holder_photo"].as_str().unwrap()).width(), 240, "a landlord meets the holder too");
 
         // The holder sees each check: when, which purpose, what it came to.
         let listed = codes(&app, &holder).await;
@@ -180,5 +198,16 @@ backend_tests! {
         assert_eq!(response.status(), StatusCode::CONFLICT);
         let (_, answer) = check(&app, made["code"].as_str().unwrap(), BORN).await;
         assert_eq!(answer["result"], "revoked");
+    }
+
+    async fn a_photo_that_cannot_be_read_leaves_the_status_answered(app: TestApp) {
+        let (holder, case, _) = valid_visa(&app).await;
+        let made = share(&app, &holder, &case, "work", 30).await;
+        let key = app.scalar(&format!("SELECT storage_key AS value FROM case_documents WHERE case_id = '{case}' AND kind = 'photo'"));
+        std::fs::remove_file(app.data_dir.path().join("documents").join(&key)).expect("the stored photo");
+        let (status, answer) = check(&app, made["code"].as_str().unwrap(), BORN).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!((answer["result"].as_str(), answer["holder_name"].as_str()), (Some("valid"), Some("John Paul Smith")));
+        assert!(answer.get("holder_photo").is_none(), "{answer}");
     }
 }

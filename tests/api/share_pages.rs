@@ -112,6 +112,10 @@ backend_tests! {
         press(&desk, "main form button[type=submit]").await;
         let answer = text(&desk).await;
         assert!(answer.contains("Жарамды") && answer.contains("John Paul Smith") && answer.contains("Жұмыс"), "{answer}");
+        // The holder's photo, loaded (CSP allows the data URL) and described in Kazakh.
+        let photo = "const i = document.querySelector('img.share-photo'); return i && [i.complete, i.naturalWidth, i.alt];";
+        let photo = desk.execute(photo, vec![]).await.unwrap();
+        assert_eq!(photo, serde_json::json!([true, 240, "Иесінің фотосуреті"]));
         shoot(&desk, "share-kk-answer", DESKTOP).await;
         accessible(&desk, &axe, "the answer").await;
 

@@ -143,6 +143,8 @@ struct CheckJson {
     holder_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     document: Option<DocumentJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    holder_photo: Option<String>,
 }
 
 impl CheckJson {
@@ -150,7 +152,15 @@ impl CheckJson {
         let CheckAnswer { check_id, checked_at, shown } = answer;
         let Some(shown) = shown else {
             let result = CheckResult::NotFound.as_str();
-            return CheckJson { result, check_id, checked_at, purpose: None, holder_name: None, document: None };
+            return CheckJson {
+                result,
+                check_id,
+                checked_at,
+                purpose: None,
+                holder_name: None,
+                document: None,
+                holder_photo: None,
+            };
         };
         let (kind, service) = shown.document.unzip();
         CheckJson {
@@ -159,6 +169,7 @@ impl CheckJson {
             checked_at,
             purpose: Some(shown.purpose.as_str()),
             holder_name: shown.name,
+            holder_photo: shown.photo.as_deref().map(photo_url),
             document: Some(DocumentJson {
                 kind: kind.map(|k| k.as_str()),
                 service_name: service.as_ref().map(|s| s.name.clone()),
@@ -169,6 +180,12 @@ impl CheckJson {
             }),
         }
     }
+}
+
+/// A photo of a check's answer as a `data:` URL, for an API client and the public page alike.
+pub(crate) fn photo_url(jpeg: &[u8]) -> String {
+    use base64::Engine;
+    format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg))
 }
 
 /// `POST /api/v1/share-code-checks`: checks a share code with its holder's date of birth; open
@@ -189,7 +206,8 @@ pub(crate) async fn checked(
     born: NaiveDate,
 ) -> crate::app::Result<CheckAnswer> {
     let ip = super::verify::peer(req);
-    let answer = share_codes::check(&state.db, &state.log_key, &state.share_checks, code, born, ip).await?;
+    let answer =
+        share_codes::check(&state.db, &state.documents, &state.log_key, &state.share_checks, code, born, ip).await?;
     crate::web::metrics::verification("share_code", if answer.shown.is_some() { "shown" } else { "not_found" });
     Ok(answer)
 }

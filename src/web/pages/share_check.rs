@@ -50,7 +50,8 @@ fn answer_view(ctx: &Ctx, answer: CheckAnswer) -> Value {
     json!({"found": true, "checked": checked, "reference": answer.check_id,
            "purpose": ctx.t(&format!("share_purpose_{}", shown.purpose.as_str())),
            "status": shown.status.as_str(), "status_label": ctx.t(&format!("share_status_{}", shown.status.as_str())),
-           "name": shown.name, "document": document, "valid_from": date(shown.valid_from),
+           "name": shown.name, "photo": shown.photo.as_deref().map(crate::web::api::share_codes::photo_url),
+           "document": document, "valid_from": date(shown.valid_from),
            "valid_until": date(shown.valid_until), "issue_date": date(shown.issue_date)})
 }
 
