@@ -10,6 +10,7 @@ pub mod appointments;
 pub mod catalogue;
 pub mod checkout;
 pub mod clients;
+pub mod decoding;
 pub mod engine;
 pub mod error;
 pub mod form_design;

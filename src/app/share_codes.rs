@@ -308,10 +308,9 @@ pub async fn check(
 /// read: the status the checker asked for is still answered.
 async fn thumbnail(store: &DocumentStore, key: &str) -> Option<Vec<u8>> {
     let small = match store.get(key).await {
-        Ok(photo) => tokio::task::spawn_blocking(move || crate::app::thumbnail::jpeg(&photo))
-            .await
-            .map_err(anyhow::Error::from)
-            .and_then(|made| made),
+        Ok(photo) => {
+            crate::app::decoding::bounded(move || crate::app::thumbnail::jpeg(&photo)).await.and_then(|made| made)
+        }
         Err(err) => Err(err),
     };
     small.inspect_err(|err| tracing::error!(error = %err, "a share check's photo could not be read")).ok()

@@ -3,13 +3,12 @@
 
 use image::ImageReader;
 
+use crate::domain::document::DECODE_MEMORY_LIMIT;
+
 /// Largest width and height of a thumbnail, in pixels (about 3:4 for a passport photo).
 pub const MAX_WIDTH: u32 = 240;
 /// See [`MAX_WIDTH`].
 pub const MAX_HEIGHT: u32 = 320;
-
-/// Decoding memory a photo may take (uploads were bounded when they were admitted).
-const DECODE_MEMORY_LIMIT: u64 = 128 * 1024 * 1024;
 
 /// JPEG quality of a thumbnail.
 const QUALITY: u8 = 85;

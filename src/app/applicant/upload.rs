@@ -5,11 +5,10 @@
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
 
 use super::editable_case;
 use crate::app::engine::{self, Actor, Audit};
-use crate::app::{Applicant, Error, Result};
+use crate::app::{Applicant, Error, Result, decoding};
 use crate::db::cases;
 use crate::db::documents::{self, DocumentRow};
 use crate::db::{self, Db, catalog, users};
@@ -66,11 +65,6 @@ pub async fn admit(
     .await
 }
 
-/// Image decodes that may run at once, each bounded by [`DECODE_MEMORY_LIMIT`].
-pub const CONCURRENT_DECODES: usize = 2;
-
-static DECODING: Semaphore = Semaphore::const_new(CONCURRENT_DECODES);
-
 /// Checks that the bytes really are what the media type says, by decoding them.
 fn check_content(kind: &str, media_type: MediaType, bytes: &[u8]) -> Result<()> {
     let invalid = |detail: String| Error::invalid_field("body", "invalid_document", detail);
@@ -109,10 +103,9 @@ fn check_content(kind: &str, media_type: MediaType, bytes: &[u8]) -> Result<()> 
     Ok(())
 }
 
-/// Checks the content on the blocking pool, at most [`CONCURRENT_DECODES`] at a time.
+/// Checks the content off the request threads ([`decoding::bounded`]).
 async fn checked_content(kind: String, media_type: MediaType, bytes: Bytes) -> Result<()> {
-    let _permit = DECODING.acquire().await.map_err(Error::internal)?;
-    tokio::task::spawn_blocking(move || check_content(&kind, media_type, &bytes))
+    decoding::bounded(move || check_content(&kind, media_type, &bytes))
         .await
         .map_err(|e| Error::internal(anyhow::anyhow!("checking an upload failed: {e}")))?
 }
@@ -196,7 +189,7 @@ mod tests {
 
     #[tokio::test]
     async fn decodes_wait_for_a_permit_when_all_are_taken() {
-        let held = DECODING.acquire_many(CONCURRENT_DECODES as u32).await.unwrap();
+        let held = decoding::DECODING.acquire_many(decoding::CONCURRENT_DECODES as u32).await.unwrap();
         let pdf = Bytes::from_static(b"%PDF-1.4\n%%EOF\n");
         let waiting = tokio::spawn(checked_content("passport".into(), MediaType::Pdf, pdf));
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
