@@ -118,6 +118,17 @@ backend_tests! {
         assert_eq!(photo, serde_json::json!([true, 240, "Иесінің фотосуреті"]));
         shoot(&desk, "share-kk-answer", DESKTOP).await;
         accessible(&desk, &axe, "the answer").await;
+        // The same answer in Russian on a phone, its photo described in Russian.
+        phone.goto(&format!("{}/share-code?lang=ru", app.address)).await.unwrap();
+        fill(&phone, "f-share-code", &code).await;
+        set(&phone, "f-date-of-birth", "1990-02-15").await;
+        press(&phone, "main form button[type=submit]").await;
+        let answer = text(&phone).await;
+        assert!(answer.contains("Действительно") && answer.contains("Работа"), "{answer}");
+        let photo = phone.execute("return document.querySelector('img.share-photo').alt;", vec![]).await.unwrap();
+        assert_eq!(photo, "Фотография владельца");
+        shoot(&phone, "share-ru-answer", PHONE).await;
+        accessible(&phone, &axe, "the answer in Russian").await;
 
         phone.goto(&format!("{}/account/share-codes", app.address)).await.unwrap();
         let page = text(&phone).await;
