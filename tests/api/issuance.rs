@@ -1,6 +1,7 @@
 use crate::backend_tests;
 use crate::checkers::{can_read_qr_tokens, pdfsig, python_module, qr_claims, run, tool};
 use crate::helpers::*;
+use crate::process::SecondProcess;
 use evisa::domain::issued::{DocumentStatus, Holder, IssuedDocument, Passport, VisaTerms};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -209,47 +210,30 @@ backend_tests! {
 }
 
 /// Runs `evisa serve` on the test app's database and data directory until it exits by itself
-/// (a fault injected at `point`) or has issued everything (`point` = None, then killed).
+/// (a fault injected at `point`) or has issued and finished its job (`point` = None, then
+/// killed). Its log goes to the test's output, so a failure shows what the process said.
 async fn serve_until(app: &TestApp, point: Option<&str>, id: &str, token: &str) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_evisa"));
-    command
-        .arg("serve")
-        .env_clear()
-        .env("EVISA_DATA_DIR", app.data_dir.path())
-        .env("DATABASE_URL", &app.config.database_url)
-        .env("EVISA_BIND", "127.0.0.1:0")
-        .env("EVISA_JWT_SECRET", JWT_SECRET)
-        .env("EVISA_ISSUANCE_LEASE_SECONDS", "1")
-        .env("EVISA_ISSUANCE_POLL_MS", "100")
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    if let Some(point) = point {
-        command.env("EVISA_FAULT_INJECTION", point);
-    }
-    let mut child = command.spawn().unwrap();
+    let data_dir = app.data_dir.path().to_str().unwrap();
+    let mut env =
+        vec![("EVISA_DATA_DIR", data_dir), ("EVISA_ISSUANCE_LEASE_SECONDS", "1"), ("EVISA_ISSUANCE_POLL_MS", "100")];
+    env.extend(point.map(|point| ("EVISA_FAULT_INJECTION", point)));
+    let mut process = SecondProcess::start_with(app, &env).await;
     match point {
-        Some(_) => {
-            let status = tokio_wait(&mut child).await;
-            assert_eq!(status.code(), Some(70), "the process died at the injected fault");
+        Some(point) => {
+            let status = process.exited_within(crate::wait::BACKGROUND).await;
+            assert_eq!(status.and_then(|s| s.code()), Some(70), "the process died at the injected fault {point}");
         }
         None => {
             wait_issued(app, id, token).await;
-            child.kill().unwrap();
-            child.wait().unwrap();
+            // The runner marks its job done in a transaction of its own after the issuance's:
+            // killed in between, the job would be done by the next start instead.
+            let job = format!("SELECT status AS value FROM jobs WHERE kind = 'issue_output' AND subject = '{id}'");
+            crate::wait::until("the issuance job done", crate::wait::BACKGROUND, || async {
+                (app.scalar(&job) == "done").then_some(())
+            })
+            .await;
         }
     }
-}
-
-async fn tokio_wait(child: &mut std::process::Child) -> std::process::ExitStatus {
-    for _ in 0..300 {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    child.kill().unwrap();
-    panic!("the process did not reach the injected fault");
 }
 
 mod crash_recovery {
@@ -292,10 +276,6 @@ mod crash_recovery {
         let case = app.case(&id, &applicant.token).await;
         assert_eq!(case["visa_number"], number.as_str());
         assert_eq!(app.scalar(&visas_of_case), "1");
-        assert_eq!(
-            app.scalar(&format!("SELECT status AS value FROM jobs WHERE kind = 'issue_output' AND subject = '{id}'")),
-            "done"
-        );
         assert_eq!(
             app.scalar(&format!(
                 "SELECT CAST(attempts AS TEXT) AS value FROM jobs WHERE kind = 'issue_output' AND subject = '{id}'"
