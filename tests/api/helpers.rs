@@ -334,24 +334,20 @@ impl TestApp {
         let count = format!(
             "SELECT CAST(COUNT(*) AS TEXT) AS value FROM outbox WHERE recipient = '{email}' AND event = '{event}'"
         );
-        for _ in 0..200 {
-            if self.scalar(&count) != "0" {
-                break;
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
+        crate::wait::until(&format!("{event} e-mail to {email} enqueued"), crate::wait::BACKGROUND, || async {
+            (self.scalar(&count) != "0").then_some(())
+        })
+        .await;
         let message_id = self.scalar(&format!("SELECT message_id AS value {latest}"));
-        for _ in 0..200 {
+        crate::wait::until(&format!("{event} e-mail to {email} delivered"), crate::wait::BACKGROUND, || async {
             if let Some(code) = code(&self.scalar(&format!("SELECT text_body AS value {latest}"))) {
-                return code;
+                return Some(code);
             }
             let mailboxes = self.mailboxes.lock().unwrap().clone();
-            if let Some(text) = mailboxes.iter().find_map(|dir| delivered_text(dir, &message_id)) {
-                return code(&text).expect("a code in the e-mail");
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("{event} e-mail to {email} was not found");
+            let text = mailboxes.iter().find_map(|dir| delivered_text(dir, &message_id))?;
+            Some(code(&text).expect("a code in the e-mail"))
+        })
+        .await
     }
 
     /// Where a test SMTP server stores what it receives, to read delivered messages from.
@@ -588,13 +584,7 @@ impl TestApp {
 
     /// The text value of a query once it returns a row (work done in the background).
     pub async fn eventual_scalar(&self, sql: &str) -> String {
-        for _ in 0..200 {
-            if let Some(value) = self.scalar_opt(sql) {
-                return value;
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-        panic!("no row in time: {sql}");
+        crate::wait::until(&format!("a row of {sql}"), crate::wait::BACKGROUND, || async { self.scalar_opt(sql) }).await
     }
 }
 

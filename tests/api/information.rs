@@ -114,13 +114,10 @@ backend_tests! {
         // passed (the end of that day at the post, UTC here).
         let lapses = (due + chrono::Duration::days(1)).to_string();
         let next_run = format!("SELECT CAST(run_after AS TEXT) AS value FROM jobs WHERE kind = 'remind_information' AND subject = '{}'", cases[0]);
-        for _ in 0..200 {
-            if app.scalar(&job(&cases[1])) == "done" && app.scalar(&next_run).starts_with(&lapses) {
-                break;
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-        assert_eq!(app.scalar(&job(&cases[1])), "done");
+        crate::wait::until("the reminders run", crate::wait::BACKGROUND, || async {
+            (app.scalar(&job(&cases[1])) == "done" && app.scalar(&next_run).starts_with(&lapses)).then_some(())
+        })
+        .await;
         assert_eq!(app.scalar(&job(&cases[0])), "pending");
         assert!(app.scalar(&next_run).starts_with(&lapses), "{}", app.scalar(&next_run));
         assert_eq!(app.scalar(&reminders(&cases[0])), "1", "reminded once");
@@ -150,13 +147,10 @@ backend_tests! {
             app.execute_sql(&format!("UPDATE case_events SET details = REPLACE(details, '\"due_date\":\"{due}\"', '\"due_date\":\"{yesterday}\"') WHERE case_id = '{id}' AND action = 'request_info'"));
             let past = (chrono::Utc::now() - chrono::Duration::minutes(1)).naive_utc().format("%Y-%m-%d %H:%M:%S").to_string();
             app.execute_sql(&format!("UPDATE jobs SET run_after = '{past}' WHERE kind = 'remind_information' AND subject = '{id}'"));
-            for _ in 0..200 {
-                if status(&id) == lapsed {
-                    break;
-                }
-                actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
-            }
-            assert_eq!(status(&id), lapsed);
+            crate::wait::until(&format!("case {id} {lapsed}"), crate::wait::BACKGROUND, || async {
+                (status(&id) == lapsed).then_some(())
+            })
+            .await;
             cases.push(id);
         }
         // The officer decides: the case is back with them, marked, and the applicant is told.
@@ -174,7 +168,9 @@ backend_tests! {
         assert!(refusal.contains("Information not provided"), "{refusal}");
         let decision: serde_json::Value = app.get(&format!("/api/v1/applications/{}", cases[1]), &applicant.token).await.json().await.unwrap();
         assert!(decision.to_string().contains("INFORMATION_NOT_PROVIDED"), "{decision}");
-        assert_eq!(app.scalar(&format!("SELECT status AS value FROM jobs WHERE kind = 'remind_information' AND subject = '{}'", cases[1])), "done");
+        // Its job is recorded done just after the refusal, in a transaction of its own.
+        let job = format!("SELECT status AS value FROM jobs WHERE kind = 'remind_information' AND subject = '{}'", cases[1]);
+        crate::wait::until("the lapse's job done", crate::wait::BACKGROUND, || async { (app.scalar(&job) == "done").then_some(()) }).await;
     }
 
     async fn an_answer_for_an_officer_who_is_away_goes_back_to_the_queue(app: TestApp) {

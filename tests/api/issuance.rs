@@ -16,6 +16,16 @@ pub async fn wait_issued(app: &TestApp, id: &str, token: &str) -> Value {
     .await
 }
 
+/// Waits until the case's issuance job is recorded done: its runner records that in a
+/// transaction of its own, just after the issuance's, so a case can be issued a moment before.
+pub async fn wait_job_done(app: &TestApp, id: &str) {
+    let job = format!("SELECT status AS value FROM jobs WHERE kind = 'issue_output' AND subject = '{id}'");
+    crate::wait::until("the issuance job done", crate::wait::BACKGROUND, || async {
+        (app.scalar(&job) == "done").then_some(())
+    })
+    .await
+}
+
 /// An applicant's case approved by an officer and issued; returns (applicant, case id, visa number).
 pub async fn issued_visa(app: &TestApp) -> (Account, String, String) {
     let officer = app.staff("officer", "UTO-HQ").await;
@@ -225,13 +235,8 @@ async fn serve_until(app: &TestApp, point: Option<&str>, id: &str, token: &str) 
         }
         None => {
             wait_issued(app, id, token).await;
-            // The runner marks its job done in a transaction of its own after the issuance's:
-            // killed in between, the job would be done by the next start instead.
-            let job = format!("SELECT status AS value FROM jobs WHERE kind = 'issue_output' AND subject = '{id}'");
-            crate::wait::until("the issuance job done", crate::wait::BACKGROUND, || async {
-                (app.scalar(&job) == "done").then_some(())
-            })
-            .await;
+            // Killed before it records its job done, the job would be done by the next start.
+            wait_job_done(app, id).await;
         }
     }
 }

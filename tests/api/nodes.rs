@@ -208,7 +208,7 @@ async fn two_nodes_over_postgres_and_s3_issue_exactly_once_when_a_worker_dies_mi
         "1",
         "one e-mail with the e-visa"
     );
-    assert_eq!(app.scalar(&format!("SELECT status AS value {job}")), "done");
+    crate::issuance::wait_job_done(&app, &id).await;
     assert_eq!(app.scalar(&format!("SELECT CAST(attempts AS TEXT) AS value {job}")), "2", "B's attempt and C's");
 
     // Node A, which has no signing key, serves the PDF that C stored in S3.
