@@ -28,14 +28,16 @@ key=$(./target/release/examples/seed_visas 10000 "$work/bodies" | tail -n 1)
 server=$!
 for _ in $(seq 1 50); do curl -sf http://127.0.0.1:18080/ready >/dev/null && break; sleep 0.2; done
 script() { # mix, path
+  # Each request is formatted once, when wrk starts: formatted per request in Lua, wrk spent
+  # 10 µs of CPU on each instead of 7, on the two cores it shares with the server.
   cat > "$work/$1.lua" <<LUA
-local bodies = {}
-for line in io.lines("$work/bodies/$1.txt") do bodies[#bodies + 1] = line end
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $key"
+local requests = {}
+local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer $key" }
+for line in io.lines("$work/bodies/$1.txt") do
+  requests[#requests + 1] = wrk.format("POST", "$2", headers, line)
+end
 request = function()
-  return wrk.format(nil, "$2", nil, bodies[math.random(#bodies)])
+  return requests[math.random(#requests)]
 end
 LUA
 }
