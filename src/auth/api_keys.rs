@@ -16,7 +16,7 @@ pub fn generate() -> (String, String, String) {
 
 /// The stored hash of a key.
 pub fn hash(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
+    super::digest::lower_hex(&Sha256::digest(key.as_bytes()))
 }
 
 /// The public prefix of a well-formed key, by which its client is found.
