@@ -127,7 +127,7 @@ pub async fn read_body(payload: &mut Payload, declared: Option<usize>, limit: us
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     // A body in which no control character can hide is read straight into `T`; the path through a
     // `Value` below finds control characters, and names the field of any error.
-    if !may_hold_control_character(body)
+    if !crate::web::text::may_hold_control_character(body)
         && let Ok(parsed) = serde_json::from_slice(body)
     {
         return Ok(parsed);
@@ -136,14 +136,6 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
         .map_err(|e| AppError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
     crate::web::text::check_json(&value)?;
     from_value(value)
-}
-
-/// Whether a JSON text may hold a control character (Unicode `Cc`) inside a string: escaped
-/// (any `\\`), or raw as DEL or a C1 character. Raw characters below U+0020 are not valid JSON
-/// inside a string, so the parser refuses them either way.
-fn may_hold_control_character(body: &[u8]) -> bool {
-    body.iter().any(|&byte| byte == b'\\' || byte == 0x7f)
-        || body.windows(2).any(|pair| pair[0] == 0xc2 && (0x80..=0x9f).contains(&pair[1]))
 }
 
 /// Converts a JSON value into `T`; a mismatch is a 422 naming the field's path.

@@ -38,6 +38,14 @@ pub fn first_control_character(value: &Value) -> Option<String> {
     walk(value, "", false)
 }
 
+/// Whether a JSON text may hold a control character (Unicode `Cc`) inside a string: escaped
+/// (any `\\`), or raw as DEL or a C1 character. Raw characters below U+0020 are not valid JSON
+/// inside a string, so the parser refuses them either way.
+pub fn may_hold_control_character(body: &[u8]) -> bool {
+    body.iter().any(|&byte| byte == b'\\' || byte == 0x7f)
+        || body.windows(2).any(|pair| pair[0] == 0xc2 && (0x80..=0x9f).contains(&pair[1]))
+}
+
 /// The name of a page form's field (`name=value`) holding a control character. A browser
 /// sends line breaks only from a text area, so they are let through wherever they come.
 pub fn control_character_in(name: &str, value: &str) -> Option<String> {
