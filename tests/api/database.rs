@@ -37,3 +37,37 @@ backend_tests! {
         assert_eq!(count("AFTER-1"), "1", "the next write on the same pool slot was committed");
     }
 }
+
+/// The verification log's own connection on PostgreSQL asks the kernel to write out what its
+/// backend evicts as it goes (`backend_flush_after`): without it, the log's table pages pile up
+/// dirty in the page cache and the next checkpoint's sync stalls every commit behind them.
+#[test]
+fn the_log_writers_postgresql_connection_flushes_its_writes_as_it_goes() {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = Text)]
+        backend_flush_after: String,
+    }
+
+    let Some(server) = crate::helpers::postgres_url() else {
+        eprintln!("EVISA_TEST_POSTGRES_URL is not set: PostgreSQL variant not run");
+        return;
+    };
+    let fresh = crate::helpers::PostgresDb::create(&server);
+    let db = Db::connect(&fresh.url, 1).unwrap();
+    let show = |conn: &mut db::AnyConnection| match conn {
+        db::AnyConnection::Postgresql(pg) => {
+            diesel::sql_query("SHOW backend_flush_after").get_result::<Setting>(pg).unwrap().backend_flush_after
+        }
+        db::AnyConnection::Sqlite(_) => unreachable!("a PostgreSQL URL"),
+    };
+    assert_eq!(show(&mut db.dedicated().unwrap()), db::WRITER_FLUSH_AFTER);
+    // The pool's connections, which mostly read, keep the server's setting.
+    let mut plain = diesel::PgConnection::establish(&fresh.url).unwrap();
+    let server_setting = diesel::sql_query("SHOW backend_flush_after").get_result::<Setting>(&mut plain).unwrap();
+    assert_eq!(show(&mut db.conn().unwrap()), server_setting.backend_flush_after);
+    drop(db);
+}
