@@ -225,6 +225,12 @@ pub struct Application {
     runners: jobs::Runners,
 }
 
+/// Threads each HTTP worker may run blocking work on: the database pool's connections, and a
+/// few more for work that holds none (password hashing, image decoding).
+fn blocking_threads(db_pool_size: u32) -> usize {
+    db_pool_size as usize + 4
+}
+
 impl Application {
     /// Bootstraps and binds the server (port 0 picks a free port).
     pub fn build(config: Config) -> anyhow::Result<Application> {
@@ -275,6 +281,10 @@ impl Application {
                 .default_service(web::to(crate::web::api::not_found))
         })
         .shutdown_timeout(state.config.shutdown_secs)
+        // Blocking work is mostly a database call holding one of the pool's connections: more
+        // threads than connections only wait for one, each keeping a stack and an allocator
+        // heap of its own (64 checks missing the cache at once started 88 threads).
+        .worker_max_blocking_threads(blocking_threads(state.config.db_pool_size))
         .disable_signals()
         .listen(listener)?
         .run();
