@@ -226,7 +226,10 @@ pub struct Application {
 }
 
 /// Threads each HTTP worker may run blocking work on: the database pool's connections, and a
-/// few more for work that holds none (password hashing, image decoding).
+/// few more for work that holds none (password hashing, image decoding). Blocking work is mostly
+/// a database call holding one of the pool's connections: more threads than connections only
+/// wait for one, each keeping a stack and an allocator heap of its own (64 verification checks
+/// missing the cache at once started about ninety).
 fn blocking_threads(db_pool_size: u32) -> usize {
     db_pool_size as usize + 4
 }
@@ -281,9 +284,6 @@ impl Application {
                 .default_service(web::to(crate::web::api::not_found))
         })
         .shutdown_timeout(state.config.shutdown_secs)
-        // Blocking work is mostly a database call holding one of the pool's connections: more
-        // threads than connections only wait for one, each keeping a stack and an allocator
-        // heap of its own (64 checks missing the cache at once started 88 threads).
         .worker_max_blocking_threads(blocking_threads(state.config.db_pool_size))
         .disable_signals()
         .listen(listener)?
